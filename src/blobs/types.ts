@@ -1,0 +1,25 @@
+// Content-addressed storage of file bytes, keyed by sha256 (hex). The filesystem store ships now;
+// S3 comes later behind the same interface, so keep it this small.
+import type { Readable } from 'node:stream';
+
+export interface BlobInfo {
+  sha256: string;
+  size: number;
+}
+
+export interface BlobStore {
+  /**
+   * Stores the bytes of a local file (already verified by the caller), returning its address.
+   * Atomic: written to a temporary name, fsynced, then renamed, so no reader ever sees a
+   * partial blob. Storing bytes that are already there is a no-op.
+   */
+  putFile(path: string, sha256: string): Promise<BlobInfo>;
+  putBytes(bytes: Uint8Array): Promise<BlobInfo>;
+  has(sha256: string): Promise<boolean>;
+  stat(sha256: string): Promise<BlobInfo | undefined>;
+  /** Local path when the store is a filesystem (lets the server use sendfile); undefined otherwise. */
+  localPath(sha256: string): string | undefined;
+  read(sha256: string): Promise<Uint8Array>;
+  createReadStream(sha256: string, range?: { start: number; end: number }): Readable;
+  delete(sha256: string): Promise<void>;
+}

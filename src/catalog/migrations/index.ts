@@ -1,0 +1,11 @@
+// Ordered migrations. Never edit a shipped migration: add the next one.
+import type { Kysely } from 'kysely';
+import * as core from './001_core.js';
+
+export interface Migration {
+  id: string;
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists
+  up(db: Kysely<any>): Promise<void>;
+}
+
+export const MIGRATIONS: Migration[] = [{ id: '001_core', up: core.up }];

@@ -1,0 +1,109 @@
+// The embedded default catalog: SQLite through better-sqlite3, queried with Kysely so the same
+// store code can later run on PostgreSQL.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { type Kysely as KyselyT, Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import { PyvetError } from '../errors.js';
+import type { Catalog } from './catalog.js';
+import type { DB } from './db.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { SqlAuditStore } from './stores/audit.js';
+import { SqlFileStore } from './stores/files.js';
+import { SqlSettingsStore } from './stores/settings.js';
+import { SqlTokenStore } from './stores/tokens.js';
+
+type Executor = KyselyT<DB> | Transaction<DB>;
+
+class SqlCatalog implements Catalog {
+  readonly files;
+  readonly tokens;
+  readonly audit;
+  readonly settings;
+
+  constructor(
+    private readonly root: KyselyT<DB>,
+    private readonly db: Executor,
+    private readonly inTransaction: boolean,
+  ) {
+    this.files = new SqlFileStore(db);
+    this.tokens = new SqlTokenStore(db);
+    this.audit = new SqlAuditStore(db);
+    this.settings = new SqlSettingsStore(db);
+  }
+
+  async transaction<T>(fn: (tx: Catalog) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    // BEGIN IMMEDIATE takes the write lock up front: two processes (the server and a CLI
+    // command) can then never both read the audit chain's head and append after it.
+    return this.root.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await fn(new SqlCatalog(this.root, conn as unknown as Transaction<DB>, true));
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (err) {
+        await sql`rollback`.execute(conn);
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.inTransaction) await this.root.destroy();
+  }
+}
+
+export interface SqliteCatalogOptions {
+  /** Open read-only (e.g. for `audit verify` on a copy). */
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) the SQLite catalog at `path` and brings its schema up to date. */
+export async function openSqliteCatalog(path: string, opts: SqliteCatalogOptions = {}): Promise<Catalog> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let database: Database.Database;
+  try {
+    database = new Database(path, { readonly: opts.readonly ?? false });
+  } catch (err) {
+    throw new PyvetError('CATALOG_OPEN_FAILED', 'unavailable', `cannot open catalog ${path}: ${(err as Error).message}`);
+  }
+  database.pragma('busy_timeout = 10000');
+  if (!opts.readonly) {
+    // WAL: readers (the server) never block the writer (a CLI ingest), and a kill -9 at any
+    // point leaves the last committed state. synchronous=FULL makes commits durable too.
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+  }
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  if (!opts.readonly) await migrate(db);
+  return new SqlCatalog(db, db, false);
+}
+
+async function migrate(db: KyselyT<DB>): Promise<void> {
+  await sql`create table if not exists schema_migrations (id text primary key, applied_at text not null)`.execute(db);
+  const done = new Set(
+    (await sql<{ id: string }>`select id from schema_migrations`.execute(db)).rows.map((r) => r.id),
+  );
+  for (const m of MIGRATIONS) {
+    if (done.has(m.id)) continue;
+    await db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        // Another process may have migrated while we waited for the lock.
+        const again = await sql<{ id: string }>`select id from schema_migrations where id = ${m.id}`.execute(conn);
+        if (again.rows.length === 0) {
+          await m.up(conn);
+          await sql`insert into schema_migrations (id, applied_at) values (${m.id}, ${new Date().toISOString()})`.execute(
+            conn,
+          );
+        }
+        await sql`commit`.execute(conn);
+      } catch (err) {
+        await sql`rollback`.execute(conn);
+        throw err;
+      }
+    });
+  }
+}

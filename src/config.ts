@@ -1,0 +1,197 @@
+// Configuration: built-in defaults, then `<data>/pyvet.toml` (or the file named by --config /
+// PYVET_CONFIG), then environment variables. The environment wins so that a container or a CI
+// job can override one setting without editing the file.
+//
+// Environment overrides: PYVET_DATA, PYVET_HOST, PYVET_PORT, PYVET_BASE_URL, PYVET_LOG_LEVEL,
+// PYVET_ANONYMOUS_READ, and generically PYVET_<SECTION>__<KEY> (e.g. PYVET_LIMITS__MAX_FILE_BYTES),
+// coerced to the type of the default.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { PyvetError } from './errors.js';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Public base URL (e.g. https://pypi.example.com); links and release files use it. Null = derive from the request. */
+  base_url: string | null;
+  /** Anonymous users may read the index. Off means pip needs a reader token. */
+  anonymous_read: boolean;
+  /** Write an access log line per request (pino). */
+  access_log: boolean;
+}
+
+export interface LimitsConfig {
+  /** Largest archive accepted, bytes. */
+  max_file_bytes: number;
+  /** Largest total uncompressed size of an archive, bytes. */
+  max_uncompressed_bytes: number;
+  /** Largest uncompressed/compressed ratio of one member (zip bombs). */
+  max_compression_ratio: number;
+  /** Largest METADATA / PKG-INFO, bytes. */
+  max_metadata_bytes: number;
+  /** Most members in one archive. */
+  max_archive_entries: number;
+}
+
+export interface AdvisoriesConfig {
+  /** Where `pyvet advisories sync` fetches from (osv.dev's PyPI all.zip by default). */
+  sync_url: string;
+}
+
+export interface VettingConfig {
+  /** Policy file (YAML or TOML). Relative paths are relative to the data directory. Null = built-in defaults. */
+  policy_file: string | null;
+}
+
+export interface MirrorConfig {
+  concurrency: number;
+  retries: number;
+  timeout_ms: number;
+}
+
+export interface PyvetConfig {
+  /** Absolute path of the repository's data directory. */
+  data_dir: string;
+  /** The file this configuration was read from, if any. */
+  config_file: string | null;
+  log_level: string;
+  server: ServerConfig;
+  limits: LimitsConfig;
+  advisories: AdvisoriesConfig;
+  vetting: VettingConfig;
+  mirror: MirrorConfig;
+  /** Extra target environments ([[targets]] tables); validated by src/resolve/targets.ts. */
+  targets: Record<string, unknown>[];
+  /** Upstreams from the file ([[upstreams]] tables); validated by src/upstream. */
+  upstreams: Record<string, unknown>[];
+}
+
+export const DEFAULT_DATA_DIR = './pyvet-data';
+export const CONFIG_FILE_NAME = 'pyvet.toml';
+
+export function defaultConfig(dataDir: string = DEFAULT_DATA_DIR): PyvetConfig {
+  return {
+    data_dir: resolve(dataDir),
+    config_file: null,
+    log_level: 'info',
+    server: { host: '127.0.0.1', port: 8080, base_url: null, anonymous_read: true, access_log: true },
+    limits: {
+      max_file_bytes: 2 * 1024 ** 3,
+      max_uncompressed_bytes: 8 * 1024 ** 3,
+      max_compression_ratio: 200,
+      max_metadata_bytes: 4 * 1024 ** 2,
+      max_archive_entries: 200_000,
+    },
+    advisories: { sync_url: 'https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip' },
+    vetting: { policy_file: null },
+    mirror: { concurrency: 4, retries: 4, timeout_ms: 60_000 },
+    targets: [],
+    upstreams: [],
+  };
+}
+
+export interface LoadConfigOptions {
+  dataDir?: string | undefined;
+  configFile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Loads configuration. Never creates anything; a missing file just means defaults. */
+export function loadConfig(opts: LoadConfigOptions = {}): PyvetConfig {
+  const env = opts.env ?? process.env;
+  const dataDir = opts.dataDir ?? env.PYVET_DATA ?? DEFAULT_DATA_DIR;
+  const config = defaultConfig(dataDir);
+  const file = opts.configFile ?? env.PYVET_CONFIG ?? join(config.data_dir, CONFIG_FILE_NAME);
+  if (existsSync(file)) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
+      throw new PyvetError('CONFIG_INVALID', 'invalid', `${file}${where}: ${(err as Error).message.split('\n')[0]}`, {
+        file,
+      });
+    }
+    merge(config as unknown as Record<string, unknown>, parsed, file, '');
+    config.config_file = resolve(file);
+  }
+  applyEnv(config, env);
+  return config;
+}
+
+function merge(target: Record<string, unknown>, source: Record<string, unknown>, file: string, path: string): void {
+  for (const [key, value] of Object.entries(source)) {
+    const where = path ? `${path}.${key}` : key;
+    if (key === 'data_dir' || key === 'config_file') continue;
+    if (!(key in target)) {
+      throw new PyvetError('CONFIG_INVALID', 'invalid', `${file}: unknown setting '${where}'`, { file, setting: where });
+    }
+    const current = target[key];
+    if (Array.isArray(current)) {
+      if (!Array.isArray(value)) throw typeError(file, where, 'an array of tables');
+      target[key] = value;
+    } else if (current !== null && typeof current === 'object') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw typeError(file, where, 'a table');
+      merge(current as Record<string, unknown>, value as Record<string, unknown>, file, where);
+    } else if (current === null) {
+      if (typeof value !== 'string') throw typeError(file, where, 'a string');
+      target[key] = value;
+    } else {
+      if (typeof value !== typeof current) throw typeError(file, where, `a ${typeof current}`);
+      target[key] = value;
+    }
+  }
+}
+
+function typeError(file: string, where: string, expected: string): PyvetError {
+  return new PyvetError('CONFIG_INVALID', 'invalid', `${file}: '${where}' must be ${expected}`, {
+    file,
+    setting: where,
+  });
+}
+
+function applyEnv(config: PyvetConfig, env: NodeJS.ProcessEnv): void {
+  const shortcuts: Record<string, [string, string]> = {
+    PYVET_HOST: ['server', 'host'],
+    PYVET_PORT: ['server', 'port'],
+    PYVET_BASE_URL: ['server', 'base_url'],
+    PYVET_ANONYMOUS_READ: ['server', 'anonymous_read'],
+  };
+  if (env.PYVET_LOG_LEVEL) config.log_level = env.PYVET_LOG_LEVEL;
+  const c = config as unknown as Record<string, Record<string, unknown>>;
+  for (const [name, raw] of Object.entries(env)) {
+    if (raw === undefined || !name.startsWith('PYVET_')) continue;
+    let section: string | undefined;
+    let key: string | undefined;
+    const shortcut = shortcuts[name];
+    if (shortcut) [section, key] = shortcut;
+    else {
+      const m = /^PYVET_([A-Z]+)__([A-Z0-9_]+)$/.exec(name);
+      if (!m) continue;
+      section = m[1]!.toLowerCase();
+      key = m[2]!.toLowerCase();
+    }
+    const table = c[section];
+    if (!table || typeof table !== 'object' || Array.isArray(table) || !(key in table)) {
+      throw new PyvetError('CONFIG_INVALID', 'invalid', `environment variable ${name} names no setting`, {
+        variable: name,
+      });
+    }
+    table[key] = coerce(name, raw, table[key]);
+  }
+}
+
+function coerce(name: string, raw: string, current: unknown): unknown {
+  if (typeof current === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new PyvetError('CONFIG_INVALID', 'invalid', `${name} must be a number`);
+    return n;
+  }
+  if (typeof current === 'boolean') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new PyvetError('CONFIG_INVALID', 'invalid', `${name} must be true or false`);
+  }
+  return raw === '' && current === null ? null : raw;
+}
