@@ -1,0 +1,2 @@
+// Filled in by the standards work (issue 2).
+export {};
