@@ -1,0 +1,117 @@
+// Verifying and exporting the audit log. Verification recomputes every hash and link and names
+// the first entry that was edited, removed or reordered; the chain head kept in settings catches
+// removal of the newest entries, which a chain alone cannot see.
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { AuditEntry } from '../catalog/types.js';
+import { PyvetError } from '../errors.js';
+import type { Repository } from '../repository/types.js';
+import { AUDIT_HEAD_KEY, canonicalJson, entryHash, GENESIS_HASH } from './chain.js';
+
+export type AuditProblem = 'edited' | 'removed' | 'reordered' | 'truncated' | 'head-mismatch';
+
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries read. */
+  entries: number;
+  /** The last entry's seq and hash when the chain verifies (anchor it elsewhere to detect a full rewrite). */
+  head: { seq: number; hash: string } | null;
+  firstBad?: { seq: number; problem: AuditProblem; detail: string };
+}
+
+const PAGE = 5000;
+
+/** Reads the whole log in pages and checks it. Never throws for a bad chain: it reports it. */
+export async function verifyAudit(repo: Repository): Promise<AuditVerification> {
+  const entries: AuditEntry[] = [];
+  for (let from = 1; ; ) {
+    const page = await repo.catalog.audit.list(from, PAGE);
+    entries.push(...page);
+    if (page.length < PAGE) break;
+    from = page[page.length - 1]!.seq + 1;
+  }
+  const headText = await repo.catalog.settings.get(AUDIT_HEAD_KEY);
+  return checkChain(entries, headText);
+}
+
+/** Pure check of entries (ordered by seq) against the recorded head. */
+export function checkChain(entries: AuditEntry[], headText: string | undefined): AuditVerification {
+  const bad = (seq: number, problem: AuditProblem, detail: string): AuditVerification => ({
+    ok: false,
+    entries: entries.length,
+    head: null,
+    firstBad: { seq, problem, detail },
+  });
+  const hashes = new Map(entries.map((e) => [e.hash, e.seq]));
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const e of entries) {
+    if (e.seq > expectedSeq) {
+      return bad(expectedSeq, 'removed', `entries ${expectedSeq}..${e.seq - 1} are missing before entry ${e.seq}`);
+    }
+    if (e.prevHash !== prevHash) {
+      const linked = hashes.get(e.prevHash);
+      if (linked !== undefined && linked !== e.seq - 1) {
+        return bad(e.seq, 'reordered', `entry ${e.seq} follows entry ${linked} in the chain, not entry ${e.seq - 1}`);
+      }
+    }
+    if ('__unparsable' in e.details || entryHash(e.prevHash, e) !== e.hash) {
+      return bad(e.seq, 'edited', `entry ${e.seq} does not hash to its recorded hash: its content was changed`);
+    }
+    if (e.prevHash !== prevHash) {
+      // This entry is intact but its predecessor is not the one it was chained to.
+      return bad(e.seq - 1, 'edited', `entry ${e.seq - 1} is not the entry that entry ${e.seq} was chained to`);
+    }
+    prevHash = e.hash;
+    expectedSeq = e.seq + 1;
+  }
+  const last = entries[entries.length - 1];
+  if (headText !== undefined) {
+    let head: { seq: number; hash: string };
+    try {
+      head = JSON.parse(headText) as { seq: number; hash: string };
+    } catch {
+      return bad(last?.seq ?? 0, 'head-mismatch', 'the recorded chain head is unreadable');
+    }
+    if (!last || last.seq < head.seq) {
+      const from = (last?.seq ?? 0) + 1;
+      return bad(from, 'truncated', `entries ${from}..${head.seq} were removed from the end of the log`);
+    }
+    if (last.seq !== head.seq || last.hash !== head.hash) {
+      return bad(last.seq, 'head-mismatch', `the last entry (${last.seq}) is not the recorded chain head (${head.seq})`);
+    }
+  } else if (last) {
+    return bad(last.seq, 'head-mismatch', 'the log has entries but no recorded chain head');
+  }
+  return { ok: true, entries: entries.length, head: last ? { seq: last.seq, hash: last.hash } : null };
+}
+
+/** Writes the log as JSON lines (one canonical entry per line) to `out`; returns the count. */
+export async function exportAudit(repo: Repository, out: string | NodeJS.WritableStream): Promise<number> {
+  const stream = typeof out === 'string' ? createWriteStream(out, { flags: 'wx' }) : out;
+  if (typeof out === 'string') {
+    await Promise.race([
+      once(stream, 'open'),
+      once(stream, 'error').then(([err]) => {
+        throw new PyvetError('AUDIT_EXPORT_FAILED', 'unavailable', `cannot write ${out}: ${(err as Error).message}`, {
+          path: out,
+        });
+      }),
+    ]);
+  }
+  let count = 0;
+  for (let from = 1; ; ) {
+    const page = await repo.catalog.audit.list(from, PAGE);
+    for (const e of page) {
+      if (!stream.write(`${canonicalJson(e)}\n`)) await once(stream, 'drain');
+      count++;
+    }
+    if (page.length < PAGE) break;
+    from = page[page.length - 1]!.seq + 1;
+  }
+  if (typeof out === 'string') {
+    stream.end();
+    await once(stream, 'finish');
+  }
+  return count;
+}

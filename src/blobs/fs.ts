@@ -1,0 +1,185 @@
+// Filesystem blob store: <root>/ab/cd/<sha256>. Bytes are written to <root>/tmp/<pid>-<random>,
+// hashed while copying (the caller's digest is checked, never trusted), fsynced, renamed into
+// place and the directory fsynced, so a crash at any point leaves either no blob or a whole one.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { PyvetError } from '../errors.js';
+import type { BlobInfo, BlobStore } from './types.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+/** A temp file older than this is stale even if its writer's pid was reused. */
+const STALE_TMP_MS = 24 * 3600 * 1000;
+const CHUNK = 1024 * 1024;
+
+export class FsBlobStore implements BlobStore {
+  private readonly tmp: string;
+
+  constructor(readonly root: string) {
+    this.tmp = join(root, 'tmp');
+    mkdirSync(this.tmp, { recursive: true });
+    this.cleanTemp();
+  }
+
+  /** Removes temp files left by writers that died (kill -9, power loss). */
+  private cleanTemp(): void {
+    const now = Date.now();
+    for (const name of readdirSync(this.tmp)) {
+      const pid = Number(name.split('-')[0]);
+      const p = join(this.tmp, name);
+      try {
+        if (!processAlive(pid) || now - statSync(p).mtimeMs > STALE_TMP_MS) unlinkSync(p);
+      } catch {
+        // removed concurrently by another process: fine
+      }
+    }
+  }
+
+  path(sha256: string): string {
+    if (!SHA256.test(sha256)) {
+      throw new PyvetError('BLOB_INVALID_DIGEST', 'invalid', `not a sha256 hex digest: ${JSON.stringify(sha256)}`);
+    }
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  localPath(sha256: string): string | undefined {
+    return this.path(sha256);
+  }
+
+  async putFile(path: string, sha256: string): Promise<BlobInfo> {
+    const target = this.path(sha256);
+    const existing = await this.stat(sha256);
+    if (existing) return existing;
+    const src = await open(path, 'r');
+    try {
+      return await this.write(target, sha256, async (write, hash) => {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const { bytesRead } = await src.read(buf, 0, CHUNK, null);
+          if (bytesRead === 0) break;
+          const chunk = buf.subarray(0, bytesRead);
+          hash.update(chunk);
+          await write(chunk);
+        }
+      });
+    } finally {
+      await src.close();
+    }
+  }
+
+  async putBytes(bytes: Uint8Array): Promise<BlobInfo> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const existing = await this.stat(sha256);
+    if (existing) return existing;
+    return this.write(this.path(sha256), sha256, async (write, hash) => {
+      hash.update(bytes);
+      await write(bytes);
+    });
+  }
+
+  private async write(
+    target: string,
+    sha256: string,
+    fill: (write: (b: Uint8Array) => Promise<void>, hash: ReturnType<typeof createHash>) => Promise<void>,
+  ): Promise<BlobInfo> {
+    const tmpPath = join(this.tmp, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const out = await open(tmpPath, 'wx');
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await fill(async (b) => {
+        let off = 0;
+        while (off < b.length) off += (await out.write(b, off, b.length - off)).bytesWritten;
+        size += b.length;
+      }, hash);
+      await out.sync();
+    } catch (err) {
+      await out.close();
+      await unlink(tmpPath).catch(() => {});
+      throw err;
+    }
+    await out.close();
+    const actual = hash.digest('hex');
+    if (actual !== sha256) {
+      await unlink(tmpPath).catch(() => {});
+      throw new PyvetError('BLOB_DIGEST_MISMATCH', 'integrity', `bytes hash to sha256 ${actual}, not the promised ${sha256}`, {
+        expected: sha256,
+        actual,
+      });
+    }
+    const dir = join(target, '..');
+    const created = !existsSync(dir);
+    await mkdir(dir, { recursive: true });
+    await rename(tmpPath, target);
+    await fsyncDir(dir);
+    // A new ab/cd directory must itself be durable in its parents.
+    if (created) {
+      await fsyncDir(join(dir, '..'));
+      await fsyncDir(this.root);
+    }
+    return { sha256, size };
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.stat(sha256)) !== undefined;
+  }
+
+  async stat(sha256: string): Promise<BlobInfo | undefined> {
+    try {
+      const st = await stat(this.path(sha256));
+      return { sha256, size: st.size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async read(sha256: string): Promise<Uint8Array> {
+    try {
+      return await readFile(this.path(sha256));
+    } catch (err) {
+      throw missing(sha256, err);
+    }
+  }
+
+  createReadStream(sha256: string, range?: { start: number; end: number }): Readable {
+    return createReadStream(this.path(sha256), range);
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await unlink(this.path(sha256)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fd = await open(dir, 'r');
+  try {
+    await fd.sync();
+  } finally {
+    await fd.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function missing(sha256: string, err: unknown): PyvetError {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    return new PyvetError('BLOB_NOT_FOUND', 'not_found', `no blob ${sha256}`, { sha256 });
+  }
+  return new PyvetError('BLOB_READ_FAILED', 'unavailable', `cannot read blob ${sha256}: ${(err as Error).message}`, {
+    sha256,
+  });
+}

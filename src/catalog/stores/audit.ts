@@ -1,0 +1,64 @@
+// The audit log store: appends with the hash chain (src/audit/chain.ts) and keeps the chain head
+// in settings, so that deleting the newest entries is detected too. Callers append inside the
+// transaction that makes the change, which also serialises appends (BEGIN IMMEDIATE).
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { AUDIT_HEAD_KEY, canonicalJson, entryHash, GENESIS_HASH } from '../../audit/chain.js';
+import type { DB } from '../db.js';
+import type { AuditLogTable } from '../migrations/001_core.js';
+import type { AuditEntry, AuditEntryInput, AuditStore } from '../types.js';
+
+/** Row to entry. `details` that no longer parse (a damaged row) come back as {__unparsable: text}. */
+export function auditFromRow(r: Selectable<AuditLogTable>): AuditEntry {
+  let details: Record<string, unknown>;
+  try {
+    details = JSON.parse(r.details) as Record<string, unknown>;
+  } catch {
+    details = { __unparsable: r.details };
+  }
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    subject: r.subject,
+    details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export class SqlAuditStore implements AuditStore {
+  constructor(private readonly db: Kysely<DB> | Transaction<DB>) {}
+
+  async append(input: AuditEntryInput): Promise<AuditEntry> {
+    const last = await this.db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const seq = last ? Number(last.seq) + 1 : 1;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    // Round-trip details through canonical JSON so what is hashed is exactly what is stored.
+    const details = JSON.parse(canonicalJson(input.details)) as Record<string, unknown>;
+    const entry = { seq, at: new Date().toISOString(), actor: input.actor, action: input.action, subject: input.subject, details };
+    const hash = entryHash(prevHash, entry);
+    await this.db
+      .insertInto('audit_log')
+      .values({ ...entry, details: canonicalJson(details), prev_hash: prevHash, hash })
+      .execute();
+    const head = JSON.stringify({ seq, hash });
+    await this.db
+      .insertInto('settings')
+      .values({ key: AUDIT_HEAD_KEY, value: head })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: head }))
+      .execute();
+    return { ...entry, prevHash, hash };
+  }
+
+  async list(fromSeq = 1, limit?: number): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq');
+    if (limit !== undefined) q = q.limit(limit);
+    return (await q.execute()).map(auditFromRow);
+  }
+}

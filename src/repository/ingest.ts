@@ -1,0 +1,201 @@
+// Ingest: read the archive safely (src/artifacts), store its bytes and its metadata as blobs,
+// then insert the catalog rows and the audit entry in one transaction, then vet. The order makes
+// a crash harmless: before the commit there is at most an unreferenced blob, never a row
+// without bytes.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { inspectArtifact } from '../artifacts/index.js';
+import type { FileRecord } from '../catalog/types.js';
+import { asPyvetError, PyvetError } from '../errors.js';
+import { type Decision, vetFile } from '../vetting/index.js';
+import { requireRole } from './roles.js';
+import { approveFiles } from './states.js';
+import type { Actor, Repository } from './types.js';
+
+export interface IngestOptions {
+  actor: Actor;
+  /** 'local', 'upload:<token name>', 'upstream:<name>'. */
+  origin: string;
+  /** The file's real name when `path` is a temporary file (uploads). */
+  filename?: string;
+  /** Approve right after vetting, unless vetting rejected it (approver role). */
+  approve?: boolean;
+  /** Required with `approve`. */
+  reason?: string;
+  /** A digest promised by the sender (upload form, upstream index): checked before anything is stored. */
+  expectedSha256?: string;
+  /** Upload time at the origin, for the minimum-age gate. */
+  upstreamUploadedAt?: string | null;
+}
+
+export interface IngestResult {
+  file: FileRecord;
+  /** False when the same filename with the same bytes was already there (nothing changed). */
+  created: boolean;
+  /** The vetting decision; null when nothing was ingested. */
+  decision: Decision | null;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The already-stored file when it has the same bytes; FILE_EXISTS when the bytes differ. */
+async function existing(repo: Repository, filename: string, path: string): Promise<FileRecord | undefined> {
+  const f = await repo.catalog.files.getByFilename(filename);
+  if (!f) return undefined;
+  const sha256 = await sha256File(path);
+  if (sha256 === f.sha256) return f;
+  throw new PyvetError(
+    'FILE_EXISTS',
+    'conflict',
+    `${filename} is already in the repository with other bytes (sha256 ${f.sha256}, this one ${sha256}); files are immutable: publish a new version`,
+    { filename, storedSha256: f.sha256, sha256 },
+  );
+}
+
+/** Ingests one archive. Hostile or inconsistent input throws a PyvetError and stores nothing. */
+export async function ingestFile(repo: Repository, path: string, opts: IngestOptions): Promise<IngestResult> {
+  requireRole(opts.actor, 'publisher', 'add files');
+  if (opts.approve) {
+    requireRole(opts.actor, 'approver', 'approve files');
+    if (!opts.reason?.trim()) {
+      throw new PyvetError('REASON_REQUIRED', 'invalid', 'a reason is required to approve', { action: 'approve' });
+    }
+  }
+  const filename = opts.filename ?? basename(path);
+  const present = await existing(repo, filename, path);
+  if (present) return { file: present, created: false, decision: null };
+
+  const report = await inspectArtifact(path, {
+    filename,
+    limits: repo.config.limits,
+    expectedSha256: opts.expectedSha256,
+  });
+  await repo.blobs.putFile(path, report.sha256);
+  const metadataSha256 = (await repo.blobs.putBytes(report.metadataBytes)).sha256;
+
+  const now = new Date().toISOString();
+  let file: FileRecord;
+  try {
+    file = await repo.catalog.transaction(async (tx) => {
+      const f = await tx.files.insert({
+        project: report.project,
+        displayName: report.name,
+        version: report.version,
+        filename,
+        kind: report.kind,
+        size: report.size,
+        sha256: report.sha256,
+        blake2b256: report.blake2b256,
+        md5: report.md5,
+        requiresPython: report.requiresPython,
+        metadataSha256,
+        requiresDist: report.requiresDist,
+        providesExtra: report.providesExtra,
+        summary: report.summary,
+        license: report.license,
+        tags: report.tags,
+        uploadedAt: now,
+        upstreamUploadedAt: opts.upstreamUploadedAt ?? null,
+        origin: opts.origin,
+        state: 'quarantined',
+        stateChangedBy: opts.actor.name,
+        integrity: report.integrity,
+      });
+      await tx.audit.append({
+        actor: opts.actor.name,
+        action: 'file.ingest',
+        subject: filename,
+        details: { project: f.project, version: f.version, sha256: f.sha256, size: f.size, origin: opts.origin },
+      });
+      return f;
+    });
+  } catch (err) {
+    // A concurrent ingest of the same name won the race: same bytes is still a no-op.
+    if (err instanceof PyvetError && err.code === 'FILE_EXISTS') {
+      const raced = await existing(repo, filename, path);
+      if (raced) return { file: raced, created: false, decision: null };
+    }
+    throw err;
+  }
+  repo.logger.info({ filename, project: file.project, version: file.version, by: opts.actor.name }, 'file ingested');
+
+  const decision = await vetFile(repo, file.id, opts.actor);
+  if (opts.approve && decision.verdict !== 'reject') {
+    await approveFiles(repo, filename, opts.actor, opts.reason!);
+  }
+  return { file: (await repo.catalog.files.get(file.id))!, created: true, decision };
+}
+
+export interface IngestFailure {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface BatchResult {
+  added: IngestResult[];
+  /** Same filename and bytes already stored. */
+  present: IngestResult[];
+  failed: IngestFailure[];
+}
+
+export type IngestProgress = (done: number, total: number, path: string) => void;
+
+const ARCHIVE = /\.(whl|tar\.gz|zip)$/i;
+
+/** Expands folders (recursively, archives only, sorted) and keeps explicit files as given. */
+export async function collectArchives(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && ARCHIVE.test(e.name)) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(p);
+    } catch {
+      throw new PyvetError('PATH_NOT_FOUND', 'not_found', `no such file or directory: ${p}`, { path: p });
+    }
+    if (st.isDirectory()) await walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Ingests files and folders; a failing file is recorded and the batch goes on. */
+export async function ingestPaths(
+  repo: Repository,
+  paths: string[],
+  opts: IngestOptions,
+  onProgress?: IngestProgress,
+): Promise<BatchResult> {
+  const files = await collectArchives(paths);
+  const result: BatchResult = { added: [], present: [], failed: [] };
+  let done = 0;
+  for (const path of files) {
+    try {
+      const r = await ingestFile(repo, path, opts);
+      (r.created ? result.added : result.present).push(r);
+    } catch (err) {
+      const e = asPyvetError(err);
+      // Role and reason errors concern the whole batch, not this file.
+      if (e.kind === 'forbidden' || e.code === 'REASON_REQUIRED') throw e;
+      if (e.kind === 'internal') repo.logger.error({ err, path }, 'ingest failed');
+      result.failed.push({ path, code: e.code, message: e.message });
+    }
+    onProgress?.(++done, files.length, path);
+  }
+  return result;
+}

@@ -1,0 +1,143 @@
+// Opening and initialising a repository: <data>/pyvet.toml, <data>/catalog.sqlite, <data>/blobs/.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { DestinationStream } from 'pino';
+import { FsBlobStore } from '../blobs/fs.js';
+import { openSqliteCatalog } from '../catalog/sqlite.js';
+import { CONFIG_FILE_NAME, loadConfig, type PyvetConfig } from '../config.js';
+import { PyvetError } from '../errors.js';
+import { createLogger } from './logger.js';
+import { SYSTEM_ACTOR } from './roles.js';
+import { createToken } from './tokens.js';
+import type { Repository } from './types.js';
+
+export const CATALOG_FILE = 'catalog.sqlite';
+export const BLOBS_DIR = 'blobs';
+const INITIALISED_KEY = 'repository.initialised_at';
+
+export interface OpenOptions {
+  dataDir?: string | undefined;
+  configFile?: string | undefined;
+  /** Initialise the repository when the data directory holds none (the server's first start). */
+  create?: boolean;
+  /** Where log lines go (default stderr); tests capture them here. */
+  logDestination?: DestinationStream;
+}
+
+export interface OpenedRepository extends Repository {
+  /** Set only when this open created the repository: the first admin token, to show once. */
+  readonly initialAdminToken?: string;
+}
+
+export interface InitResult {
+  dataDir: string;
+  configFile: string;
+  /** The first admin token: printed once, never stored. */
+  adminToken: string;
+}
+
+function catalogPath(config: PyvetConfig): string {
+  return join(config.data_dir, CATALOG_FILE);
+}
+
+async function openWith(config: PyvetConfig, logDestination?: DestinationStream): Promise<Repository> {
+  const catalog = await openSqliteCatalog(catalogPath(config));
+  const blobs = new FsBlobStore(join(config.data_dir, BLOBS_DIR));
+  const logger = createLogger(config.log_level, logDestination);
+  return { config, catalog, blobs, logger, close: () => catalog.close() };
+}
+
+/** Opens an existing repository (or creates one with `create`). Throws REPO_NOT_FOUND otherwise. */
+export async function openRepository(opts: OpenOptions = {}): Promise<OpenedRepository> {
+  const config = loadConfig({ dataDir: opts.dataDir, configFile: opts.configFile });
+  if (!existsSync(catalogPath(config))) {
+    if (!opts.create) {
+      throw new PyvetError(
+        'REPO_NOT_FOUND',
+        'not_found',
+        `no pyvet repository in ${config.data_dir}: run 'pyvet init --data ${config.data_dir}' or pass --data`,
+        { dataDir: config.data_dir },
+      );
+    }
+    const init = await initRepository(config.data_dir, { configFile: opts.configFile });
+    const repo = await openWith(loadConfig({ dataDir: opts.dataDir, configFile: opts.configFile }), opts.logDestination);
+    return { ...repo, initialAdminToken: init.adminToken };
+  }
+  return openWith(config, opts.logDestination);
+}
+
+/**
+ * Creates a repository in `dataDir`: the directory, a pyvet.toml of commented defaults (unless a
+ * configuration file already exists), the catalog, the blob store and the first admin token.
+ * Throws REPO_EXISTS when the directory already holds an initialised repository.
+ */
+export async function initRepository(
+  dataDir: string,
+  opts: { configFile?: string | undefined; logDestination?: DestinationStream } = {},
+): Promise<InitResult> {
+  const config = loadConfig({ dataDir, configFile: opts.configFile });
+  mkdirSync(config.data_dir, { recursive: true });
+  const configFile = opts.configFile ?? join(config.data_dir, CONFIG_FILE_NAME);
+  const repo = await openWith(config, opts.logDestination);
+  try {
+    const adminToken = await repo.catalog.transaction(async (tx) => {
+      if (await tx.settings.get(INITIALISED_KEY)) {
+        throw new PyvetError('REPO_EXISTS', 'conflict', `${config.data_dir} already holds a pyvet repository`, {
+          dataDir: config.data_dir,
+        });
+      }
+      await tx.settings.set(INITIALISED_KEY, new Date().toISOString());
+      await tx.audit.append({ actor: SYSTEM_ACTOR.name, action: 'repository.init', subject: config.data_dir, details: {} });
+      const { token } = await createToken({ ...repo, catalog: tx }, { name: 'admin', role: 'admin' }, SYSTEM_ACTOR);
+      return token;
+    });
+    if (!existsSync(configFile)) {
+      mkdirSync(dirname(configFile), { recursive: true });
+      writeFileSync(configFile, DEFAULT_CONFIG_TOML, { flag: 'wx' });
+    }
+    return { dataDir: config.data_dir, configFile, adminToken };
+  } finally {
+    await repo.close();
+  }
+}
+
+// Every setting with its default, commented out: uncomment to change.
+const DEFAULT_CONFIG_TOML = `# pyvet configuration. Every setting below shows its default; uncomment to change it.
+# Environment variables override this file: PYVET_HOST, PYVET_PORT, PYVET_LOG_LEVEL,
+# PYVET_<SECTION>__<KEY> (e.g. PYVET_LIMITS__MAX_FILE_BYTES).
+
+# log_level = "info"
+
+[server]
+# host = "127.0.0.1"
+# port = 8080
+# Public base URL (e.g. "https://pypi.example.com"); derived from each request when unset.
+# base_url = "https://pypi.example.com"
+# Anonymous users may read the index; false means pip needs a reader token.
+# anonymous_read = true
+# access_log = true
+
+[limits]
+# Largest archive accepted, bytes (2 GiB).
+# max_file_bytes = 2147483648
+# Largest total uncompressed size of an archive, bytes (8 GiB).
+# max_uncompressed_bytes = 8589934592
+# Largest uncompressed/compressed ratio of one member (zip bombs).
+# max_compression_ratio = 200
+# Largest METADATA / PKG-INFO, bytes (4 MiB).
+# max_metadata_bytes = 4194304
+# Most members in one archive.
+# max_archive_entries = 200000
+
+[advisories]
+# sync_url = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+
+[vetting]
+# Policy file (YAML or TOML), relative to the data directory; built-in defaults when unset.
+# policy_file = "policy.yaml"
+
+[mirror]
+# concurrency = 4
+# retries = 4
+# timeout_ms = 60000
+`;

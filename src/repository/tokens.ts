@@ -1,0 +1,129 @@
+// Accounts: API tokens `pyvet_<id>_<secret>`. The id is public (it keys the lookup and names the
+// token in lists and the audit log); the secret is 32 random bytes, base64url. Only the sha256 of
+// the whole token string is stored, and it is compared in constant time.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role, TokenRecord } from '../catalog/types.js';
+import { PyvetError } from '../errors.js';
+import { isRole, requireRole, ROLES } from './roles.js';
+import type { Actor, Repository } from './types.js';
+
+const TOKEN = /^pyvet_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface NewToken {
+  name: string;
+  role: Role;
+  /** ISO 8601 time after which the token is refused; null/undefined = never. */
+  expiresAt?: string | null;
+}
+
+export interface CreatedToken {
+  /** The token itself: shown once, never stored. */
+  token: string;
+  record: TokenRecord;
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Creates a token (admin only). The returned `token` is the only copy there will ever be. */
+export async function createToken(repo: Repository, spec: NewToken, actor: Actor): Promise<CreatedToken> {
+  requireRole(actor, 'admin', 'create tokens');
+  const name = spec.name.trim();
+  // No ':' and not 'system': audit actors 'cli:<user>' and 'system' cannot be impersonated.
+  if (!/^[\w.@-]{1,64}$/.test(name) || name === 'system') {
+    throw new PyvetError(
+      'TOKEN_NAME_INVALID',
+      'invalid',
+      `token name ${JSON.stringify(spec.name)} must be 1-64 letters, digits, '_', '.', '@' or '-' (and not 'system')`,
+      { name: spec.name },
+    );
+  }
+  if (!isRole(spec.role)) {
+    throw new PyvetError('ROLE_INVALID', 'invalid', `unknown role ${JSON.stringify(spec.role)}: use one of ${ROLES.join(', ')}`, {
+      role: spec.role,
+    });
+  }
+  const expiresAt = spec.expiresAt ?? null;
+  if (expiresAt !== null && Number.isNaN(Date.parse(expiresAt))) {
+    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${JSON.stringify(expiresAt)} is not a date`, {
+      expiresAt,
+    });
+  }
+  const id = randomBytes(8).toString('hex');
+  const token = `pyvet_${id}_${randomBytes(32).toString('base64url')}`;
+  const record = await repo.catalog.transaction(async (tx) => {
+    const rec = await tx.tokens.insert({
+      id,
+      name,
+      role: spec.role,
+      hash: hashToken(token),
+      createdAt: new Date().toISOString(),
+      createdBy: actor.name,
+      expiresAt: expiresAt && new Date(expiresAt).toISOString(),
+    });
+    await tx.audit.append({
+      actor: actor.name,
+      action: 'token.create',
+      subject: id,
+      details: { name, role: spec.role, expiresAt: rec.expiresAt },
+    });
+    return rec;
+  });
+  repo.logger.info({ tokenId: id, name, role: spec.role, by: actor.name }, 'token created');
+  return { token, record };
+}
+
+/**
+ * The actor a presented token stands for, or null when it is malformed, unknown, wrong, revoked
+ * or expired (callers answer 401 without saying which). The actor is named after the token.
+ */
+export async function authenticate(repo: Repository, presented: string): Promise<Actor | null> {
+  const m = TOKEN.exec(presented);
+  if (!m) return null;
+  const rec = await repo.catalog.tokens.get(m[1]!);
+  if (!rec) return null;
+  const expected = Buffer.from(rec.hash, 'hex');
+  const actual = Buffer.from(hashToken(presented), 'hex');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  const now = new Date();
+  if (rec.revokedAt !== null) return null;
+  if (rec.expiresAt !== null && Date.parse(rec.expiresAt) <= now.getTime()) return null;
+  await repo.catalog.tokens.touch(rec.id, now.toISOString());
+  return { name: rec.name, role: rec.role };
+}
+
+/** Revokes a token (admin only). Revoking an already revoked token changes nothing. */
+export async function revokeToken(repo: Repository, id: string, actor: Actor): Promise<TokenRecord> {
+  requireRole(actor, 'admin', 'revoke tokens');
+  return repo.catalog.transaction(async (tx) => {
+    const before = await tx.tokens.get(id);
+    if (!before) throw new PyvetError('TOKEN_NOT_FOUND', 'not_found', `no token with id ${id}`, { id });
+    if (before.revokedAt !== null) return before;
+    const rec = await tx.tokens.revoke(id, new Date().toISOString());
+    await tx.audit.append({ actor: actor.name, action: 'token.revoke', subject: id, details: { name: rec.name } });
+    return rec;
+  });
+}
+
+/** Lists tokens (admin only): metadata only, never a secret. */
+export async function listTokens(repo: Repository, actor: Actor): Promise<TokenRecord[]> {
+  requireRole(actor, 'admin', 'list tokens');
+  return repo.catalog.tokens.list();
+}
+
+/** Parses an expiry like '30d', '12h', '90m' or an ISO date into an ISO time. */
+export function parseExpiry(text: string, now = new Date()): string {
+  const m = /^(\d+)([dhm])$/.exec(text.trim());
+  if (m) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
+    return new Date(now.getTime() + Number(m[1]) * unit).toISOString();
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) {
+    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${JSON.stringify(text)}: use e.g. 30d, 12h or an ISO date`, {
+      expiresAt: text,
+    });
+  }
+  return new Date(t).toISOString();
+}
