@@ -5,11 +5,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { asPyvetError, exitCodeOf } from '../errors.js';
+import * as auditCommands from './commands/audit.js';
+import * as repoCommands from './commands/repo.js';
+import * as tokenCommands from './commands/tokens.js';
 import { colour, printJson } from './output.js';
 
 type Register = (program: Command) => void;
 // Command groups, in the order `pyvet --help` lists them.
-const COMMANDS: Register[] = [];
+const COMMANDS: Register[] = [
+  repoCommands.register,
+  tokenCommands.register,
+  auditCommands.register,
+];
 
 export function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

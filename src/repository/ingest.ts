@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { inspectArtifact } from '../artifacts/index.js';
+import { artifactLimits, inspectArtifact } from '../artifacts/index.js';
 import type { FileRecord } from '../catalog/types.js';
-import { asPyvetError, PyvetError } from '../errors.js';
+import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
 import { type Decision, vetFile } from '../vetting/index.js';
 import { requireRole } from './roles.js';
 import { approveFiles } from './states.js';
@@ -73,10 +73,11 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
 
   const report = await inspectArtifact(path, {
     filename,
-    limits: repo.config.limits,
+    limits: artifactLimits(repo.config.limits),
     expectedSha256: opts.expectedSha256,
   });
-  await repo.blobs.putFile(path, report.sha256);
+  const { digests } = report;
+  await repo.blobs.putFile(path, digests.sha256);
   const metadataSha256 = (await repo.blobs.putBytes(report.metadataBytes)).sha256;
 
   const now = new Date().toISOString();
@@ -84,15 +85,15 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
   try {
     file = await repo.catalog.transaction(async (tx) => {
       const f = await tx.files.insert({
-        project: report.project,
-        displayName: report.name,
+        project: report.name,
+        displayName: report.displayName,
         version: report.version,
         filename,
         kind: report.kind,
-        size: report.size,
-        sha256: report.sha256,
-        blake2b256: report.blake2b256,
-        md5: report.md5,
+        size: digests.size,
+        sha256: digests.sha256,
+        blake2b256: digests.blake2b256,
+        md5: digests.md5,
         requiresPython: report.requiresPython,
         metadataSha256,
         requiresDist: report.requiresDist,
@@ -135,6 +136,7 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
 export interface IngestFailure {
   path: string;
   code: string;
+  kind: ErrorKind;
   message: string;
 }
 
@@ -193,7 +195,7 @@ export async function ingestPaths(
       // Role and reason errors concern the whole batch, not this file.
       if (e.kind === 'forbidden' || e.code === 'REASON_REQUIRED') throw e;
       if (e.kind === 'internal') repo.logger.error({ err, path }, 'ingest failed');
-      result.failed.push({ path, code: e.code, message: e.message });
+      result.failed.push({ path, code: e.code, kind: e.kind, message: e.message });
     }
     onProgress?.(++done, files.length, path);
   }

@@ -24,11 +24,7 @@ export interface StateChangeResult {
 const ARCHIVE = /\.(whl|tar\.gz|zip)$/i;
 
 function normalizeVersion(v: string): string {
-  try {
-    return new Version(v).toString();
-  } catch {
-    return v;
-  }
+  return Version.tryParse(v)?.toString() ?? v;
 }
 
 /** Resolves a selector to files; throws NOT_FOUND when it names none. */

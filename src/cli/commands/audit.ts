@@ -1,0 +1,33 @@
+// Audit log commands: verify the hash chain, export as JSON lines.
+import type { Command } from 'commander';
+import { exportAudit, verifyAudit } from '../../audit/verify.js';
+import { globalOptions } from '../context.js';
+import { colour, info, note, printJson } from '../output.js';
+import { withRepository } from './repo.js';
+
+export function register(program: Command): void {
+  const audit = program.command('audit').description('the tamper-evident audit log');
+
+  audit
+    .command('verify')
+    .description('recompute the hash chain; name the first edited, removed or reordered entry (exit 1 if broken)')
+    .action(async (_opts: unknown, c: Command) => {
+      const v = await withRepository(c, (repo) => verifyAudit(repo));
+      if (!v.ok) process.exitCode = 1;
+      if (globalOptions(c).json) return printJson(v);
+      if (v.ok) info(`${colour.green('ok')} ${v.entries} entries, head ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}`);
+      else info(`${colour.red('BROKEN')} at entry ${v.firstBad!.seq}: ${v.firstBad!.problem}: ${v.firstBad!.detail}`);
+    });
+
+  audit
+    .command('export')
+    .description('write the log as JSON lines (stdout, or a new file with --out)')
+    .option('-o, --out <file>', 'write to this file (must not exist)')
+    .action(async (opts: { out?: string }, c: Command) => {
+      const count = await withRepository(c, (repo) => exportAudit(repo, opts.out ?? process.stdout));
+      if (opts.out) {
+        if (globalOptions(c).json) printJson({ entries: count, out: opts.out });
+        else note(`${count} entries written to ${opts.out}`);
+      }
+    });
+}

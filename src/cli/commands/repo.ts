@@ -1,0 +1,160 @@
+// Repository commands: init, add, approve/reject/yank/unyank, files.
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import type { FileRecord, FileState } from '../../catalog/types.js';
+import { DEFAULT_DATA_DIR } from '../../config.js';
+import { exitCodeOf, PyvetError } from '../../errors.js';
+import { ingestPaths } from '../../repository/ingest.js';
+import { initRepository, type OpenedRepository, openRepository } from '../../repository/open.js';
+import {
+  approveFiles,
+  rejectFiles,
+  type StateChangeResult,
+  unyankFiles,
+  yankFiles,
+} from '../../repository/states.js';
+import type { Repository } from '../../repository/types.js';
+import { canonicalizeName } from '../../standards/names.js';
+import { cliActor, globalOptions } from '../context.js';
+import { colour, info, note, printJson, printTable } from '../output.js';
+
+/** Opens the repository the global options name, runs `fn`, and always closes it. */
+export async function withRepository<T>(cmd: Command, fn: (repo: OpenedRepository) => Promise<T>): Promise<T> {
+  const g = globalOptions(cmd);
+  const repo = await openRepository({ dataDir: g.data, configFile: g.config });
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.close();
+  }
+}
+
+function fileRows(files: FileRecord[]): (string | number)[][] {
+  return files.map((f) => [
+    f.filename,
+    f.version,
+    stateText(f.state) + (f.yanked ? colour.yellow(' yanked') : ''),
+    f.size,
+    f.uploadedAt.slice(0, 19).replace('T', ' '),
+    f.origin,
+  ]);
+}
+
+function stateText(s: FileState): string {
+  return s === 'approved' ? colour.green(s) : s === 'rejected' ? colour.red(s) : colour.yellow(s);
+}
+
+type StateAction = (repo: Repository, selector: string, actor: ReturnType<typeof cliActor>, reason: string) => Promise<StateChangeResult>;
+
+function registerStateCommand(program: Command, name: string, action: StateAction, help: string, reasonRequired: boolean): void {
+  const cmd = program
+    .command(`${name} <selector...>`)
+    .description(help)
+    .addHelpText(
+      'after',
+      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
+    );
+  if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (recorded in the audit log)');
+  else cmd.option('-r, --reason <text>', 'why (recorded in the audit log)');
+  cmd.action(async (words: string[], opts: { reason?: string }, c: Command) => {
+    // `all waiting` arrives as two words; anything else is one selector per word.
+    const selectors = words.join(' ').toLowerCase() === 'all waiting' ? ['all waiting'] : words;
+    const result: StateChangeResult = { changed: [], unchanged: [] };
+    await withRepository(c, async (repo) => {
+      for (const s of selectors) {
+        const r = await action(repo, s, cliActor(), opts.reason ?? '');
+        result.changed.push(...r.changed);
+        result.unchanged.push(...r.unchanged);
+      }
+    });
+    if (globalOptions(c).json) return printJson(result);
+    info(`${name}: ${result.changed.length} changed, ${result.unchanged.length} already so`);
+    if (result.changed.length > 0) printTable(['file', 'version', 'state', 'size', 'uploaded', 'origin'], fileRows(result.changed));
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description('create a repository (catalog, blob store, pyvet.toml) and print the first admin token once')
+    .addHelpText('after', '\nExample: pyvet init --data ./pyvet-data')
+    .action(async (_opts: unknown, c: Command) => {
+      const g = globalOptions(c);
+      const result = await initRepository(g.data ?? process.env.PYVET_DATA ?? DEFAULT_DATA_DIR, { configFile: g.config });
+      if (g.json) return printJson(result);
+      info(`Created a pyvet repository in ${result.dataDir}`);
+      info(`Configuration: ${result.configFile}`);
+      info('');
+      info(`Admin token (shown only this once, store it now):\n  ${colour.bold(result.adminToken)}`);
+    });
+
+  program
+    .command('add <path...>')
+    .description('ingest wheels and sdists (files or folders, recursively) into quarantine')
+    .option('--approve', 'approve each file after vetting (needs --reason)', false)
+    .option('-r, --reason <text>', 'why they are approved (with --approve)')
+    .addHelpText('after', '\nExample: pyvet add ./wheelhouse --approve --reason "vendored build of 2025-06"')
+    .action(async (paths: string[], opts: { approve: boolean; reason?: string }, c: Command) => {
+      if (opts.approve && !opts.reason?.trim()) {
+        throw new PyvetError('REASON_REQUIRED', 'invalid', '--approve needs --reason', { action: 'approve' });
+      }
+      const g = globalOptions(c);
+      const result = await withRepository(c, async (repo) => {
+        let bar: SingleBar | undefined;
+        const r = await ingestPaths(
+          repo,
+          paths,
+          { actor: cliActor(), origin: 'local', approve: opts.approve, reason: opts.reason },
+          (done, total) => {
+            if (!process.stderr.isTTY || total < 2) return;
+            if (!bar) {
+              bar = new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+              bar.start(total, 0);
+            }
+            bar.update(done);
+            if (done === total) bar.stop();
+          },
+        );
+        bar?.stop();
+        return r;
+      });
+      if (result.failed.length > 0) process.exitCode = exitCodeOf(new PyvetError(result.failed[0]!.code, result.failed[0]!.kind, ''));
+      if (g.json) return printJson(result);
+      for (const r of result.added) {
+        const d = r.decision;
+        info(`${colour.green('added')}   ${r.file.filename} ${colour.dim(`→ ${r.file.state}${d ? ` (${d.verdict}: ${d.reasons.join('; ')})` : ''}`)}`);
+      }
+      for (const r of result.present) info(`${colour.dim('present')} ${r.file.filename}`);
+      for (const f of result.failed) note(`${colour.red('refused')} ${f.path} ${colour.dim(`[${f.code}]`)} ${f.message}`);
+      info(
+        `${result.added.length} added, ${result.present.length} already present, ${result.failed.length} refused`,
+      );
+    });
+
+  registerStateCommand(program, 'approve', approveFiles, 'approve files: they become installable', true);
+  registerStateCommand(program, 'reject', rejectFiles, 'reject files: they are never served', true);
+  registerStateCommand(program, 'yank', yankFiles, 'yank files (PEP 592): pip skips them unless pinned', true);
+  registerStateCommand(program, 'unyank', unyankFiles, 'undo a yank', false);
+
+  program
+    .command('files [name]')
+    .description('list files, optionally of one project and in some states')
+    .option('-s, --state <state...>', 'quarantined, approved and/or rejected')
+    .addHelpText('after', '\nExample: pyvet files requests --state quarantined')
+    .action(async (name: string | undefined, opts: { state?: string[] }, c: Command) => {
+      const states = opts.state?.map((s) => {
+        if (s !== 'quarantined' && s !== 'approved' && s !== 'rejected') {
+          throw new PyvetError('STATE_INVALID', 'invalid', `unknown state ${JSON.stringify(s)}: use quarantined, approved or rejected`, {
+            state: s,
+          });
+        }
+        return s as FileState;
+      });
+      const files = await withRepository(c, async (repo) => {
+        if (name === undefined) return repo.catalog.files.list({ states });
+        return repo.catalog.files.list({ project: canonicalizeName(name), states });
+      });
+      if (globalOptions(c).json) return printJson(files);
+      printTable(['file', 'version', 'state', 'size', 'uploaded', 'origin'], fileRows(files));
+    });
+}
