@@ -1,0 +1,82 @@
+// A small static file server on 127.0.0.1 for upstream tests: serves a directory (e.g. /opt/pypi,
+// so that /simple/<project>/ pages and their ../../files/ links resolve), logs every request,
+// honours Range, and can inject faults (503s, connection resets) to exercise retries.
+import { createReadStream, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, normalize, sep } from 'node:path';
+
+export interface StaticServer {
+  url: string;
+  /** Paths requested so far, in order. */
+  log: string[];
+  /** Fail the next `n` requests whose path matches with this status (or 'reset' to drop the socket). */
+  injectFaults(match: RegExp, n: number, fault: number | 'reset'): void;
+  close(): Promise<void>;
+}
+
+export async function startStaticServer(root: string): Promise<StaticServer> {
+  const log: string[] = [];
+  const faults: { match: RegExp; left: number; fault: number | 'reset' }[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    log.push(path);
+    const f = faults.find((x) => x.left > 0 && x.match.test(path));
+    if (f) {
+      f.left--;
+      if (f.fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(f.fault).end();
+      return;
+    }
+    let file = normalize(join(root, path));
+    if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      let st = statSync(file);
+      if (st.isDirectory()) {
+        file = join(file, 'index.html');
+        st = statSync(file);
+      }
+      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      if (range) {
+        const start = Number(range[1]);
+        if (start >= st.size) {
+          res.writeHead(416, { 'content-range': `bytes */${st.size}` }).end();
+          return;
+        }
+        res.writeHead(206, {
+          'content-type': type,
+          'content-length': st.size - start,
+          'content-range': `bytes ${start}-${st.size - 1}/${st.size}`,
+        });
+        createReadStream(file, { start }).pipe(res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'accept-ranges': 'bytes' });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    injectFaults(match, n, fault) {
+      faults.push({ match, left: n, fault });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

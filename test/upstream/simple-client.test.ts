@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { PyvetError } from '../../src/errors.js';
+import { download } from '../../src/upstream/http.js';
+import { fetchProjectPage, parseHtmlProjectPage, parseJsonProjectPage } from '../../src/upstream/simple-client.js';
+import { tempDir } from '../helpers/paths.js';
+import { LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
+import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
+
+describe('simple index parsing', () => {
+  test('PEP 503 HTML with PEP 592/658/714 attributes and escaped Requires-Python', () => {
+    const html = `<!DOCTYPE html><html><head><meta name="pypi:repository-version" content="1.1"></head><body>
+<a href="../../files/a/demo-1.0-py3-none-any.whl#sha256=ABCDEF0123" data-requires-python="&gt;=3.8,&lt;4" data-dist-info-metadata="sha256=11aa" data-core-metadata="sha256=11aa">demo-1.0-py3-none-any.whl</a>
+<a href='https://cdn.example/demo-0.9.tar.gz#md5=00ff' data-yanked="broken &amp; bad">demo-0.9.tar.gz</a>
+<a href="demo-0.8.tar.gz" data-yanked>demo-0.8.tar.gz</a>
+</body></html>`;
+    const page = parseHtmlProjectPage(html, 'https://idx.example/simple/demo/', 'demo');
+    assert.equal(page.apiVersion, '1.1');
+    assert.equal(page.files.length, 3);
+    const [w, s, t] = page.files;
+    assert.equal(w!.url, 'https://idx.example/files/a/demo-1.0-py3-none-any.whl');
+    assert.deepEqual(w!.hashes, { sha256: 'abcdef0123' });
+    assert.equal(w!.requiresPython, '>=3.8,<4');
+    assert.deepEqual(w!.coreMetadata, { sha256: '11aa' });
+    assert.equal(s!.yanked, 'broken & bad');
+    assert.deepEqual(s!.hashes, { md5: '00ff' });
+    assert.equal(t!.yanked, true);
+    assert.equal(t!.coreMetadata, false);
+  });
+
+  test('PEP 691 JSON with PEP 700 fields', () => {
+    const page = parseJsonProjectPage(
+      JSON.stringify({
+        meta: { 'api-version': '1.1' },
+        name: 'demo',
+        versions: ['1.0'],
+        files: [
+          {
+            filename: 'demo-1.0-py3-none-any.whl',
+            url: '../../f/demo-1.0-py3-none-any.whl',
+            hashes: { sha256: 'AB' },
+            'requires-python': '>=3.9',
+            'core-metadata': { sha256: 'CD' },
+            yanked: 'oops',
+            size: 12,
+            'upload-time': '2024-01-01T00:00:00.000000Z',
+          },
+        ],
+      }),
+      'http://127.0.0.1:1/simple/demo/',
+    );
+    assert.equal(page.files[0]!.url, 'http://127.0.0.1:1/f/demo-1.0-py3-none-any.whl');
+    assert.deepEqual(page.files[0]!.coreMetadata, { sha256: 'cd' });
+    assert.equal(page.files[0]!.yanked, 'oops');
+    assert.equal(page.files[0]!.size, 12);
+    assert.deepEqual(page.versions, ['1.0']);
+  });
+
+  test('an index declaring API version 2 is refused', () => {
+    assert.throws(
+      () => parseJsonProjectPage(JSON.stringify({ meta: { 'api-version': '2.0' }, name: 'x', files: [] }), 'http://h/'),
+      (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_BAD_INDEX',
+    );
+  });
+});
+
+describe('downloads', () => {
+  let server: StaticServer;
+  const dir = tempDir();
+  const payload = Buffer.alloc(256 * 1024, 7);
+  const sha = createHash('sha256').update(payload).digest('hex');
+  before(async () => {
+    writeFileSync(join(dir.path, 'blob.bin'), payload);
+    server = await startStaticServer(dir.path);
+  });
+  after(async () => {
+    await server.close();
+    dir.cleanup();
+  });
+
+  test('retries a 503 and a reset, then checks the hash', async () => {
+    server.injectFaults(/blob\.bin/, 1, 503);
+    server.injectFaults(/blob\.bin/, 1, 'reset');
+    const dest = join(dir.path, 'out', 'a.bin');
+    const r = await download(`${server.url}/blob.bin`, dest, { expectedSha256: sha, retries: 3 });
+    assert.equal(r.sha256, sha);
+    assert.equal(r.size, payload.length);
+    assert.deepEqual(readFileSync(dest), payload);
+  });
+
+  test('a hash mismatch leaves nothing behind', async () => {
+    const dest = join(dir.path, 'out', 'b.bin');
+    await assert.rejects(
+      download(`${server.url}/blob.bin`, dest, { expectedSha256: '0'.repeat(64) }),
+      (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_HASH_MISMATCH',
+    );
+    assert.equal(existsSync(dest), false);
+    assert.equal(existsSync(`${dest}.part`), false);
+  });
+
+  test('resumes a partial download with Range', async () => {
+    const dest = join(dir.path, 'out', 'c.bin');
+    writeFileSync(`${dest}.part`, payload.subarray(0, 100_000));
+    const r = await download(`${server.url}/blob.bin`, dest, { expectedSha256: sha });
+    assert.equal(r.transferred, payload.length - 100_000);
+    assert.deepEqual(readFileSync(dest), payload);
+  });
+});
+
+describe('real upstream tree (/opt/pypi)', { skip: !localPypiAvailable() && 'needs /opt/pypi (local PEP 503 tree)' }, () => {
+  let server: StaticServer;
+  before(async () => {
+    server = await startStaticServer(LOCAL_PYPI);
+  });
+  after(() => server.close());
+
+  test('reads a real project page over HTTP and as file://', async () => {
+    const viaHttp = await fetchProjectPage(`${server.url}/simple/`, 'NumPy');
+    const viaFile = await fetchProjectPage(pathToFileURL(`${LOCAL_PYPI}/simple/`).toString(), 'numpy');
+    assert.ok(viaHttp && viaFile);
+    assert.ok(viaHttp.files.length > 0);
+    assert.deepEqual(
+      viaHttp.files.map((f) => [f.filename, f.hashes.sha256]),
+      viaFile.files.map((f) => [f.filename, f.hashes.sha256]),
+    );
+    assert.ok(viaHttp.files.every((f) => /^[0-9a-f]{64}$/.test(f.hashes.sha256 ?? '')));
+    assert.equal(await fetchProjectPage(`${server.url}/simple/`, 'no-such-project-here'), null);
+  });
+});
