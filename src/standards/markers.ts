@@ -1,2 +1,386 @@
-// Filled in by the standards work (issue 2).
-export {};
+// PEP 508 environment markers, matching packaging 26.2 (packaging.markers) exactly: the same
+// grammar and error positions, the same normalized string (including its quirks), the same
+// evaluation rules (version comparison through a Specifier when both sides allow it, string
+// operators otherwise, `extra`/`extras`/`dependency_groups` name normalisation) and the same
+// errors. Environments are always explicit: nothing here reads the host.
+
+import { PyvetError } from '../errors.js';
+import { canonicalizeName } from './names.js';
+import {
+  type MarkerComparison,
+  type MarkerGroup,
+  type MarkerNode,
+  type MarkerOp,
+  type MarkerOperand,
+  parseMarkerExpression,
+  Scanner,
+  SyntaxFault,
+} from './pep508-scanner.js';
+import { Specifier } from './specifiers.js';
+import { Version } from './version.js';
+
+export type { MarkerComparison, MarkerGroup, MarkerNode, MarkerOp, MarkerOperand };
+
+export class InvalidMarker extends PyvetError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('INVALID_MARKER', 'invalid', message, details);
+    this.name = 'InvalidMarker';
+  }
+}
+
+/** A comparison packaging leaves undefined: `~=`/`===` on plain strings, a set on the left. */
+export class UndefinedComparison extends PyvetError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('UNDEFINED_COMPARISON', 'invalid', message, details);
+    this.name = 'UndefinedComparison';
+  }
+}
+
+/** The marker names a variable the environment does not define. */
+export class UndefinedEnvironmentName extends PyvetError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('UNDEFINED_ENVIRONMENT_NAME', 'invalid', message, details);
+    this.name = 'UndefinedEnvironmentName';
+  }
+}
+
+/** Where a marker is evaluated decides which variables exist by default (packaging's EvaluateContext). */
+export type EvaluateContext = 'metadata' | 'lock_file' | 'requirement';
+
+/**
+ * The values markers are evaluated against. `extras` and `dependency_groups` (lock files) are
+ * sets of names; every other variable is a string. Unknown keys are allowed: a marker comparing
+ * two quoted strings looks the right-hand one up as a key, exactly like packaging.
+ */
+export interface MarkerEnvironment {
+  readonly implementation_name?: string;
+  readonly implementation_version?: string;
+  readonly os_name?: string;
+  readonly platform_machine?: string;
+  readonly platform_release?: string;
+  readonly platform_system?: string;
+  readonly platform_version?: string;
+  readonly python_full_version?: string;
+  readonly platform_python_implementation?: string;
+  readonly python_version?: string;
+  readonly sys_platform?: string;
+  readonly extra?: string;
+  readonly extras?: Iterable<string>;
+  readonly dependency_groups?: Iterable<string>;
+  readonly [key: string]: string | Iterable<string> | undefined;
+}
+
+const PYTHON_IMPLEMENTATIONS: Readonly<Record<string, string>> = {
+  cpython: 'CPython',
+  pypy: 'PyPy',
+  graalpy: 'GraalVM',
+  ironpython: 'IronPython',
+  jython: 'Jython',
+};
+const PLATFORM_SYSTEMS: Readonly<Record<string, string>> = {
+  linux: 'Linux',
+  darwin: 'Darwin',
+  win32: 'Windows',
+  cygwin: 'CYGWIN_NT',
+  emscripten: 'Emscripten',
+  wasi: 'WASI',
+  ios: 'iOS',
+  android: 'Android',
+  freebsd: 'FreeBSD',
+  aix: 'AIX',
+  sunos5: 'SunOS',
+};
+
+/**
+ * A complete environment for a described target (what packaging's default_environment() would
+ * report on it), derived from its Python version and sys.platform; any value given overrides the
+ * derived one. Pure: the host is never consulted.
+ */
+export function markerEnvironment(
+  target: { python_full_version: string; sys_platform: string } & MarkerEnvironment,
+): MarkerEnvironment {
+  const full = target.python_full_version;
+  const implementation = target.implementation_name ?? 'cpython';
+  const platformKey = target.sys_platform.replace(/\d+$/, '');
+  return {
+    implementation_name: implementation,
+    implementation_version: implementation === 'cpython' ? full : '',
+    os_name: target.sys_platform === 'win32' ? 'nt' : 'posix',
+    platform_machine: '',
+    platform_release: '',
+    platform_system: PLATFORM_SYSTEMS[target.sys_platform] ?? PLATFORM_SYSTEMS[platformKey] ?? '',
+    platform_version: '',
+    platform_python_implementation: PYTHON_IMPLEMENTATIONS[implementation] ?? implementation,
+    python_version: full.split('.').slice(0, 2).join('.'),
+    ...target,
+  };
+}
+
+const ALLOWING_SET = new Set(['extras', 'dependency_groups']);
+const REQUIRING_VERSION = new Set(['implementation_version', 'platform_release', 'python_full_version', 'python_version']);
+
+type EnvValue = string | ReadonlySet<string>;
+
+/**
+ * An environment made ready for evaluating many markers: context defaults applied, `extra`,
+ * `extras` and `dependency_groups` canonicalized once, python_full_version repaired, and parsed
+ * versions and specifiers memoised. Prepare once per target, then evaluate every marker with it.
+ */
+export class PreparedEnvironment {
+  readonly context: EvaluateContext;
+  private readonly values = new Map<string, EnvValue>();
+  private readonly versions = new Map<string, Version | null>();
+  private readonly specifiers = new Map<string, Specifier | null>();
+
+  constructor(environment: MarkerEnvironment, context: EvaluateContext = 'metadata') {
+    this.context = context;
+    if (context === 'lock_file') {
+      this.values.set('extras', new Set());
+      this.values.set('dependency_groups', new Set());
+    } else if (context === 'metadata') {
+      this.values.set('extra', '');
+    }
+    for (const key of Object.keys(environment)) {
+      const value = environment[key];
+      if (value === undefined) continue;
+      if (ALLOWING_SET.has(key)) {
+        this.values.set(
+          key,
+          typeof value === 'string' ? canonicalizeName(value) : new Set(Array.from(value, (v) => canonicalizeName(v))),
+        );
+      } else if (typeof value === 'string') {
+        this.values.set(key, key === 'extra' && value !== '' ? canonicalizeName(value) : value);
+      } else {
+        this.values.set(key, new Set(value));
+      }
+    }
+    // platform.python_version() of an untagged build ends with '+', which is not PEP 440.
+    const full = this.values.get('python_full_version');
+    if (typeof full === 'string' && full.endsWith('+')) this.values.set('python_full_version', `${full}local`);
+  }
+
+  get(key: string): EnvValue {
+    const value = this.values.get(key);
+    if (value === undefined) {
+      throw new UndefinedEnvironmentName(`marker variable '${key}' is not defined in the evaluation environment`, {
+        variable: key,
+        context: this.context,
+      });
+    }
+    return value;
+  }
+
+  version(s: string): Version | null {
+    let v = this.versions.get(s);
+    if (v === undefined) {
+      v = Version.tryParse(s);
+      this.versions.set(s, v);
+    }
+    return v;
+  }
+
+  specifier(op: string, rhs: string): Specifier | null {
+    const key = op + rhs;
+    let spec = this.specifiers.get(key);
+    if (spec === undefined) {
+      spec = trySpecifier(key);
+      this.specifiers.set(key, spec);
+    }
+    return spec;
+  }
+}
+
+/** Prepares an environment once for evaluating many markers (see PreparedEnvironment). */
+export function prepareEnvironment(environment: MarkerEnvironment, context: EvaluateContext = 'metadata'): PreparedEnvironment {
+  return new PreparedEnvironment(environment, context);
+}
+
+function trySpecifier(s: string): Specifier | null {
+  try {
+    return Specifier.parse(s);
+  } catch {
+    return null;
+  }
+}
+
+type Evaluator = (env: PreparedEnvironment) => boolean;
+
+/** A parsed PEP 508 marker. Immutable; evaluation is compiled to closures on first use. */
+export class Marker {
+  readonly tree: MarkerGroup;
+  private text: string | undefined;
+  private compiled: Evaluator | undefined;
+
+  private constructor(tree: MarkerGroup) {
+    this.tree = tree;
+  }
+
+  /** Parses a marker expression; throws InvalidMarker with packaging's message and position. */
+  static parse(source: string): Marker {
+    const t = new Scanner(source);
+    try {
+      const tree = parseMarkerExpression(t);
+      if (!t.atEnd()) t.expected('end of marker expression');
+      return Marker.fromTree(tree);
+    } catch (err) {
+      if (err instanceof SyntaxFault) throw invalidMarker(err);
+      throw err;
+    }
+  }
+
+  /** Wraps a parsed tree, normalizing `extra` values as packaging does (top-level comparisons only). */
+  static fromTree(tree: MarkerGroup): Marker {
+    return new Marker({ kind: 'group', items: tree.items.map(normalizeExtra), joins: tree.joins });
+  }
+
+  /** packaging's str(Marker). */
+  toString(): string {
+    this.text ??= formatNode(this.tree, true);
+    return this.text;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  equals(other: Marker): boolean {
+    return this.toString() === other.toString();
+  }
+
+  /**
+   * Evaluates against an explicit environment (packaging's Marker.evaluate with the host defaults
+   * left out). A PreparedEnvironment is used as is: its own context applies.
+   * Throws UndefinedEnvironmentName or UndefinedComparison as packaging does.
+   */
+  evaluate(environment: MarkerEnvironment | PreparedEnvironment, context: EvaluateContext = 'metadata'): boolean {
+    const env = environment instanceof PreparedEnvironment ? environment : new PreparedEnvironment(environment, context);
+    this.compiled ??= compileGroup(this.tree);
+    return this.compiled(env);
+  }
+}
+
+function invalidMarker(fault: SyntaxFault): InvalidMarker {
+  return new InvalidMarker(fault.format(), { marker: fault.source, position: fault.start, end: fault.end });
+}
+
+function normalizeExtra(node: MarkerNode): MarkerNode {
+  if (node.kind !== 'compare') return node;
+  const { lhs, rhs } = node;
+  if (lhs.kind === 'variable' && lhs.name === 'extra') {
+    return { ...node, rhs: { kind: 'value', value: canonicalizeName(operandText(rhs)) } };
+  }
+  if (rhs.kind === 'variable' && rhs.name === 'extra') {
+    return { ...node, lhs: { kind: 'value', value: canonicalizeName(operandText(lhs)) } };
+  }
+  return node;
+}
+
+/** packaging's Node.value: a variable's name or a value's text. */
+function operandText(o: MarkerOperand): string {
+  return o.kind === 'variable' ? o.name : o.value;
+}
+
+function formatOperand(o: MarkerOperand): string {
+  // Values are quoted without escaping, as packaging does.
+  return o.kind === 'variable' ? o.name : `"${o.value}"`;
+}
+
+function formatNode(node: MarkerNode, first: boolean): string {
+  if (node.kind === 'compare') return `${formatOperand(node.lhs)} ${node.op} ${formatOperand(node.rhs)}`;
+  // A group of one is printed without parentheses at any depth, so `((a or b)) and c` prints as
+  // `a or b and c`: packaging's _format_marker does this, and the string form must match it.
+  if (node.items.length === 1) return formatNode(node.items[0] as MarkerNode, true);
+  let out = formatNode(node.items[0] as MarkerNode, false);
+  for (let i = 1; i < node.items.length; i++) out += ` ${node.joins[i - 1]} ${formatNode(node.items[i] as MarkerNode, false)}`;
+  return first ? out : `(${out})`;
+}
+
+function compileNode(node: MarkerNode): Evaluator {
+  return node.kind === 'compare' ? compileComparison(node) : compileGroup(node);
+}
+
+function compileGroup(group: MarkerGroup): Evaluator {
+  const children = group.items.map(compileNode);
+  if (children.length === 1) return children[0] as Evaluator;
+  const orBefore = [false, ...group.joins.map((j) => j === 'or')];
+  // Every operand is evaluated, as packaging does, so an undefined name or comparison anywhere
+  // raises even when the result is already known.
+  return (env) => {
+    let any = false;
+    let all = true;
+    for (let i = 0; i < children.length; i++) {
+      const value = (children[i] as Evaluator)(env);
+      if (orBefore[i]) {
+        any = any || all;
+        all = true;
+      }
+      all = all && value;
+    }
+    return any || all;
+  };
+}
+
+function compileComparison(node: MarkerComparison): Evaluator {
+  const { lhs, op, rhs } = node;
+  // The variable on the left is looked up; otherwise the right-hand side names the key, even when
+  // it is a quoted string (packaging reads `environment[rhs.value]`).
+  const envOnLeft = lhs.kind === 'variable';
+  const key = envOnLeft ? lhs.name : operandText(rhs);
+  let literal = envOnLeft ? operandText(rhs) : lhs.value;
+  const setKey = ALLOWING_SET.has(key);
+  if (setKey) literal = canonicalizeName(literal);
+  const versionKey = REQUIRING_VERSION.has(key);
+
+  if (envOnLeft) {
+    const spec = versionKey ? trySpecifier(op + literal) : null;
+    return (env) => {
+      const value = env.get(key);
+      if (typeof value !== 'string') {
+        throw new UndefinedComparison(`cannot compare the set '${key}' with ${op}: it must be on the right of 'in'`, {
+          variable: key,
+          op,
+        });
+      }
+      if (spec !== null) return specifierContains(spec, value, env);
+      return stringOp(value, op, literal, key);
+    };
+  }
+  const literalVersion = versionKey ? Version.tryParse(literal) : null;
+  return (env) => {
+    const value = env.get(key);
+    if (versionKey && typeof value === 'string') {
+      const spec = env.specifier(op, value);
+      if (spec !== null) return specifierContains(spec, literal, env, literalVersion);
+    }
+    return stringOp(literal, op, value, key);
+  };
+}
+
+function specifierContains(spec: Specifier, item: string, env: PreparedEnvironment, parsed?: Version | null): boolean {
+  if (spec.operator === '===') return spec.contains(item, { prereleases: true });
+  const version = parsed === undefined ? env.version(item) : parsed;
+  return version !== null && spec.contains(version, { prereleases: true });
+}
+
+function stringOp(lhs: string, op: MarkerOp, rhs: EnvValue, key: string): boolean {
+  switch (op) {
+    case 'in':
+      return typeof rhs === 'string' ? rhs.includes(lhs) : rhs.has(lhs);
+    case 'not in':
+      return typeof rhs === 'string' ? !rhs.includes(lhs) : !rhs.has(lhs);
+    case '<':
+    case '>':
+      return false;
+    case '<=':
+    case '==':
+    case '>=':
+      return lhs === rhs;
+    case '!=':
+      return lhs !== rhs;
+    default:
+      throw new UndefinedComparison(
+        `undefined comparison ${op} on ${JSON.stringify(lhs)} and ${typeof rhs === 'string' ? JSON.stringify(rhs) : `{${[...rhs].join(', ')}}`} (marker variable '${key}' is not a version)`,
+        { variable: key, op },
+      );
+  }
+}
