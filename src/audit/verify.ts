@@ -90,14 +90,13 @@ export function checkChain(entries: AuditEntry[], headText: string | undefined):
 export async function exportAudit(repo: Repository, out: string | NodeJS.WritableStream): Promise<number> {
   const stream = typeof out === 'string' ? createWriteStream(out, { flags: 'wx' }) : out;
   if (typeof out === 'string') {
-    await Promise.race([
-      once(stream, 'open'),
-      once(stream, 'error').then(([err]) => {
-        throw new PyvetError('AUDIT_EXPORT_FAILED', 'unavailable', `cannot write ${out}: ${(err as Error).message}`, {
-          path: out,
-        });
-      }),
-    ]);
+    try {
+      await once(stream, 'open'); // rejects with the stream's error (EEXIST, EACCES, …)
+    } catch (err) {
+      throw new PyvetError('AUDIT_EXPORT_FAILED', 'unavailable', `cannot write ${out}: ${(err as Error).message}`, {
+        path: out,
+      });
+    }
   }
   let count = 0;
   for (let from = 1; ; ) {

@@ -1,0 +1,155 @@
+// The audit chain: verify passes on an honest log; an edit through SQL, a one-byte flip in the
+// database file, a removed entry, reordered entries, a rewritten entry and a truncated tail are
+// each detected and located. Export writes every entry as a JSON line.
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { entryHash } from '../../src/audit/chain.js';
+import { exportAudit, verifyAudit } from '../../src/audit/verify.js';
+import type { AuditEntry } from '../../src/catalog/types.js';
+import { openRepository } from '../../src/repository/open.js';
+import { createToken, revokeToken } from '../../src/repository/tokens.js';
+import type { Actor } from '../../src/repository/types.js';
+import { tempDir } from '../helpers/paths.js';
+import { makeRepo, runCli, type TestRepo } from '../repository/support.js';
+
+const admin: Actor = { name: 'cli:test', role: 'admin' };
+
+describe('audit log', () => {
+  let t: TestRepo;
+  let entries: AuditEntry[];
+  const copies = tempDir('pyvet-audit-');
+
+  before(async () => {
+    t = await makeRepo();
+    const a = await createToken(t.repo, { name: 'fliptarget', role: 'reader' }, admin);
+    await createToken(t.repo, { name: 'second', role: 'publisher' }, admin);
+    await revokeToken(t.repo, a.record.id, admin);
+    for (let i = 0; i < 3; i++) {
+      await t.repo.catalog.transaction((tx) =>
+        tx.audit.append({ actor: admin.name, action: 'policy.change', subject: 'policy', details: { n: i, why: `step ${i}` } }),
+      );
+    }
+    entries = await t.repo.catalog.audit.list();
+    await t.repo.close(); // checkpoints the WAL into catalog.sqlite so copies are complete
+  });
+  after(async () => {
+    await t.cleanup();
+    copies.cleanup();
+  });
+
+  /** A copy of the repository, tampered with through `edit` on its database file. */
+  async function tampered(name: string, edit: (db: Database.Database, file: string) => void) {
+    const dir = join(copies.path, name);
+    cpSync(t.dataDir, dir, { recursive: true });
+    const file = join(dir, 'catalog.sqlite');
+    const db = new Database(file);
+    edit(db, file);
+    db.close();
+    const repo = await openRepository({ dataDir: dir });
+    try {
+      return await verifyAudit(repo);
+    } finally {
+      await repo.close();
+    }
+  }
+
+  it('verifies an honest log, init and token changes included', async () => {
+    assert.ok(entries.length >= 7);
+    assert.deepEqual(
+      entries.slice(0, 5).map((e) => e.action),
+      ['repository.init', 'token.create', 'token.create', 'token.create', 'token.revoke'],
+    );
+    const v = await tampered('honest', () => {});
+    assert.equal(v.ok, true);
+    assert.equal(v.entries, entries.length);
+    assert.deepEqual(v.head, { seq: entries.at(-1)!.seq, hash: entries.at(-1)!.hash });
+  });
+
+  it('locates an entry whose details were edited through SQL', async () => {
+    const v = await tampered('sql-edit', (db) => {
+      db.prepare(`update audit_log set details = '{"n":0,"why":"nothing to see"}' where seq = 6`).run();
+    });
+    assert.equal(v.ok, false);
+    assert.deepEqual([v.firstBad?.seq, v.firstBad?.problem], [6, 'edited']);
+  });
+
+  it('locates a one-byte flip in the database file', async () => {
+    const target = entries.find((e) => e.action === 'token.create' && e.details.name === 'fliptarget')!;
+    const v = await tampered('byte-flip', (db, file) => {
+      db.exec('vacuum'); // drop stale copies of pages so the one live row is the only match
+      db.close();
+      const bytes = readFileSync(file);
+      const needle = Buffer.from('"name":"fliptarget","role"');
+      const at = bytes.indexOf(needle);
+      assert.ok(at > 0, 'the audit row is in the file');
+      assert.equal(bytes.indexOf(needle, at + 1), -1, 'and only once');
+      bytes[at + 9] = 'F'.charCodeAt(0); // fliptarget -> Fliptarget
+      writeFileSync(file, bytes);
+    });
+    assert.equal(v.ok, false);
+    assert.deepEqual([v.firstBad?.seq, v.firstBad?.problem], [target.seq, 'edited']);
+  });
+
+  it('locates a removed entry', async () => {
+    const v = await tampered('removed', (db) => {
+      db.prepare('delete from audit_log where seq = 4').run();
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, 4, 'removed']);
+  });
+
+  it('locates reordered entries', async () => {
+    const v = await tampered('reordered', (db) => {
+      db.prepare('update audit_log set seq = -1 where seq = 5').run();
+      db.prepare('update audit_log set seq = 5 where seq = 6').run();
+      db.prepare('update audit_log set seq = 6 where seq = -1').run();
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, 5, 'reordered']);
+  });
+
+  it('locates an entry rewritten with a recomputed hash (its successor no longer links to it)', async () => {
+    const e = entries[2]!;
+    const details = { ...e.details, role: 'admin' };
+    const forged = entryHash(e.prevHash, { ...e, details });
+    const v = await tampered('rewritten', (db) => {
+      db.prepare('update audit_log set details = ?, hash = ? where seq = ?').run(JSON.stringify(details), forged, e.seq);
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, e.seq, 'edited']);
+  });
+
+  it('detects entries cut from the end of the log through the recorded head', async () => {
+    const last = entries.at(-1)!.seq;
+    const v = await tampered('truncated', (db) => {
+      db.prepare('delete from audit_log where seq >= ?').run(last - 1);
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, last - 1, 'truncated']);
+  });
+
+  it('exports every entry as one JSON line, and refuses to overwrite a file', async () => {
+    const repo = await openRepository({ dataDir: t.dataDir });
+    try {
+      const out = join(copies.path, 'audit.jsonl');
+      assert.equal(await exportAudit(repo, out), entries.length);
+      const lines = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+      assert.deepEqual(lines, entries);
+      await assert.rejects(exportAudit(repo, out), (e: unknown) => (e as { code: string }).code === 'AUDIT_EXPORT_FAILED');
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('pyvet audit verify exits 0 when intact and 1 with the location when not', async () => {
+    const ok = runCli(t.dataDir, ['--json', 'audit', 'verify']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).ok, true);
+    const dir = join(copies.path, 'removed');
+    const bad = runCli(dir, ['audit', 'verify']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /BROKEN at entry 4: removed/);
+    const exported = runCli(t.dataDir, ['audit', 'export']);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.equal(exported.stdout.trimEnd().split('\n').length, entries.length);
+  });
+});

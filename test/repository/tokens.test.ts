@@ -1,0 +1,145 @@
+// Accounts: token format and storage, authentication (wrong, revoked, expired refused), roles
+// enforced by the services themselves, and no secret in the logs.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { PyvetError } from '../../src/errors.js';
+import { createLogger } from '../../src/repository/logger.js';
+import { openRepository } from '../../src/repository/open.js';
+import { hasRole, requireRole } from '../../src/repository/roles.js';
+import { approveFiles, rejectFiles, yankFiles } from '../../src/repository/states.js';
+import { authenticate, createToken, listTokens, parseExpiry, revokeToken } from '../../src/repository/tokens.js';
+import type { Actor } from '../../src/repository/types.js';
+import { makeRepo, newFile, runCli, type TestRepo } from './support.js';
+
+const admin: Actor = { name: 'cli:test', role: 'admin' };
+const forbidden = (e: unknown) => e instanceof PyvetError && e.code === 'FORBIDDEN' && e.kind === 'forbidden';
+
+describe('tokens and roles', () => {
+  let t: TestRepo;
+  before(async () => {
+    t = await makeRepo();
+  });
+  after(() => t.cleanup());
+
+  it('creates pyvet_<id>_<secret> tokens and stores only their sha256', async () => {
+    const { token, record } = await createToken(t.repo, { name: 'ci', role: 'publisher' }, admin);
+    assert.match(token, /^pyvet_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    assert.ok(token.startsWith(`pyvet_${record.id}_`));
+    assert.match(record.hash, /^[0-9a-f]{64}$/);
+    const secret = token.split('_').slice(2).join('_');
+    await t.repo.close();
+    const bytes = readFileSync(join(t.dataDir, 'catalog.sqlite'));
+    assert.equal(bytes.includes(Buffer.from(secret)), false, 'the secret is not in the database');
+    t.repo = await openRepository({ dataDir: t.dataDir });
+  });
+
+  it('authenticates the first admin token and a new token, and records last use', async () => {
+    assert.deepEqual(await authenticate(t.repo, t.adminToken), { name: 'admin', role: 'admin' });
+    const { token, record } = await createToken(t.repo, { name: 'reader1', role: 'reader' }, admin);
+    assert.equal(record.lastUsedAt, null);
+    assert.deepEqual(await authenticate(t.repo, token), { name: 'reader1', role: 'reader' });
+    assert.notEqual((await t.repo.catalog.tokens.get(record.id))?.lastUsedAt, null);
+  });
+
+  it('refuses a wrong secret under a real id, garbage, and near misses', async () => {
+    const { token } = await createToken(t.repo, { name: 'victim', role: 'admin' }, admin);
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    for (const bad of [
+      `${token.slice(0, -1)}${last}`, // one character off at the end
+      `${token}x`,
+      token.slice(0, -1),
+      token.toUpperCase(),
+      '',
+      '__token__',
+      `pyvet_${'0'.repeat(16)}_${'A'.repeat(43)}`,
+    ]) {
+      assert.equal(await authenticate(t.repo, bad), null, bad);
+    }
+  });
+
+  it('refuses revoked and expired tokens', async () => {
+    const r = await createToken(t.repo, { name: 'revokeme', role: 'publisher' }, admin);
+    assert.ok(await authenticate(t.repo, r.token));
+    const revoked = await revokeToken(t.repo, r.record.id, admin);
+    assert.ok(revoked.revokedAt);
+    assert.equal(await authenticate(t.repo, r.token), null);
+
+    const e = await createToken(t.repo, { name: 'expired', role: 'publisher', expiresAt: '2000-01-01T00:00:00Z' }, admin);
+    assert.equal(await authenticate(t.repo, e.token), null);
+    const future = await createToken(t.repo, { name: 'future', role: 'publisher', expiresAt: parseExpiry('30d') }, admin);
+    assert.ok(await authenticate(t.repo, future.token));
+  });
+
+  it('validates names, roles and expiry', async () => {
+    const invalid = (code: string) => (e: unknown) => e instanceof PyvetError && e.code === code && e.kind === 'invalid';
+    await assert.rejects(createToken(t.repo, { name: 'system', role: 'admin' }, admin), invalid('TOKEN_NAME_INVALID'));
+    await assert.rejects(createToken(t.repo, { name: 'cli:root', role: 'admin' }, admin), invalid('TOKEN_NAME_INVALID'));
+    await assert.rejects(createToken(t.repo, { name: 'x', role: 'owner' as never }, admin), invalid('ROLE_INVALID'));
+    assert.throws(() => parseExpiry('soon'), invalid('TOKEN_EXPIRY_INVALID'));
+    assert.equal(parseExpiry('2d', new Date('2030-01-01T00:00:00Z')), '2030-01-03T00:00:00.000Z');
+  });
+
+  it('orders roles reader < publisher < approver < admin', () => {
+    const order = ['reader', 'publisher', 'approver', 'admin'] as const;
+    for (const [i, have] of order.entries()) {
+      for (const [j, need] of order.entries()) assert.equal(hasRole({ name: 'x', role: have }, need), i >= j, `${have}/${need}`);
+    }
+    assert.throws(() => requireRole({ name: 'x', role: 'approver' }, 'admin', 'create tokens'), forbidden);
+  });
+
+  it('enforces least privilege in the services, and a refused action changes nothing', async () => {
+    const publisher: Actor = { name: 'pub', role: 'publisher' };
+    const approver: Actor = { name: 'appr', role: 'approver' };
+    const f = await t.repo.catalog.files.insert(newFile({ project: 'least' }));
+    const audit = (await t.repo.catalog.audit.list()).length;
+    await assert.rejects(approveFiles(t.repo, f.filename, publisher, 'please'), forbidden);
+    await assert.rejects(rejectFiles(t.repo, f.filename, publisher, 'please'), forbidden);
+    await assert.rejects(yankFiles(t.repo, f.filename, publisher, 'please'), forbidden);
+    await assert.rejects(createToken(t.repo, { name: 'y', role: 'admin' }, approver), forbidden);
+    await assert.rejects(createToken(t.repo, { name: 'y', role: 'reader' }, publisher), forbidden);
+    await assert.rejects(listTokens(t.repo, approver), forbidden);
+    await assert.rejects(revokeToken(t.repo, 'whatever', approver), forbidden);
+    assert.equal((await t.repo.catalog.files.get(f.id))?.state, 'quarantined');
+    assert.equal((await t.repo.catalog.audit.list()).length, audit);
+    const ok = await approveFiles(t.repo, 'least', approver, 'reviewed');
+    assert.deepEqual(ok.changed.map((x) => [x.id, x.state, x.stateChangedBy]), [[f.id, 'approved', 'appr']]);
+  });
+
+  it('never logs a token: redaction in the logger and nothing in a debug-level CLI run', async () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'trace',
+      new Writable({
+        write(c, _e, cb) {
+          lines.push(String(c));
+          cb();
+        },
+      }),
+    );
+    logger.info({ token: 'pyvet_secret_1', req: { headers: { authorization: 'Basic c2VjcmV0' } } }, 'request');
+    logger.flush();
+    assert.equal(lines.length, 1);
+    assert.doesNotMatch(lines[0]!, /pyvet_secret_1|c2VjcmV0/);
+    assert.match(lines[0]!, /\[redacted\]/);
+
+    // Everything logged so far by the services in this suite (tokens created, used, revoked).
+    assert.ok(t.logs.length > 0);
+    assert.doesNotMatch(t.logs.join(''), /pyvet_[0-9a-f]{16}_/);
+    assert.doesNotMatch(t.logs.join(''), new RegExp(t.adminToken.slice(-20)));
+
+    const created = runCli(t.dataDir, ['--json', 'token', 'create', 'from-cli', '--role', 'reader'], {
+      PYVET_LOG_LEVEL: 'trace',
+    });
+    assert.equal(created.status, 0, created.stderr);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    assert.ok(await authenticate(t.repo, token));
+    assert.match(created.stderr, /token created/);
+    assert.equal(created.stderr.includes(token), false);
+    assert.equal(created.stderr.includes(token.slice(-43)), false);
+    const listed = runCli(t.dataDir, ['--json', 'token', 'list']);
+    assert.equal(listed.stdout.includes(token.slice(-43)), false);
+  });
+});
