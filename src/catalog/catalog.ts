@@ -1,3 +1,6 @@
+import type { AdvisoryStore } from './stores/advisories.js';
+import type { UpstreamStore } from './stores/upstreams.js';
+import type { VettingStore } from './stores/vetting.js';
 import type { AuditStore, FileStore, SettingsStore, TokenStore } from './types.js';
 
 /**
@@ -10,6 +13,9 @@ export interface Catalog {
   readonly tokens: TokenStore;
   readonly audit: AuditStore;
   readonly settings: SettingsStore;
+  readonly advisories: AdvisoryStore;
+  readonly vetting: VettingStore;
+  readonly upstreams: UpstreamStore;
   transaction<T>(fn: (tx: Catalog) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -8,10 +8,13 @@ import { PyvetError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { DB } from './db.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { SqlAdvisoryStore } from './stores/advisories.js';
 import { SqlAuditStore } from './stores/audit.js';
 import { SqlFileStore } from './stores/files.js';
 import { SqlSettingsStore } from './stores/settings.js';
 import { SqlTokenStore } from './stores/tokens.js';
+import { SqlUpstreamStore } from './stores/upstreams.js';
+import { SqlVettingStore } from './stores/vetting.js';
 
 type Executor = KyselyT<DB> | Transaction<DB>;
 
@@ -20,6 +23,9 @@ class SqlCatalog implements Catalog {
   readonly tokens;
   readonly audit;
   readonly settings;
+  readonly advisories;
+  readonly vetting;
+  readonly upstreams;
 
   constructor(
     private readonly root: KyselyT<DB>,
@@ -30,6 +36,9 @@ class SqlCatalog implements Catalog {
     this.tokens = new SqlTokenStore(db);
     this.audit = new SqlAuditStore(db);
     this.settings = new SqlSettingsStore(db);
+    this.advisories = new SqlAdvisoryStore(db);
+    this.vetting = new SqlVettingStore(db);
+    this.upstreams = new SqlUpstreamStore(db);
   }
 
   async transaction<T>(fn: (tx: Catalog) => Promise<T>): Promise<T> {

@@ -1,6 +1,8 @@
 // Ordered migrations. Never edit a shipped migration: add the next one.
 import type { Kysely } from 'kysely';
 import * as core from './001_core.js';
+import * as vetting from './002_vetting.js';
+import * as upstream from './004_upstream.js';
 
 export interface Migration {
   id: string;
@@ -8,4 +10,5 @@ export interface Migration {
   up(db: Kysely<any>): Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [{ id: '001_core', up: core.up }];
+export const MIGRATIONS: Migration[] = [{ id: '001_core', up: core.up }, { id: '002_vetting', up: vetting.up },
+  { id: '004_upstream', up: upstream.up }];
