@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { asPyvetError, exitCodeOf } from '../errors.js';
 import * as auditCommands from './commands/audit.js';
 import * as repoCommands from './commands/repo.js';
+import * as serveCommands from './commands/serve.js';
 import * as tokenCommands from './commands/tokens.js';
 import { colour, printJson } from './output.js';
 
@@ -16,6 +17,7 @@ const COMMANDS: Register[] = [
   repoCommands.register,
   tokenCommands.register,
   auditCommands.register,
+  serveCommands.register,
 ];
 
 export function packageVersion(): string {

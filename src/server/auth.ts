@@ -1,0 +1,65 @@
+// HTTP Basic authentication as pip and twine send it (`__token__` / token) and role checks.
+// The actor is resolved once per request and remembered on it; the secret is never logged.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../catalog/types.js';
+import { PyvetError } from '../errors.js';
+import { requireRole } from '../repository/roles.js';
+import { authenticate } from '../repository/tokens.js';
+import type { Actor, Repository } from '../repository/types.js';
+
+export const REALM = 'Basic realm="pyvet"';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** undefined: not resolved yet; null: anonymous. */
+    actor?: Actor | null;
+  }
+}
+
+/** The token carried by a Basic (any user name; twine and pip use `__token__`) or Bearer header. */
+export function presentedToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(' ');
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value;
+  if (scheme !== 'basic') return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
+
+/** The request's actor: null when anonymous; 401 for credentials that do not authenticate. */
+export async function actorOf(repo: Repository, request: FastifyRequest): Promise<Actor | null> {
+  if (request.actor !== undefined) return request.actor;
+  const header = request.headers.authorization;
+  if (!header) return (request.actor = null);
+  const token = presentedToken(header);
+  const actor = token === undefined ? null : await authenticate(repo, token);
+  if (!actor) throw unauthorized('the credentials given are not a valid pyvet token');
+  return (request.actor = actor);
+}
+
+function unauthorized(message: string): PyvetError {
+  return new PyvetError('UNAUTHORIZED', 'unauthorized', message);
+}
+
+/** An actor with at least `role`, or 401 (no/unknown credentials) / 403 (too small a role). */
+export async function requireActor(repo: Repository, request: FastifyRequest, role: Role, action: string): Promise<Actor> {
+  const actor = await actorOf(repo, request);
+  if (!actor) throw unauthorized(`${action} needs a token with the ${role} role`);
+  requireRole(actor, role, action);
+  return actor;
+}
+
+/** preHandler for the index and files: anonymous reads only when the configuration allows them. */
+export function readAccess(repo: Repository) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (repo.config.server.anonymous_read) {
+      // Still reject bad credentials: a client sending a wrong token should learn it.
+      if (request.headers.authorization) await actorOf(repo, request);
+      return;
+    }
+    await requireActor(repo, request, 'reader', 'read the index');
+  };
+}

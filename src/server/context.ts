@@ -1,0 +1,33 @@
+// What every route plugin receives: the repository and the server's shared in-memory state.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { asPyvetError, httpStatusOf } from '../errors.js';
+import type { Repository } from '../repository/types.js';
+import type { BlobCache } from './blob-cache.js';
+import type { Metrics } from './metrics.js';
+import type { SimpleIndex } from './pages.js';
+
+export interface ServerContext {
+  repo: Repository;
+  index: SimpleIndex;
+  blobs: BlobCache;
+  metrics: Metrics;
+}
+
+/** A route group. Plugins are registered in the order of PLUGINS in ./index.ts. */
+export type ServerPlugin = (app: FastifyInstance, ctx: ServerContext) => Promise<void> | void;
+
+/** Normalizes a project name (PEP 503). */
+export function normalizeName(name: string): string {
+  return name.replace(/[-_.]+/g, '-').toLowerCase();
+}
+
+/**
+ * Answers with `{error: {code, message}}`: the status comes from the error's kind (errors.ts)
+ * unless the route knows better (e.g. a hostile upload is a 400 whatever the archive code's kind).
+ */
+export function sendError(reply: FastifyReply, err: unknown, status = httpStatusOf(err)): FastifyReply {
+  const e = asPyvetError(err);
+  if (status === 401) reply.header('www-authenticate', 'Basic realm="pyvet"');
+  const message = status >= 500 && e.kind === 'internal' ? 'internal error' : e.message;
+  return reply.code(status).type('application/json; charset=utf-8').send({ error: { code: e.code, message } });
+}

@@ -1,0 +1,90 @@
+// A small admin JSON API over the same services the CLI calls: the review queue, approve /
+// reject / yank, tokens and audit verification. Routes check the role up front (401/403) so a
+// refused request never reaches a service; the services check it again.
+import type { FastifyRequest } from 'fastify';
+import { verifyAudit } from '../../audit/index.js';
+import type { FileState, Role } from '../../catalog/types.js';
+import { approveFiles, rejectFiles, unyankFiles, yankFiles } from '../../repository/states.js';
+import { createToken } from '../../repository/tokens.js';
+import { requireActor } from '../auth.js';
+import type { ServerPlugin } from '../context.js';
+
+const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
+const ACTIONS = { approve: approveFiles, reject: rejectFiles, yank: yankFiles, unyank: unyankFiles } as const;
+
+const fileParams = {
+  type: 'object',
+  required: ['filename', 'action'],
+  properties: {
+    // A distribution filename only: a bare project name would select every file of the project.
+    filename: { type: 'string', pattern: '^[^/\\\\]+\\.(whl|tar\\.gz|zip)$', maxLength: 255 },
+    action: { type: 'string', enum: Object.keys(ACTIONS) },
+  },
+} as const;
+
+const reasonBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', maxLength: 2000 } },
+} as const;
+
+const tokenBody = {
+  type: 'object',
+  required: ['name', 'role'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', maxLength: 64 },
+    role: { type: 'string', enum: ['reader', 'publisher', 'approver', 'admin'] },
+    expiresAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const apiRoutes: ServerPlugin = (app, { repo }) => {
+  app.get(
+    '/api/files',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { state: { type: 'string', enum: STATES }, project: { type: 'string', maxLength: 200 } },
+        },
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: { state?: FileState; project?: string } }>) => {
+      await requireActor(repo, request, 'approver', 'list files');
+      const { state, project } = request.query;
+      const files = await repo.catalog.files.list({
+        ...(state ? { states: [state] } : {}),
+        ...(project ? { project } : {}),
+      });
+      return { files };
+    },
+  );
+
+  app.post(
+    '/api/files/:filename/:action',
+    { schema: { params: fileParams, body: reasonBody } },
+    async (
+      request: FastifyRequest<{ Params: { filename: string; action: keyof typeof ACTIONS }; Body: { reason?: string } | undefined }>,
+    ) => {
+      const { filename, action } = request.params;
+      const actor = await requireActor(repo, request, 'approver', `${action} files`);
+      return ACTIONS[action](repo, filename, actor, request.body?.reason ?? '');
+    },
+  );
+
+  app.post(
+    '/api/tokens',
+    { schema: { body: tokenBody } },
+    async (request: FastifyRequest<{ Body: { name: string; role: Role; expiresAt?: string | null } }>, reply) => {
+      const actor = await requireActor(repo, request, 'admin', 'create tokens');
+      return reply.code(201).send(await createToken(repo, request.body, actor));
+    },
+  );
+
+  app.get('/api/audit/verify', async (request) => {
+    await requireActor(repo, request, 'admin', 'verify the audit log');
+    return verifyAudit(repo);
+  });
+};

@@ -1,0 +1,72 @@
+// Downloads: /files/<sha256[0:2]>/<sha256[2:4]>/<sha256>/<filename> and its PEP 658 `.metadata`.
+// Only approved files answer; everything else is a 404 that says nothing about why.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PyvetError } from '../../errors.js';
+import { readAccess } from '../auth.js';
+import type { ServerPlugin } from '../context.js';
+import { etagMatches, parseRange } from '../http.js';
+import type { ServedFile } from '../pages.js';
+
+interface Params {
+  a: string;
+  b: string;
+  sha256: string;
+  filename: string;
+}
+
+const METADATA_SUFFIX = '.metadata';
+
+function contentTypeOf(f: ServedFile): string {
+  if (f.kind === 'wheel' || f.filename.endsWith('.zip')) return 'application/zip';
+  return 'application/gzip';
+}
+
+export const fileRoutes: ServerPlugin = (app, { repo, index, blobs }) => {
+  app.addHook('preHandler', readAccess(repo));
+
+  app.get('/files/:a/:b/:sha256/:filename', async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const { a, b, sha256, filename } = request.params;
+    const notFound = new PyvetError('FILE_NOT_FOUND', 'not_found', `no approved file at ${request.url.split('?')[0]}`);
+    if (!/^[0-9a-f]{64}$/.test(sha256) || a !== sha256.slice(0, 2) || b !== sha256.slice(2, 4)) throw notFound;
+
+    let file = await index.file(filename, sha256);
+    let blob: { sha256: string; size: number; type: string } | undefined;
+    if (file) blob = { sha256: file.sha256, size: file.size, type: contentTypeOf(file) };
+    else if (filename.endsWith(METADATA_SUFFIX)) {
+      file = await index.file(filename.slice(0, -METADATA_SUFFIX.length), sha256);
+      if (file?.metadataSha256) {
+        const size = (await repo.blobs.stat(file.metadataSha256))?.size;
+        if (size !== undefined) blob = { sha256: file.metadataSha256, size, type: 'text/plain; charset=utf-8' };
+      }
+    }
+    if (!file || !blob) throw notFound;
+
+    const etag = `"${blob.sha256}"`;
+    const lastModified = new Date(file.uploadedAt).toUTCString();
+    reply
+      .header('etag', etag)
+      .header('last-modified', lastModified)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('accept-ranges', 'bytes');
+    const ims = request.headers['if-modified-since'];
+    const inm = request.headers['if-none-match'];
+    if (etagMatches(inm, etag) || (!inm && ims && Date.parse(ims) >= Date.parse(lastModified))) {
+      return reply.code(304).send();
+    }
+    reply.header('content-type', blob.type);
+
+    const ifRange = request.headers['if-range'];
+    const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, blob.size) : undefined;
+    if (range === 'unsatisfiable') {
+      return reply.code(416).header('content-range', `bytes */${blob.size}`).send();
+    }
+    if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${blob.size}`);
+    const length = range ? range.end - range.start + 1 : blob.size;
+    reply.header('content-length', length);
+    if (blob.size <= blobs.maxEntryBytes) {
+      const data = await blobs.bytes(blob.sha256);
+      return reply.send(range ? data.subarray(range.start, range.end + 1) : data);
+    }
+    return reply.send(blobs.stream(blob.sha256, range));
+  });
+};

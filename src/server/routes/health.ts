@@ -1,0 +1,71 @@
+// /healthz (the catalog answers) and /metrics (Prometheus text exposition).
+import type { FileState } from '../../catalog/types.js';
+import { PyvetError } from '../../errors.js';
+import type { ServerPlugin } from '../context.js';
+
+const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
+
+export const healthRoutes: ServerPlugin = (app, { repo, index, blobs, metrics }) => {
+  app.get('/healthz', async (request) => {
+    try {
+      return { status: 'ok', serial: await repo.catalog.files.serial() };
+    } catch (err) {
+      request.log.error({ err }, 'health check failed');
+      throw new PyvetError('CATALOG_UNAVAILABLE', 'unavailable', 'the catalog does not answer');
+    }
+  });
+
+  // Counting files means listing them: do it once per catalog change, not once per scrape.
+  let counted: { serial: number; counts: [Record<string, string>, number][] } | undefined;
+  const filesByState = async (): Promise<[Record<string, string>, number][]> => {
+    const serial = await repo.catalog.files.serial();
+    if (counted?.serial !== serial) {
+      const counts: [Record<string, string>, number][] = [];
+      for (const state of STATES) counts.push([{ state }, (await repo.catalog.files.list({ states: [state] })).length]);
+      counted = { serial, counts };
+    }
+    return counted.counts;
+  };
+
+  app.get('/metrics', async (_request, reply) => {
+    const pages = index.stats;
+    const files = blobs.stats;
+    const text = metrics.render([
+      { name: 'pyvet_files', help: 'Files in the catalog, by state.', type: 'gauge', values: await filesByState() },
+      {
+        name: 'pyvet_cache_hits_total',
+        help: 'In-memory cache hits (pages: rendered index pages and file lookups; blobs: file bytes).',
+        type: 'counter',
+        values: [
+          [{ cache: 'pages' }, pages.hits],
+          [{ cache: 'blobs' }, files.hits],
+        ],
+      },
+      {
+        name: 'pyvet_cache_misses_total',
+        help: 'In-memory cache misses.',
+        type: 'counter',
+        values: [
+          [{ cache: 'pages' }, pages.misses],
+          [{ cache: 'blobs' }, files.misses],
+        ],
+      },
+      {
+        name: 'pyvet_cache_bytes',
+        help: 'Bytes held by each in-memory cache.',
+        type: 'gauge',
+        values: [
+          [{ cache: 'pages' }, pages.bytes],
+          [{ cache: 'blobs' }, files.bytes],
+        ],
+      },
+      {
+        name: 'process_resident_memory_bytes',
+        help: 'Resident memory size in bytes.',
+        type: 'gauge',
+        values: [[{}, process.memoryUsage.rss()]],
+      },
+    ]);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+};

@@ -1,0 +1,76 @@
+// The legacy upload API twine speaks: POST /legacy/ with multipart/form-data, `:action` =
+// file_upload and the archive in the `content` part. The body streams to a temporary file, the
+// digests the client sent are checked against it, then the file is ingested into quarantine.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hashFile } from '../../artifacts/index.js';
+import { PyvetError } from '../../errors.js';
+import { ingestFile } from '../../repository/ingest.js';
+import { requireActor } from '../auth.js';
+import { type ServerPlugin, sendError } from '../context.js';
+import { boundaryOf, DEFAULT_LIMITS, parseMultipart } from '../multipart.js';
+
+// Form field → digest name in hashFile's result. Twine sends all three.
+const DIGEST_FIELDS = { sha256_digest: 'sha256', md5_digest: 'md5', blake2_256_digest: 'blake2b256' } as const;
+
+export const uploadRoutes: ServerPlugin = (app, { repo }) => {
+  // Leave the body unread: the handler streams it through the multipart parser.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+
+  const upload = async (request: FastifyRequest, reply: FastifyReply) => {
+    const actor = await requireActor(repo, request, 'publisher', 'upload files');
+    const boundary = boundaryOf(request.headers['content-type']);
+    const dir = await mkdtemp(join(tmpdir(), 'pyvet-upload-'));
+    try {
+      const { fields, file } = await parseMultipart(request.raw, boundary, dir, {
+        ...DEFAULT_LIMITS,
+        maxFileBytes: repo.config.limits.max_file_bytes,
+      });
+      const action = fields.get(':action')?.[0];
+      if (action !== 'file_upload') {
+        throw new PyvetError('UPLOAD_ACTION_INVALID', 'invalid', `unsupported :action ${JSON.stringify(action ?? null)}: only file_upload is`, {
+          action: action ?? null,
+        });
+      }
+      if (!file) throw new PyvetError('UPLOAD_NO_FILE', 'invalid', "the upload has no 'content' file part");
+      const digests = await hashFile(file.path);
+      let promised = 0;
+      for (const [field, key] of Object.entries(DIGEST_FIELDS)) {
+        const sent = fields.get(field)?.[0]?.trim().toLowerCase();
+        if (!sent) continue;
+        promised++;
+        if (sent !== digests[key]) {
+          throw new PyvetError('DIGEST_MISMATCH', 'invalid', `${file.filename}: ${field} ${sent} does not match the uploaded bytes (${digests[key]})`, {
+            filename: file.filename,
+            field,
+            sent,
+            actual: digests[key],
+          });
+        }
+      }
+      if (promised === 0) {
+        throw new PyvetError('DIGEST_MISSING', 'invalid', `${file.filename}: send sha256_digest (or md5_digest) with the file`, {
+          filename: file.filename,
+        });
+      }
+      const result = await ingestFile(repo, file.path, {
+        actor,
+        origin: `upload:${actor.name}`,
+        filename: file.filename,
+        expectedSha256: digests.sha256,
+      });
+      request.log.info({ filename: file.filename, created: result.created, by: actor.name }, 'upload');
+      return reply.send(result);
+    } catch (err) {
+      // Whatever the archive's error kind (invalid or integrity), a bad upload is a bad request.
+      if (err instanceof PyvetError && (err.kind === 'invalid' || err.kind === 'integrity')) return sendError(reply, err, 400);
+      throw err;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  app.post('/legacy/', upload);
+  app.post('/legacy', upload);
+};
