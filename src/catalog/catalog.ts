@@ -1,4 +1,5 @@
 import type { AdvisoryStore } from './stores/advisories.js';
+import type { ReleaseStore } from './stores/releases.js';
 import type { UpstreamStore } from './stores/upstreams.js';
 import type { VettingStore } from './stores/vetting.js';
 import type { AuditStore, FileStore, SettingsStore, TokenStore } from './types.js';
@@ -16,6 +17,7 @@ export interface Catalog {
   readonly advisories: AdvisoryStore;
   readonly vetting: VettingStore;
   readonly upstreams: UpstreamStore;
+  readonly releaseSets: ReleaseStore;
   transaction<T>(fn: (tx: Catalog) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { SqlAdvisoryStore } from './stores/advisories.js';
 import { SqlAuditStore } from './stores/audit.js';
 import { SqlFileStore } from './stores/files.js';
+import { SqlReleaseStore } from './stores/releases.js';
 import { SqlSettingsStore } from './stores/settings.js';
 import { SqlTokenStore } from './stores/tokens.js';
 import { SqlUpstreamStore } from './stores/upstreams.js';
@@ -26,6 +27,7 @@ class SqlCatalog implements Catalog {
   readonly advisories;
   readonly vetting;
   readonly upstreams;
+  readonly releaseSets;
 
   constructor(
     private readonly root: KyselyT<DB>,
@@ -39,6 +41,7 @@ class SqlCatalog implements Catalog {
     this.advisories = new SqlAdvisoryStore(db);
     this.vetting = new SqlVettingStore(db);
     this.upstreams = new SqlUpstreamStore(db);
+    this.releaseSets = new SqlReleaseStore(db);
   }
 
   async transaction<T>(fn: (tx: Catalog) => Promise<T>): Promise<T> {

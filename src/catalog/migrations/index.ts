@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import * as core from './001_core.js';
 import * as vetting from './002_vetting.js';
+import * as releases from './003_releases.js';
 import * as upstream from './004_upstream.js';
 
 export interface Migration {
@@ -11,4 +12,5 @@ export interface Migration {
 }
 
 export const MIGRATIONS: Migration[] = [{ id: '001_core', up: core.up }, { id: '002_vetting', up: vetting.up },
+  { id: '003_releases', up: releases.up },
   { id: '004_upstream', up: upstream.up }];

@@ -1,0 +1,236 @@
+// Closure: proof that the repository is complete for a target. Every dependency (markers
+// evaluated for the target) of every file that installs there must be satisfiable by another
+// file that installs there, and every such file's Requires-Python must admit the target.
+// Problems are reported with who needs them, and the chain of projects leading there, so that
+// an operator knows what to mirror next.
+import type { FileRecord } from '../catalog/types.js';
+import type { Repository } from '../repository/types.js';
+import { markerApplies, matching, type ParsedRequirement, parseRequirement } from './requirements.js';
+import type { Target } from './targets.js';
+import { buildUniverse, type Candidate, type RequiresPythonViolation, type Universe } from './universe.js';
+
+export interface FileRef {
+  project: string;
+  version: string;
+  filename: string;
+}
+
+export interface ClosureProblem {
+  /** The requirement as written in the dependant's metadata. */
+  requirement: string;
+  /** The project it names (normalized). */
+  project: string;
+  /** Set when the requirement applies only through this extra of the dependant. */
+  extra: string | null;
+  /** The files whose metadata asks for it. */
+  neededBy: FileRef[];
+  /** One shortest chain of projects from a project nothing depends on down to the first dependant. */
+  chain: string[];
+  /** Versions of the project that install on the target (none for a missing project). */
+  available: string[];
+}
+
+export interface TargetClosure {
+  target: string;
+  closed: boolean;
+  /** The file each version installs with on this target (best wheel by tag rank). */
+  installable: FileRef[];
+  /** Requirements naming a project with nothing installable on the target. */
+  missing: ClosureProblem[];
+  /** Requirements whose project is there, but in no version (or without the extra) they accept. */
+  unsatisfiable: ClosureProblem[];
+  requiresPythonViolations: RequiresPythonViolation[];
+  /** Requirements that could not be parsed (the file's metadata is broken): they count as unsatisfiable. */
+  invalid: { requirement: string; neededBy: FileRef; error: string }[];
+}
+
+export interface ClosureOptions {
+  /** Follow extras of every file: true for all, or these extra names. Extras named by requirements (`a[b]`) are always followed. */
+  extras?: boolean | readonly string[];
+  /** Let sdists count as installable (when no wheel fits that version). */
+  sdists?: boolean;
+  /** Accept pre-releases for every requirement (pip --pre). */
+  prereleases?: boolean;
+}
+
+export interface ClosureReport {
+  closed: boolean;
+  targets: TargetClosure[];
+}
+
+/** Checks closure of the repository's approved, unyanked files for each target. */
+export async function checkClosure(
+  repo: Repository,
+  targets: readonly Target[],
+  opts: ClosureOptions = {},
+): Promise<ClosureReport> {
+  const files = await repo.catalog.files.list({ states: ['approved'] });
+  return closureOfFiles(files, targets, opts);
+}
+
+/** Closure over an explicit list of files (the repository, or one release's pinned set). */
+export function closureOfFiles(
+  files: readonly FileRecord[],
+  targets: readonly Target[],
+  opts: ClosureOptions = {},
+): ClosureReport {
+  const reports = targets.map((t) => closureOfUniverse(buildUniverse(files, t, opts), opts));
+  return { closed: reports.every((r) => r.closed), targets: reports };
+}
+
+function ref(file: FileRecord): FileRef {
+  return { project: file.project, version: file.version, filename: file.filename };
+}
+
+type Outcome = 'ok' | 'missing' | 'unsatisfiable';
+
+export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {}): TargetClosure {
+  const target = universe.target;
+  const outcomes = new Map<string, Outcome>();
+  const problems = new Map<string, ClosureProblem & { outcome: Outcome }>();
+  const invalid: TargetClosure['invalid'] = [];
+  // Reverse edges (dependency project → dependant projects) for the chains.
+  const dependants = new Map<string, Set<string>>();
+  const installable: FileRef[] = [];
+  const followAll = opts.extras === true;
+  const followSome = Array.isArray(opts.extras) ? new Set<string>(opts.extras) : null;
+  // (project, extra) pairs still to check, from requirements such as `a[b]`.
+  const extrasNeeded: [string, string][] = [];
+  const extrasSeen = new Set<string>();
+
+  const outcomeOf = (r: ParsedRequirement): Outcome => {
+    const key = r.text;
+    let o = outcomes.get(key);
+    if (o === undefined) {
+      const candidates = universe.byProject.get(r.project);
+      if (r.url || !candidates || candidates.length === 0) o = r.url && candidates?.length ? 'unsatisfiable' : 'missing';
+      else {
+        const fits = matching([r], candidates, opts.prereleases);
+        const withExtras = fits.filter((c) => r.extras.every((e) => c.file.providesExtra.includes(e)));
+        o = withExtras.length > 0 ? 'ok' : 'unsatisfiable';
+      }
+      outcomes.set(key, o);
+    }
+    return o;
+  };
+
+  const check = (c: Candidate, extra: string) => {
+    for (const text of c.file.requiresDist) {
+      let r: ParsedRequirement;
+      try {
+        r = parseRequirement(text);
+      } catch (err) {
+        if (extra === '') invalid.push({ requirement: text, neededBy: ref(c.file), error: (err as Error).message });
+        continue;
+      }
+      if (!markerApplies(r, target, extra)) continue;
+      // Under an extra, only what the extra adds: the base requirements were checked already.
+      if (extra !== '' && markerApplies(r, target, '')) continue;
+      let deps = dependants.get(r.project);
+      if (!deps) {
+        deps = new Set();
+        dependants.set(r.project, deps);
+      }
+      deps.add(c.project);
+      for (const e of r.extras) {
+        const k = `${r.project}[${e}]`;
+        if (!extrasSeen.has(k)) {
+          extrasSeen.add(k);
+          extrasNeeded.push([r.project, e]);
+        }
+      }
+      const o = outcomeOf(r);
+      if (o === 'ok') continue;
+      const pkey = `${extra}\u0000${text}`;
+      let p = problems.get(pkey);
+      if (!p) {
+        p = {
+          requirement: text,
+          project: r.project,
+          extra: extra === '' ? null : extra,
+          neededBy: [],
+          chain: [],
+          available: (universe.byProject.get(r.project) ?? []).map((x) => x.versionText),
+          outcome: o,
+        };
+        problems.set(pkey, p);
+      }
+      p.neededBy.push(ref(c.file));
+    }
+  };
+
+  for (const candidates of universe.byProject.values()) {
+    for (const c of candidates) {
+      installable.push(ref(c.file));
+      check(c, '');
+      if (followAll || followSome) {
+        for (const e of c.file.providesExtra) {
+          if (followAll || followSome?.has(e)) {
+            extrasSeen.add(`${c.project}[${e}]`);
+            check(c, e);
+          }
+        }
+      }
+    }
+  }
+  for (let i = 0; i < extrasNeeded.length; i++) {
+    const [project, e] = extrasNeeded[i]!;
+    if (followAll || followSome?.has(e)) continue; // already checked above
+    for (const c of universe.byProject.get(project) ?? []) if (c.file.providesExtra.includes(e)) check(c, e);
+  }
+
+  const missing: ClosureProblem[] = [];
+  const unsatisfiable: ClosureProblem[] = [];
+  for (const { outcome, ...p } of problems.values()) {
+    p.neededBy.sort(compareRefs);
+    p.chain = chainTo(p.neededBy[0]!.project, dependants);
+    (outcome === 'missing' ? missing : unsatisfiable).push(p);
+  }
+  const byRequirement = (a: ClosureProblem, b: ClosureProblem) =>
+    a.project < b.project ? -1 : a.project > b.project ? 1 : a.requirement < b.requirement ? -1 : 1;
+  missing.sort(byRequirement);
+  unsatisfiable.sort(byRequirement);
+  installable.sort(compareRefs);
+  const requiresPythonViolations = [...universe.requiresPythonViolations].sort((a, b) =>
+    a.filename < b.filename ? -1 : 1,
+  );
+  return {
+    target: target.name,
+    closed: missing.length === 0 && unsatisfiable.length === 0 && requiresPythonViolations.length === 0 && invalid.length === 0,
+    installable,
+    missing,
+    unsatisfiable,
+    requiresPythonViolations,
+    invalid,
+  };
+}
+
+function compareRefs(a: FileRef, b: FileRef): number {
+  return a.project < b.project ? -1 : a.project > b.project ? 1 : a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0;
+}
+
+/** Shortest path, walking dependants upwards from `project` to a project nothing depends on. */
+function chainTo(project: string, dependants: Map<string, Set<string>>): string[] {
+  const parent = new Map<string, string | null>([[project, null]]);
+  const queue = [project];
+  let root = project;
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i]!;
+    const up = [...(dependants.get(p) ?? [])].filter((d) => d !== p).sort();
+    if (up.length === 0) {
+      root = p;
+      break;
+    }
+    for (const d of up) {
+      if (!parent.has(d)) {
+        parent.set(d, p);
+        queue.push(d);
+      }
+    }
+    // Everything upwards is a cycle: end the chain at the last project reached.
+    if (i === queue.length - 1) root = p;
+  }
+  const chain: string[] = [];
+  for (let p: string | null | undefined = root; p; p = parent.get(p)) chain.push(p);
+  return chain;
+}
