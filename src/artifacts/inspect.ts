@@ -1,0 +1,74 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { IntegrityReport } from '../catalog/types.js';
+import { PyvetError } from '../errors.js';
+import { parseSdistFilename, parseWheelFilename, type SdistFilename, type WheelFilename } from '../standards/filenames.js';
+import { hashFile } from './digests.js';
+import { artifactError } from './errors.js';
+import type { ArtifactReport, InspectOptions } from './index.js';
+import { deriveLicense } from './license.js';
+import { inspectSdist } from './sdist.js';
+import { inspectWheel } from './wheel.js';
+
+function parseFilename(filename: string): { kind: 'wheel'; parsed: WheelFilename } | { kind: 'sdist'; parsed: SdistFilename } {
+  try {
+    if (filename.endsWith('.whl')) return { kind: 'wheel', parsed: parseWheelFilename(filename) };
+    if (filename.endsWith('.tar.gz') || filename.endsWith('.zip')) return { kind: 'sdist', parsed: parseSdistFilename(filename) };
+  } catch (err) {
+    if (!(err instanceof PyvetError) || err.kind !== 'invalid') throw err;
+    throw artifactError('FILENAME_INVALID', filename, err.message, { reason: err.details?.reason }, err);
+  }
+  throw artifactError('FILENAME_INVALID', filename, 'is not a distribution filename (expected .whl, .tar.gz or .zip)');
+}
+
+/**
+ * Reads a wheel or sdist from disk without extracting it and reports what it is, or throws a
+ * PyvetError with a stable code (src/artifacts/errors.ts) for anything hostile or broken.
+ */
+export async function inspectArtifact(path: string, opts: InspectOptions): Promise<ArtifactReport> {
+  const filename = opts.filename ?? basename(path);
+  const { limits } = opts;
+  const file = parseFilename(filename);
+  const { size } = await stat(path);
+  if (size > limits.maxFileBytes) {
+    throw artifactError('ARCHIVE_TOO_LARGE', filename, `is ${size} bytes, more than the ${limits.maxFileBytes} allowed`, {
+      size,
+      limit: limits.maxFileBytes,
+    });
+  }
+  const digests = await hashFile(path);
+  const integrity: IntegrityReport = { checks: [] };
+  if (opts.expectedSha256 !== undefined) {
+    if (digests.sha256 !== opts.expectedSha256.toLowerCase()) {
+      throw artifactError('DIGEST_MISMATCH', filename, `has sha256 ${digests.sha256}, not the expected ${opts.expectedSha256}`, {
+        sha256: digests.sha256,
+        expectedSha256: opts.expectedSha256,
+      });
+    }
+    integrity.checks.push({ check: 'expected-sha256', ok: true });
+  }
+  const read =
+    file.kind === 'wheel'
+      ? await inspectWheel(path, filename, file.parsed, limits, integrity)
+      : await inspectSdist(path, filename, file.parsed, limits, integrity);
+  const name = file.parsed.name;
+  const m = read.metadata;
+  integrity.checks.unshift({ check: 'archive', ok: true, detail: 'paths, members, limits and CRCs' });
+  return {
+    filename,
+    kind: file.kind,
+    digests,
+    name,
+    displayName: read.displayName,
+    version: read.version,
+    tags: file.kind === 'wheel' ? file.parsed.tags.map((t) => t.toString()) : [],
+    metadataBytes: read.metadataBytes,
+    metadata: m,
+    requiresPython: m.requiresPython?.trim() || null,
+    requiresDist: m.requiresDist,
+    providesExtra: m.providesExtra,
+    summary: m.summary?.trim() || null,
+    license: deriveLicense(m),
+    integrity,
+  };
+}
