@@ -1,0 +1,500 @@
+// Mirroring: bring files in from trusted upstreams, into quarantine, with the upstream's sha256
+// checked on the way. The plan is breadth-first over requirements: each requirement picks, per
+// target, the newest version whose best wheel installs there; `withDeps` follows Requires-Dist
+// (markers evaluated per target) until everything is satisfied by what is hosted or fetched.
+//
+// Guarantees: a name matching an owned pattern is never looked up upstream; one project comes
+// from exactly one upstream (the preferred one allowed to supply it, never a mix); a file whose
+// bytes differ from the upstream's sha256 is never stored; a re-run skips what is stored and
+// resumes partial downloads.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FileRecord } from '../catalog/types.js';
+import { asPyvetError, PyvetError } from '../errors.js';
+import { ingestFile } from '../repository/ingest.js';
+import type { Actor, Repository } from '../repository/types.js';
+import {
+  markerApplies,
+  matching,
+  type ParsedRequirement,
+  parseRequirementFrom,
+  requiresPythonAdmits,
+} from '../resolve/requirements.js';
+import { fileTagRank, type Target } from '../resolve/targets.js';
+import { parseVersion } from '../resolve/universe.js';
+import { parseDistributionFilename } from '../standards/filenames.js';
+import { parseCoreMetadata } from '../standards/metadata.js';
+import { parseRequirementsFile } from '../standards/requirements-file.js';
+import type { Version } from '../standards/version.js';
+import { ownedNameMatcher, sdistsAllowed } from './guard.js';
+import { download, fetchText, redactUrl } from './http.js';
+import { fetchProjectPage, type UpstreamFile } from './simple-client.js';
+import { adHocUpstream, listUpstreams, mayIncludeProject, type Upstream, upstreamCredentials } from './upstreams.js';
+
+export interface MirrorOptions {
+  actor: Actor;
+  /** PEP 508 requirements. */
+  requirements?: string[];
+  /** A hash-pinned requirements file (e.g. a published toolkit file): exactly those hashes are fetched. */
+  requirementsFile?: { text: string; source: string };
+  /** An upstream name or an index URL; default: every configured upstream by priority. */
+  from?: string;
+  targets: Target[];
+  withDeps?: boolean;
+  prereleases?: boolean;
+  /** Plan only: nothing is downloaded or stored (dependencies are followed through PEP 658 metadata). */
+  dryRun?: boolean;
+  onEvent?: (event: MirrorEvent) => void;
+}
+
+export type MirrorEvent =
+  | { type: 'planned'; files: number; bytes: number }
+  | { type: 'start'; filename: string; size: number | null }
+  | { type: 'bytes'; n: number }
+  | { type: 'done'; filename: string; outcome: 'fetched' | 'present' | 'failed' };
+
+export interface MirroredFile {
+  project: string;
+  version: string;
+  filename: string;
+  upstream: string;
+  sha256: string;
+  size: number | null;
+  /** The vetting decision on ingest (null in a dry run or when already present). */
+  verdict: string | null;
+  /** What asked for it: the chain of projects from a top-level requirement. */
+  neededBy: string[];
+}
+
+export interface Refusal {
+  project: string;
+  code: string;
+  reason: string;
+}
+
+export interface Unsatisfied {
+  requirement: string;
+  target: string;
+  neededBy: string[];
+  reason: string;
+}
+
+export interface MirrorFailure {
+  filename: string;
+  code: string;
+  message: string;
+}
+
+export interface MirrorReport {
+  fetched: MirroredFile[];
+  /** Chosen files the repository already had (not downloaded again). */
+  present: MirroredFile[];
+  refused: Refusal[];
+  unsatisfied: Unsatisfied[];
+  failed: MirrorFailure[];
+  bytes: number;
+  seconds: number;
+  dryRun: boolean;
+}
+
+interface Need {
+  req: ParsedRequirement;
+  target: Target;
+  chain: string[];
+  topLevel: boolean;
+  /** From a hash-pinned requirements file: only files with one of these sha256 digests. */
+  hashes?: Set<string>;
+}
+
+interface UpstreamCandidate {
+  file: UpstreamFile;
+  version: Version;
+  versionText: string;
+  tags: string[];
+  kind: 'wheel' | 'sdist';
+}
+
+interface ProjectSource {
+  upstream: Upstream;
+  candidates: UpstreamCandidate[];
+}
+
+interface Choice {
+  project: string;
+  candidate: UpstreamCandidate;
+  upstream: Upstream;
+  need: Need;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+async function chooseUpstreams(repo: Repository, from: string | undefined): Promise<Upstream[]> {
+  const all = await listUpstreams(repo);
+  if (from) {
+    const named = all.find((u) => u.name === from);
+    if (named) return [named];
+    if (/^(https?|file):/.test(from)) return [adHocUpstream(from)];
+    throw new PyvetError('UPSTREAM_NOT_FOUND', 'not_found', `no upstream named '${from}' (see \`pyvet upstream list\`)`);
+  }
+  if (all.length === 0) {
+    throw new PyvetError('NO_UPSTREAM', 'invalid', 'no upstream is configured: add one with `pyvet upstream add NAME URL`, or pass --from URL');
+  }
+  return all;
+}
+
+function upstreamSha256(f: UpstreamFile): string | undefined {
+  const h = f.hashes.sha256;
+  return h && /^[0-9a-f]{64}$/.test(h) ? h : undefined;
+}
+
+export async function mirror(repo: Repository, opts: MirrorOptions): Promise<MirrorReport> {
+  const started = Date.now();
+  const upstreams = await chooseUpstreams(repo, opts.from);
+  const isOwned = await ownedNameMatcher(repo);
+  const allowSdists = await sdistsAllowed(repo);
+  const transfer = { retries: repo.config.mirror.retries, timeoutMs: repo.config.mirror.timeout_ms };
+  const concurrency = repo.config.mirror.concurrency;
+  const workDir = join(repo.config.data_dir, 'tmp', 'mirror');
+  const report: MirrorReport = {
+    fetched: [],
+    present: [],
+    refused: [],
+    unsatisfied: [],
+    failed: [],
+    bytes: 0,
+    seconds: 0,
+    dryRun: Boolean(opts.dryRun),
+  };
+  if (opts.targets.length === 0) throw new PyvetError('TARGET_REQUIRED', 'invalid', 'mirror needs at least one --target');
+
+  // --- upstream pages, one upstream per project ---------------------------------------------
+  const sources = new Map<string, Promise<ProjectSource | null>>();
+  const refusedProjects = new Set<string>();
+  const refuse = (project: string, code: string, reason: string) => {
+    if (refusedProjects.has(project)) return;
+    refusedProjects.add(project);
+    report.refused.push({ project, code, reason });
+    repo.logger.warn({ project, code }, reason);
+  };
+  const sourceOf = (project: string): Promise<ProjectSource | null> => {
+    let p = sources.get(project);
+    if (!p) {
+      p = (async () => {
+        if (isOwned(project)) {
+          // Dependency confusion: the company's own names are never looked up outside.
+          refuse(project, 'OWNED_NAME', `${project} matches an owned name pattern: it is never fetched from an upstream`);
+          return null;
+        }
+        const allowed = upstreams.filter((u) => mayIncludeProject(u, project));
+        if (allowed.length === 0) {
+          refuse(project, 'UPSTREAM_NOT_ALLOWED', `no upstream is allowed to supply ${project}`);
+          return null;
+        }
+        for (const u of allowed) {
+          const page = await fetchProjectPage(u.url, project, { ...transfer, credentials: upstreamCredentials(u) });
+          if (page) return { upstream: u, candidates: candidatesOf(project, page.files, allowSdists) };
+        }
+        return null;
+      })();
+      sources.set(project, p);
+    }
+    return p;
+  };
+
+  // --- what the repository already has -------------------------------------------------------
+  const hostedCache = new Map<string, Promise<FileRecord[]>>();
+  const hosted = (project: string) => {
+    let h = hostedCache.get(project);
+    if (!h) {
+      h = repo.catalog.files.list({ project, states: ['quarantined', 'approved'] });
+      hostedCache.set(project, h);
+    }
+    return h;
+  };
+
+  // --- breadth-first over needs ------------------------------------------------------------------
+  let frontier: Need[] = initialNeeds(opts);
+  const seenNeeds = new Set<string>();
+  const expanded = new Set<string>();
+  const chosen = new Map<string, MirroredFile>();
+
+  while (frontier.length > 0) {
+    const needs = frontier.filter((n) => {
+      const key = `${n.target.name}\u0000${n.req.text}\u0000${n.topLevel}`;
+      if (seenNeeds.has(key)) return false;
+      seenNeeds.add(key);
+      return true;
+    });
+    frontier = [];
+    const decided = await mapLimit(needs, concurrency, async (need) => decide(need));
+    // Files to fetch in this round, each once, with what asked for it.
+    const toFetch = new Map<string, Choice>();
+    const expandFrom: { need: Need; requiresDist: string[] | null; choice?: Choice }[] = [];
+    for (const d of decided) {
+      if (!d) continue;
+      if ('hostedFile' in d) {
+        expandFrom.push({ need: d.need, requiresDist: d.hostedFile.requiresDist });
+        continue;
+      }
+      for (const c of d.choices) {
+        if (!toFetch.has(c.candidate.file.filename)) toFetch.set(c.candidate.file.filename, c);
+        expandFrom.push({ need: d.need, requiresDist: null, choice: c });
+      }
+    }
+    const fetchList = [...toFetch.values()];
+    opts.onEvent?.({
+      type: 'planned',
+      files: fetchList.length,
+      bytes: fetchList.reduce((s, c) => s + (c.candidate.file.size ?? 0), 0),
+    });
+    const metadata = new Map<string, string[] | null>();
+    await mapLimit(fetchList, concurrency, async (c) => {
+      metadata.set(c.candidate.file.filename, await fetchOne(c));
+    });
+    if (!opts.withDeps) continue;
+    for (const e of expandFrom) {
+      const requiresDist = e.requiresDist ?? (e.choice ? metadata.get(e.choice.candidate.file.filename) : null);
+      if (!requiresDist) continue;
+      const project = e.need.req.project;
+      const key = `${e.choice?.candidate.file.filename ?? project}\u0000${e.need.target.name}\u0000${e.need.req.extras.join(',')}`;
+      if (expanded.has(key)) continue;
+      expanded.add(key);
+      const chain = [...e.need.chain, project];
+      for (const line of requiresDist) {
+        let dep: ParsedRequirement;
+        try {
+          dep = parseRequirementFrom(line, `Requires-Dist of ${project}`);
+        } catch (err) {
+          report.unsatisfied.push({ requirement: line, target: e.need.target.name, neededBy: chain, reason: (err as Error).message });
+          continue;
+        }
+        const applies = ['', ...e.need.req.extras].some((extra) => markerApplies(dep, e.need.target, extra));
+        if (applies) frontier.push({ req: dep, target: e.need.target, chain, topLevel: false });
+      }
+    }
+  }
+
+  report.seconds = (Date.now() - started) / 1000;
+  return report;
+
+  // --- helpers closing over the run's state ------------------------------------------------------
+
+  async function decide(need: Need): Promise<{ need: Need; choices: Choice[] } | { need: Need; hostedFile: FileRecord } | null> {
+    const { req, target } = need;
+    const unsatisfied = (reason: string) => {
+      report.unsatisfied.push({ requirement: req.text, target: target.name, neededBy: need.chain, reason });
+      return null;
+    };
+    if (req.url) return unsatisfied('a direct URL reference cannot be mirrored from an index');
+    if (!need.topLevel) {
+      // A dependency already satisfied by a hosted file for this target needs nothing new.
+      const ok = matching([req], hostedCandidates(await hosted(req.project), target), opts.prereleases);
+      if (ok.length > 0) return { need, hostedFile: ok[0]!.file };
+      const planned = [...chosen.values()].filter((m) => m.project === req.project);
+      const inPlan = matching(
+        [req],
+        planned.map((m) => ({ version: parseVersion(m.version), m })),
+        opts.prereleases,
+      );
+      if (inPlan.length > 0) return null;
+    }
+    const source = await sourceOf(req.project);
+    if (!source) {
+      return refusedProjects.has(req.project) ? null : unsatisfied(`${req.project} is not in any upstream allowed to supply it`);
+    }
+    let pool = source.candidates;
+    if (need.hashes) {
+      const exact = pool.filter((c) => need.hashes!.has(upstreamSha256(c.file) ?? ''));
+      if (exact.length === 0) {
+        return unsatisfied(`no file of ${req.project} in upstream '${source.upstream.name}' has any of the pinned hashes`);
+      }
+      // A hash-pinned file names exact files: fetch every one of them, whatever the target.
+      return { need, choices: exact.map((candidate) => ({ project: req.project, candidate, upstream: source.upstream, need })) };
+    }
+    // Best file per version for this target; yanked files only for an exact pin (PEP 592).
+    const byVersion = new Map<string, { c: UpstreamCandidate; rank: number }>();
+    for (const c of pool) {
+      if (c.file.yanked !== false && !req.pinned) continue;
+      const rank = c.kind === 'wheel' ? fileTagRank(target, c.tags) : Number.MAX_SAFE_INTEGER;
+      if (rank === undefined) continue;
+      if (!requiresPythonAdmits(c.file.requiresPython, target)) continue;
+      const cur = byVersion.get(c.versionText);
+      if (!cur || rank < cur.rank) byVersion.set(c.versionText, { c, rank });
+    }
+    pool = [...byVersion.values()].map((x) => x.c).sort((a, b) => b.version.compare(a.version));
+    const fits = matching([req], pool, opts.prereleases);
+    if (fits.length === 0) {
+      return unsatisfied(
+        `no version of ${req.project} in upstream '${source.upstream.name}' satisfies '${req.specifierText || '*'}' with a file for ${target.name}`,
+      );
+    }
+    return { need, choices: [{ project: req.project, candidate: fits[0]!, upstream: source.upstream, need }] };
+  }
+
+  /** Downloads, checks and ingests one file; returns its Requires-Dist (null when unknown). */
+  async function fetchOne(c: Choice): Promise<string[] | null> {
+    const f = c.candidate.file;
+    const entry: MirroredFile = {
+      project: c.project,
+      version: c.candidate.versionText,
+      filename: f.filename,
+      upstream: c.upstream.name,
+      sha256: upstreamSha256(f) ?? '',
+      size: f.size,
+      verdict: null,
+      neededBy: c.need.chain,
+    };
+    chosen.set(f.filename, entry);
+    const fail = (code: string, message: string) => {
+      report.failed.push({ filename: f.filename, code, message });
+      opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'failed' });
+      return null;
+    };
+    const sha256 = upstreamSha256(f);
+    if (!sha256) {
+      return fail('UPSTREAM_NO_HASH', `upstream '${c.upstream.name}' gives no sha256 for ${f.filename}: it cannot be checked, so it is not fetched`);
+    }
+    const stored = await repo.catalog.files.getByFilename(f.filename);
+    if (stored) {
+      if (stored.sha256 !== sha256) {
+        return fail(
+          'FILE_EXISTS',
+          `${f.filename} is already stored with sha256 ${stored.sha256}, but upstream '${c.upstream.name}' lists ${sha256}`,
+        );
+      }
+      report.present.push(entry);
+      opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'present' });
+      return stored.requiresDist;
+    }
+    if (opts.dryRun) {
+      report.fetched.push(entry);
+      return f.coreMetadata ? metadataRequires(c) : null;
+    }
+    opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
+    const dest = join(workDir, sha256.slice(0, 2), `${sha256}-${f.filename}`);
+    try {
+      await mkdir(workDir, { recursive: true });
+      const got = await download(f.url, dest, {
+        ...transfer,
+        credentials: upstreamCredentials(c.upstream),
+        expectedSha256: sha256,
+        onBytes: (n) => opts.onEvent?.({ type: 'bytes', n }),
+      });
+      report.bytes += got.transferred;
+      const result = await ingestFile(repo, dest, {
+        actor: opts.actor,
+        origin: `upstream:${c.upstream.name}`,
+        filename: f.filename,
+        expectedSha256: sha256,
+        upstreamUploadedAt: f.uploadTime,
+      });
+      entry.size = got.size;
+      entry.verdict = result.decision?.verdict ?? null;
+      (result.created ? report.fetched : report.present).push(entry);
+      opts.onEvent?.({ type: 'done', filename: f.filename, outcome: result.created ? 'fetched' : 'present' });
+      return result.file.requiresDist;
+    } catch (err) {
+      const e = asPyvetError(err);
+      return fail(e.code, e.message);
+    } finally {
+      await rm(dest, { force: true });
+    }
+  }
+
+  /** Requires-Dist from the upstream's PEP 658 metadata file, checked against its digest. */
+  async function metadataRequires(c: Choice): Promise<string[] | null> {
+    const f = c.candidate.file;
+    if (f.coreMetadata === false) return null;
+    try {
+      const doc = await fetchText(`${f.url}.metadata`, { ...transfer, credentials: upstreamCredentials(c.upstream) });
+      if (!doc) return null;
+      const want = f.coreMetadata.sha256;
+      if (want) {
+        const { createHash } = await import('node:crypto');
+        const got = createHash('sha256').update(doc.text, 'utf8').digest('hex');
+        if (got !== want) throw new PyvetError('UPSTREAM_HASH_MISMATCH', 'integrity', `${redactUrl(f.url)}.metadata: sha256 mismatch`);
+      }
+      return parseCoreMetadata(doc.text).requiresDist;
+    } catch (err) {
+      const e = asPyvetError(err);
+      report.failed.push({ filename: `${f.filename}.metadata`, code: e.code, message: e.message });
+      return null;
+    }
+  }
+}
+
+function initialNeeds(opts: MirrorOptions): Need[] {
+  const needs: Need[] = [];
+  for (const text of opts.requirements ?? []) {
+    const req = parseRequirementFrom(text, 'requirement');
+    for (const target of opts.targets) needs.push({ req, target, chain: [], topLevel: true });
+  }
+  if (opts.requirementsFile) {
+    const file = parseRequirementsFile(opts.requirementsFile.text, { filename: opts.requirementsFile.source });
+    for (const entry of file.requirements) {
+      if (!entry.requirement) {
+        throw new PyvetError('REQUIREMENT_INVALID', 'invalid', `${opts.requirementsFile.source}:${entry.line}: only named requirements can be mirrored`);
+      }
+      const req = parseRequirementFrom(entry.text, `${opts.requirementsFile.source}:${entry.line}`);
+      const hashes = new Set(entry.hashes.filter((h) => h.startsWith('sha256:')).map((h) => h.slice(7).toLowerCase()));
+      if (file.requireHashes && hashes.size === 0) {
+        throw new PyvetError(
+          'REQUIREMENT_HASH_MISSING',
+          'invalid',
+          `${opts.requirementsFile.source}:${entry.line}: --require-hashes is set but ${entry.text} has no sha256 hash`,
+        );
+      }
+      // A pinned file is one set of exact files: one need is enough, whatever the targets.
+      const target = opts.targets[0]!;
+      needs.push({ req, target, chain: [], topLevel: true, ...(hashes.size > 0 ? { hashes } : {}) });
+      if (hashes.size === 0) for (const t of opts.targets.slice(1)) needs.push({ req, target: t, chain: [], topLevel: true });
+    }
+  }
+  if (needs.length === 0) throw new PyvetError('NOTHING_TO_MIRROR', 'invalid', 'name at least one requirement, -r FILE or --release URL');
+  return needs;
+}
+
+function candidatesOf(project: string, files: UpstreamFile[], allowSdists: boolean): UpstreamCandidate[] {
+  const out: UpstreamCandidate[] = [];
+  for (const file of files) {
+    try {
+      const d = parseDistributionFilename(file.filename);
+      // An index may list stray files; only the project's own distributions count.
+      if (d.name !== project) continue;
+      if (d.kind === 'sdist' && !allowSdists) continue;
+      out.push({
+        file,
+        version: d.version,
+        versionText: d.version.toString(),
+        tags: d.kind === 'wheel' ? d.tags.map(String) : [],
+        kind: d.kind,
+      });
+    } catch {
+      // Unparseable filenames (eggs, .exe installers, junk) are never mirrored.
+    }
+  }
+  return out;
+}
+
+function hostedCandidates(files: FileRecord[], target: Target): { version: Version; file: FileRecord }[] {
+  const out: { version: Version; file: FileRecord }[] = [];
+  for (const f of files) {
+    if (f.yanked) continue;
+    if (f.kind === 'wheel' && fileTagRank(target, f.tags) === undefined) continue;
+    if (!requiresPythonAdmits(f.requiresPython, target)) continue;
+    out.push({ version: parseVersion(f.version), file: f });
+  }
+  return out.sort((a, b) => b.version.compare(a.version));
+}

@@ -1,0 +1,181 @@
+// Trusted upstreams: where files may come from, which projects each may supply, and in what
+// order they are asked. Upstreams come from the catalog (`pyvet upstream add`) and from
+// `[[upstreams]]` tables in pyvet.toml; a name defined in both is an error, not a silent merge.
+import type { UpstreamRecord } from '../catalog/stores/upstreams.js';
+import { PyvetError } from '../errors.js';
+import type { Actor, Repository } from '../repository/types.js';
+import { requireRole } from '../repository/roles.js';
+import { canonicalizeName } from '../standards/names.js';
+import type { Credentials } from './http.js';
+
+export type { UpstreamRecord } from '../catalog/stores/upstreams.js';
+
+export interface Upstream extends UpstreamRecord {
+  source: 'catalog' | 'config';
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
+export const DEFAULT_PRIORITY = 100;
+
+function validateUrl(url: string, where: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${url}' is not a URL`);
+  }
+  if (!['http:', 'https:', 'file:'].includes(u.protocol)) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: only http, https and file URLs are supported`);
+  }
+  if (u.username || u.password) {
+    throw new PyvetError(
+      'UPSTREAM_INVALID',
+      'invalid',
+      `${where}: put credentials in --username/--password-env, never in the URL (it would be stored and printed)`,
+    );
+  }
+  return u.toString().endsWith('/') ? u.toString() : `${u.toString()}/`;
+}
+
+function fromConfig(raw: Record<string, unknown>, i: number): Upstream {
+  const where = `pyvet.toml [[upstreams]] #${i + 1}`;
+  const name = raw.name;
+  if (typeof name !== 'string' || !NAME.test(name)) throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'name' is required`);
+  if (typeof raw.url !== 'string') throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'url' is required`);
+  const projects = raw.projects ?? ['*'];
+  if (!Array.isArray(projects) || !projects.every((p) => typeof p === 'string')) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'projects' must be a list of patterns`);
+  }
+  const priority = raw.priority ?? DEFAULT_PRIORITY;
+  if (typeof priority !== 'number' || !Number.isInteger(priority)) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'priority' must be an integer`);
+  }
+  for (const k of Object.keys(raw)) {
+    if (!['name', 'url', 'projects', 'priority', 'username', 'password_env'].includes(k)) {
+      throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: unknown key '${k}'`);
+    }
+  }
+  return {
+    name,
+    url: validateUrl(raw.url, where),
+    priority,
+    projects: projects as string[],
+    username: typeof raw.username === 'string' ? raw.username : null,
+    passwordEnv: typeof raw.password_env === 'string' ? raw.password_env : null,
+    createdAt: '',
+    createdBy: 'config',
+    source: 'config',
+  };
+}
+
+/** All upstreams, preferred first (priority, then name). */
+export async function listUpstreams(repo: Repository): Promise<Upstream[]> {
+  const stored: Upstream[] = (await repo.catalog.upstreams.list()).map((u) => ({ ...u, source: 'catalog' }));
+  const configured = repo.config.upstreams.map(fromConfig);
+  const names = new Set(stored.map((u) => u.name));
+  for (const c of configured) {
+    if (names.has(c.name)) {
+      throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `upstream '${c.name}' is defined both in pyvet.toml and in the catalog`);
+    }
+  }
+  return [...stored, ...configured].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+}
+
+export interface AddUpstream {
+  name: string;
+  url: string;
+  priority?: number;
+  projects?: string[];
+  username?: string | null;
+  passwordEnv?: string | null;
+}
+
+export async function addUpstream(repo: Repository, spec: AddUpstream, actor: Actor): Promise<Upstream> {
+  requireRole(actor, 'admin', 'configure upstreams');
+  if (!NAME.test(spec.name)) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `'${spec.name}' is not a valid upstream name (letters, digits, . _ -)`);
+  }
+  if (repo.config.upstreams.some((u) => u.name === spec.name)) {
+    throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `upstream '${spec.name}' is defined in pyvet.toml; edit it there`);
+  }
+  if (spec.passwordEnv && !/^[A-Z_][A-Z0-9_]*$/i.test(spec.passwordEnv)) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `--password-env takes the NAME of an environment variable`);
+  }
+  const record: UpstreamRecord = {
+    name: spec.name,
+    url: validateUrl(spec.url, `upstream '${spec.name}'`),
+    priority: spec.priority ?? DEFAULT_PRIORITY,
+    projects: spec.projects?.length ? spec.projects : ['*'],
+    username: spec.username ?? null,
+    passwordEnv: spec.passwordEnv ?? null,
+    createdAt: new Date().toISOString(),
+    createdBy: actor.name,
+  };
+  await repo.catalog.transaction(async (tx) => {
+    await tx.upstreams.put(record);
+    await tx.audit.append({
+      actor: actor.name,
+      action: 'upstream.add',
+      subject: record.name,
+      details: { url: record.url, priority: record.priority, projects: record.projects, username: record.username },
+    });
+  });
+  return { ...record, source: 'catalog' };
+}
+
+export async function removeUpstream(repo: Repository, name: string, actor: Actor): Promise<void> {
+  requireRole(actor, 'admin', 'configure upstreams');
+  await repo.catalog.transaction(async (tx) => {
+    if (!(await tx.upstreams.remove(name))) {
+      throw new PyvetError('UPSTREAM_NOT_FOUND', 'not_found', `no upstream named '${name}' in the catalog`);
+    }
+    await tx.audit.append({ actor: actor.name, action: 'upstream.remove', subject: name, details: {} });
+  });
+}
+
+/** The credentials of an upstream, read from the environment at the moment of use. */
+export function upstreamCredentials(u: UpstreamRecord, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+  if (!u.passwordEnv) return undefined;
+  const password = env[u.passwordEnv];
+  if (password === undefined) {
+    throw new PyvetError(
+      'UPSTREAM_CREDENTIALS_MISSING',
+      'invalid',
+      `upstream '${u.name}' needs the environment variable ${u.passwordEnv}, which is not set`,
+    );
+  }
+  return { username: u.username ?? '__token__', password };
+}
+
+/** Whether a glob pattern ('*', '?', literal) matches a project name; both sides normalized. */
+export function globMatches(pattern: string, project: string): boolean {
+  const p = pattern.trim();
+  const normalized = p.includes('*') || p.includes('?') ? p.toLowerCase().replace(/[-_.]+/g, '-') : canonicalizeName(p);
+  const re = new RegExp(
+    `^${normalized
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
+  return re.test(canonicalizeName(project));
+}
+
+/** Whether an upstream may supply a project at all (its `projects` patterns). */
+export function mayIncludeProject(u: UpstreamRecord, project: string): boolean {
+  return u.projects.some((p) => globMatches(p, project));
+}
+
+/** An ad-hoc upstream for `--from URL`. */
+export function adHocUpstream(url: string): Upstream {
+  return {
+    name: 'url',
+    url: validateUrl(url, '--from'),
+    priority: 0,
+    projects: ['*'],
+    username: null,
+    passwordEnv: null,
+    createdAt: '',
+    createdBy: '',
+    source: 'config',
+  };
+}
