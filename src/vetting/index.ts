@@ -1,17 +1,34 @@
-// Vetting entry point. The repository core calls vetFile after every ingest; the vetting
-// issue replaces this placeholder with the full pipeline (advisories, licence, policy gates).
+// Vetting: policy gates, findings, decisions, waivers, evidence. The repository core calls
+// vetFile after every ingest; advisory imports go through updateAdvisories so that every
+// import is followed by a rescan.
+import { importAdvisories, syncAdvisories } from '../advisories/import.js';
+import type { ImportReport } from '../advisories/types.js';
 import type { Actor, Repository } from '../repository/types.js';
+import { type Decision, type RescanReport, rescanAll, type VetOptions, vetStoredFile } from './scan.js';
 
-export type Verdict = 'approve' | 'hold' | 'reject';
-
-export interface Decision {
-  fileId: number;
-  verdict: Verdict;
-  /** Why, one line each, for people and for the evidence record. */
-  reasons: string[];
-}
+export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './evidence.js';
+export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
+export { type Decision, type FileChange, type RescanReport, rescanAll, type ScanRow, scanFile, scanFiles, type VetOptions } from './scan.js';
+export type { Finding, GateResult, Verdict, VettingResult, Waiver } from './types.js';
+export { grantWaiver, parseExpires, revokeWaiver, type WaiverGrant, type WaiverRequest } from './waivers.js';
 
 /** Vets one stored file and applies the decision (auto-approve / reject per policy). */
-export async function vetFile(_repo: Repository, fileId: number, _actor: Actor): Promise<Decision> {
-  return { fileId, verdict: 'hold', reasons: ['vetting pipeline not configured: held for manual review'] };
+export async function vetFile(repo: Repository, fileId: number, actor: Actor): Promise<Decision> {
+  return vetStoredFile(repo, fileId, actor);
+}
+
+export interface AdvisoryUpdate {
+  import: ImportReport;
+  rescan: RescanReport;
+}
+
+/** Imports advisories from a path or URL (or the configured sync URL when `source` is null), then rescans. */
+export async function updateAdvisories(
+  repo: Repository,
+  source: string | null,
+  actor: Actor,
+  opts: VetOptions = {},
+): Promise<AdvisoryUpdate> {
+  const report = source === null ? await syncAdvisories(repo, actor, opts) : await importAdvisories(repo, source, actor, opts);
+  return { import: report, rescan: await rescanAll(repo, actor, opts) };
 }

@@ -1,0 +1,191 @@
+// The decision for one file: every policy gate evaluated on what is known (its record, the
+// advisories that match it, its waivers), at a given time. Pure: the services in scan.ts load
+// the inputs and store/apply the result, so the same rules serve ingest, rescans and `pyvet scan`.
+import type { Severity } from '../advisories/cvss.js';
+import type { Advisory } from '../advisories/types.js';
+import type { FileRecord } from '../catalog/types.js';
+import { canonicalizeName } from '../standards/names.js';
+import { Requirement } from '../standards/requirements.js';
+import { checkLicense } from './license-policy.js';
+import type { Policy } from './policy.js';
+import type { Finding, GateResult, Verdict, VettingResult, Waiver } from './types.js';
+import { lookalikes, POPULAR_NAMES } from './typosquat.js';
+
+export interface EvaluationInput {
+  file: FileRecord;
+  /** Advisories matching the file (withdrawn ones already left out). */
+  advisories: Advisory[];
+  /** The file's waivers (any state: expired and revoked ones are ignored here). */
+  waivers: Waiver[];
+  policy: Policy;
+  /** Projects hosted in the repository (normalized), for typosquat checks. */
+  hostedProjects: ReadonlySet<string>;
+  /** True when no other file of this project has been approved: only new names are checked for typosquatting. */
+  newProject: boolean;
+  now: Date;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export function isWaiverActive(w: Waiver, now: Date): boolean {
+  return w.revokedAt === null && Date.parse(w.expiresAt) > now.getTime();
+}
+
+function globToRegExp(glob: string): RegExp {
+  // Names are compared normalized; the glob's separators are normalized the same way.
+  const norm = glob.trim().toLowerCase().replace(/[-_.]+/g, '-');
+  const body = norm.replace(/[\\^$+.()|{}[\]]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+export function matchesOwnedName(project: string, patterns: string[]): string | undefined {
+  return patterns.find((p) => globToRegExp(p).test(project));
+}
+
+function severityText(s: Severity): string {
+  return s === 'medium' ? 'MEDIUM' : s.toUpperCase();
+}
+
+function describe(a: Advisory): string {
+  if (a.score !== null) return `advisory ${a.id} (CVSS ${a.score.toFixed(1)} ${a.severityLevel})`;
+  if (a.severityLevel) return `advisory ${a.id} (severity ${a.severityLevel}, no CVSS vector)`;
+  return `advisory ${a.id} (no severity given)`;
+}
+
+/** Why an advisory blocks under `policy`, or null when it does not. */
+function blockingReason(a: Advisory, policy: Policy): string | null {
+  if (a.score !== null) {
+    return a.score >= policy.max_cvss ? `max_cvss: ${describe(a)} ≥ max ${policy.max_cvss.toFixed(1)}` : null;
+  }
+  if (a.severityLevel) {
+    const text = severityText(a.severityLevel);
+    const listed =
+      policy.block_unscored_severities.includes(text) ||
+      (text === 'MEDIUM' && policy.block_unscored_severities.includes('MODERATE'));
+    return listed ? `block_unscored_severities: ${describe(a)} is ${text}` : null;
+  }
+  return policy.block_unknown_severity ? `block_unknown_severity: ${describe(a)} needs review` : null;
+}
+
+function advisoryGate(input: EvaluationInput): { gate: GateResult; findings: Finding[] } {
+  const { policy, now } = input;
+  const reasons: string[] = [];
+  const findings: Finding[] = [];
+  for (const a of [...input.advisories].sort((x, y) => (y.score ?? -1) - (x.score ?? -1) || x.id.localeCompare(y.id))) {
+    const why = blockingReason(a, policy);
+    const waiver =
+      why === null ? undefined : input.waivers.find((w) => w.advisoryId === a.id && isWaiverActive(w, now));
+    if (why !== null && !waiver) reasons.push(why);
+    findings.push({
+      advisoryId: a.id,
+      aliases: a.aliases,
+      summary: a.summary,
+      score: a.score,
+      severity: a.severityLevel,
+      fixed: a.fixed,
+      blocking: why !== null && !waiver,
+      waiverId: waiver?.id ?? null,
+    });
+  }
+  return { gate: { gate: 'advisories', outcome: reasons.length > 0 ? 'hold' : 'pass', reasons }, findings };
+}
+
+function gate(name: string, outcome: GateResult['outcome'], ...reasons: string[]): GateResult {
+  return { gate: name, outcome, reasons };
+}
+
+/** Evaluates every gate and derives the verdict. */
+export function evaluateFile(input: EvaluationInput): VettingResult {
+  const { file, policy, now } = input;
+  const gates: GateResult[] = [];
+
+  // Hard gates: a person approving by mistake must not be able to override these silently.
+  const owned = matchesOwnedName(file.project, policy.owned_names);
+  if (owned && file.origin.startsWith('upstream:')) {
+    gates.push(
+      gate('owned_names', 'reject', `owned_names: ${file.project} matches '${owned}' and came from ${file.origin}`),
+    );
+  } else {
+    gates.push(gate('owned_names', 'pass'));
+  }
+  const denied = policy.deny.find((entry) => {
+    const req = Requirement.parse(entry);
+    if (canonicalizeName(req.name) !== file.project) return false;
+    return req.specifier.toString() === '' || req.specifier.contains(file.version, { prereleases: true });
+  });
+  gates.push(denied ? gate('deny', 'reject', `deny: ${file.project} ${file.version} matches '${denied}'`) : gate('deny', 'pass'));
+  if (!policy.allow_sdists && file.kind === 'sdist') {
+    gates.push(gate('allow_sdists', 'reject', 'allow_sdists: source distributions are not allowed'));
+  } else {
+    gates.push(gate('allow_sdists', 'pass'));
+  }
+
+  const failed = file.integrity.checks.filter((c) => !c.ok);
+  gates.push(
+    failed.length > 0
+      ? gate('integrity', 'hold', ...failed.map((c) => `integrity: ${c.check} failed${c.detail ? ` (${c.detail})` : ''}`))
+      : gate('integrity', 'pass'),
+  );
+
+  const { gate: adv, findings } = advisoryGate(input);
+  gates.push(adv);
+
+  const lic = checkLicense(file.license, policy.licenses.allow, policy.licenses.deny);
+  gates.push(lic.ok ? gate('licenses', 'pass') : gate('licenses', 'hold', `licenses: ${lic.reason}`));
+
+  if (policy.min_release_age_days > 0 && file.upstreamUploadedAt) {
+    const ageDays = (now.getTime() - Date.parse(file.upstreamUploadedAt)) / DAY_MS;
+    gates.push(
+      ageDays < policy.min_release_age_days
+        ? gate(
+            'min_release_age_days',
+            'hold',
+            `min_release_age_days: uploaded upstream ${file.upstreamUploadedAt} (${Math.max(0, ageDays).toFixed(1)} days ago) < ${policy.min_release_age_days} days`,
+          )
+        : gate('min_release_age_days', 'pass'),
+    );
+  }
+
+  if (
+    policy.typosquat.enabled &&
+    input.newProject &&
+    !POPULAR_NAMES.has(file.project) &&
+    !policy.typosquat.allow.some((n) => canonicalizeName(n) === file.project)
+  ) {
+    const known = new Set([...POPULAR_NAMES, ...input.hostedProjects]);
+    known.delete(file.project);
+    const similar = lookalikes(file.project, known, policy.typosquat.max_distance);
+    gates.push(
+      similar.length > 0
+        ? gate('typosquat', 'hold', `typosquat: new name ${file.project} is within ${policy.typosquat.max_distance} edit(s) of ${similar.join(', ')}`)
+        : gate('typosquat', 'pass'),
+    );
+  }
+
+  if (policy.max_file_bytes !== null) {
+    gates.push(
+      file.size > policy.max_file_bytes
+        ? gate('max_file_bytes', 'hold', `max_file_bytes: ${file.size} bytes > ${policy.max_file_bytes}`)
+        : gate('max_file_bytes', 'pass'),
+    );
+  }
+
+  const rejects = gates.filter((g) => g.outcome === 'reject');
+  const holds = gates.filter((g) => g.outcome === 'hold');
+  let verdict: Verdict;
+  let reasons: string[];
+  if (rejects.length > 0) {
+    verdict = 'reject';
+    reasons = [...rejects, ...holds].flatMap((g) => g.reasons);
+  } else if (holds.length > 0) {
+    verdict = 'hold';
+    reasons = holds.flatMap((g) => g.reasons);
+  } else if (policy.auto_approve) {
+    verdict = 'approve';
+    reasons = ['auto_approve: every gate passed'];
+  } else {
+    verdict = 'hold';
+    reasons = ['auto_approve: off; every gate passed, waiting for an approver'];
+  }
+  return { fileId: file.id, verdict, reasons, findings, license: file.license, gates, decidedAt: now.toISOString() };
+}

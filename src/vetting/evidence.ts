@@ -1,0 +1,80 @@
+// Evidence: everything pyvet knows about a file, for an auditor or an approver — integrity
+// results from ingest, licence, findings and the decision as they stand now, waivers, and the
+// file's history from the audit log.
+import type { AuditEntry, FileRecord } from '../catalog/types.js';
+import { selectFiles } from '../repository/states.js';
+import type { Repository } from '../repository/types.js';
+import { isWaiverActive } from './evaluate.js';
+import { scanFiles, type ScanRow, type VetOptions } from './scan.js';
+import type { VettingResult, Waiver } from './types.js';
+
+export interface FileEvidence {
+  file: FileRecord;
+  /** The evaluation now (waivers and release age depend on the time). */
+  current: ScanRow;
+  /** The last stored result (from ingest or the last rescan). */
+  stored: VettingResult | null;
+  waivers: (Waiver & { active: boolean })[];
+  history: AuditEntry[];
+}
+
+const AUDIT_PAGE = 5000;
+
+/** Evidence for every file a selector names (a filename, NAME==VERSION or NAME). */
+export async function evidence(repo: Repository, selector: string, opts: VetOptions = {}): Promise<FileEvidence[]> {
+  const files = await selectFiles(repo.catalog, selector);
+  const now = (opts.now ?? (() => new Date()))();
+  const ids = new Set(files.map((f) => f.id));
+  const rows = (await scanFiles(repo, { ...opts, now: () => now, project: files[0]!.project })).filter((r) =>
+    ids.has(r.fileId),
+  );
+  const subjects = new Set(files.flatMap((f) => [f.filename, `${f.project}==${f.version}`]));
+  const history: AuditEntry[] = [];
+  for (let from = 1; ; from += AUDIT_PAGE) {
+    const page = await repo.catalog.audit.list(from, AUDIT_PAGE);
+    history.push(...page.filter((e) => subjects.has(e.subject)));
+    if (page.length < AUDIT_PAGE) break;
+  }
+  const out: FileEvidence[] = [];
+  for (const file of files) {
+    out.push({
+      file,
+      current: rows.find((r) => r.fileId === file.id)!,
+      stored: (await repo.catalog.vetting.getResult(file.id)) ?? null,
+      waivers: (await repo.catalog.vetting.listWaivers(file.id)).map((w) => ({ ...w, active: isWaiverActive(w, now) })),
+      history: history.filter((e) => e.subject === file.filename || e.subject === `${file.project}==${file.version}`),
+    });
+  }
+  return out;
+}
+
+/** What waits for review, with the reasons it waits. */
+export async function reviewQueue(repo: Repository, opts: VetOptions = {}): Promise<ScanRow[]> {
+  return scanFiles(repo, { ...opts, states: ['quarantined'] });
+}
+
+/**
+ * For `pyvet approve` (repository core): the reasons the selected files should not be approved
+ * by hand — unwaived blocking findings and hard-gate rejections — keyed by filename. Empty when
+ * nothing stands in the way.
+ */
+export async function approvalBlockers(
+  repo: Repository,
+  selector: string,
+  opts: VetOptions = {},
+): Promise<Record<string, string[]>> {
+  const files = await selectFiles(repo.catalog, selector);
+  const ids = new Set(files.map((f) => f.id));
+  const projects = new Set(files.map((f) => f.project));
+  const out: Record<string, string[]> = {};
+  for (const project of projects) {
+    for (const row of await scanFiles(repo, { ...opts, project })) {
+      if (!ids.has(row.fileId)) continue;
+      const reasons = row.reasons.filter(
+        (r) => /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists):/.test(r),
+      );
+      if (reasons.length > 0) out[row.filename] = reasons;
+    }
+  }
+  return out;
+}

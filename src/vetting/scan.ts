@@ -1,0 +1,255 @@
+// Vetting services: vet one file when it arrives, rescan everything when advisories (or time)
+// change, list findings. Each loads the policy, the advisories of the projects involved and the
+// waivers, evaluates (evaluate.ts), stores the result and, where the policy says so, acts: every
+// action and its audit entry commit in one transaction.
+import { ensureBundledAdvisories } from '../advisories/import.js';
+import { AdvisoryIndex } from '../advisories/match.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { FileRecord, FileState, IntegrityReport } from '../catalog/types.js';
+import { PyvetError } from '../errors.js';
+import { SYSTEM_ACTOR } from '../repository/roles.js';
+import type { Actor, Repository } from '../repository/types.js';
+import { evaluateFile } from './evaluate.js';
+import { loadPolicy, type Policy } from './policy.js';
+import type { Finding, VettingResult, Verdict, Waiver } from './types.js';
+
+export interface VetOptions {
+  /** The clock: waivers expire and releases age by it (tests inject one). */
+  now?: () => Date;
+}
+
+export interface Decision {
+  fileId: number;
+  verdict: Verdict;
+  /** Why, one line each, each naming its gate. */
+  reasons: string[];
+  findings: Finding[];
+}
+
+interface Context {
+  policy: Policy;
+  index: AdvisoryIndex;
+  hosted: Set<string>;
+  /** Projects with at least one approved file. */
+  established: Set<string>;
+  waivers: Map<number, Waiver[]>;
+  now: Date;
+}
+
+async function loadContext(repo: Repository, files: FileRecord[], opts: VetOptions): Promise<Context> {
+  await ensureBundledAdvisories(repo, SYSTEM_ACTOR);
+  const { policy } = await loadPolicy(repo);
+  const projects = [...new Set(files.map((f) => f.project))];
+  const index = new AdvisoryIndex(await repo.catalog.advisories.forPackages(projects));
+  const summaries = await repo.catalog.files.listProjects();
+  const hosted = new Set(summaries.map((p) => p.name));
+  const established = new Set((await repo.catalog.files.listProjects(['approved'])).map((p) => p.name));
+  const waivers = new Map<number, Waiver[]>();
+  for (const w of await repo.catalog.vetting.listWaivers()) {
+    const list = waivers.get(w.fileId) ?? [];
+    list.push(w);
+    waivers.set(w.fileId, list);
+  }
+  return { policy, index, hosted, established, waivers, now: (opts.now ?? (() => new Date()))() };
+}
+
+function evaluate(ctx: Context, file: FileRecord): VettingResult {
+  return evaluateFile({
+    file,
+    advisories: ctx.index.match(file.project, file.version),
+    waivers: ctx.waivers.get(file.id) ?? [],
+    policy: ctx.policy,
+    hostedProjects: ctx.hosted,
+    newProject: !ctx.established.has(file.project),
+    now: ctx.now,
+  });
+}
+
+async function getFile(catalog: Catalog, fileId: number): Promise<FileRecord> {
+  const file = await catalog.files.get(fileId);
+  if (!file) throw new PyvetError('FILE_NOT_FOUND', 'not_found', `no file with id ${fileId}`, { fileId });
+  return file;
+}
+
+/** Applies a verdict to a quarantined file: approve or reject it, with audit entries. */
+async function applyVerdict(tx: Catalog, file: FileRecord, result: VettingResult, actor: Actor): Promise<void> {
+  await tx.vetting.putResult(result);
+  await tx.audit.append({
+    actor: actor.name,
+    action: 'file.vet',
+    subject: file.filename,
+    details: {
+      project: file.project,
+      version: file.version,
+      verdict: result.verdict,
+      reasons: result.reasons,
+      findings: result.findings.map((f) => ({ id: f.advisoryId, score: f.score, blocking: f.blocking, waiver: f.waiverId })),
+    },
+  });
+  if (file.state !== 'quarantined' || result.verdict === 'hold') return;
+  const target: FileState = result.verdict === 'approve' ? 'approved' : 'rejected';
+  const reason = `vetting policy: ${result.reasons.join('; ')}`;
+  await tx.files.setState(file.id, target, actor.name, reason);
+  await tx.audit.append({
+    actor: actor.name,
+    action: result.verdict === 'approve' ? 'file.approve' : 'file.reject',
+    subject: file.filename,
+    details: { project: file.project, version: file.version, sha256: file.sha256, from: file.state, to: target, reason, auto: true },
+  });
+}
+
+/** Vets one stored file: evaluates every gate, stores the result and applies it. */
+export async function vetStoredFile(repo: Repository, fileId: number, actor: Actor, opts: VetOptions = {}): Promise<Decision> {
+  const file = await getFile(repo.catalog, fileId);
+  const ctx = await loadContext(repo, [file], opts);
+  const result = evaluate(ctx, file);
+  await repo.catalog.transaction(async (tx) => {
+    // Re-read inside the transaction: someone may have approved or rejected it meanwhile.
+    await applyVerdict(tx, await getFile(tx, fileId), result, actor);
+  });
+  repo.logger.info({ filename: file.filename, verdict: result.verdict }, 'file vetted');
+  return { fileId, verdict: result.verdict, reasons: result.reasons, findings: result.findings };
+}
+
+/** Evaluates one file now and stores the result, changing no state. */
+export async function scanFile(repo: Repository, fileId: number, opts: VetOptions = {}): Promise<VettingResult> {
+  const file = await getFile(repo.catalog, fileId);
+  const ctx = await loadContext(repo, [file], opts);
+  const result = evaluate(ctx, file);
+  await repo.catalog.vetting.putResult(result);
+  return result;
+}
+
+export interface FileChange {
+  fileId: number;
+  filename: string;
+  project: string;
+  version: string;
+  state: FileState;
+  /** The blocking advisories now (newly vulnerable) or before (no longer vulnerable). */
+  advisories: string[];
+}
+
+export interface RescanReport {
+  scanned: number;
+  /** Approved files that now have a blocking finding they did not have before. */
+  newlyVulnerable: FileChange[];
+  /** Files whose blocking findings are all gone (fixed advisories, withdrawn, waived). */
+  noLongerVulnerable: FileChange[];
+  /** Approved files yanked because of on_newly_vulnerable: yank. */
+  yanked: string[];
+  /** Quarantined files the re-evaluation approved or rejected. */
+  approved: string[];
+  rejected: string[];
+  onNewlyVulnerable: Policy['on_newly_vulnerable'];
+}
+
+const blockingIds = (r: VettingResult | undefined) =>
+  r ? r.findings.filter((f) => f.blocking).map((f) => f.advisoryId) : [];
+
+/**
+ * Re-evaluates every file not rejected (after an advisory import, a waiver, or just later:
+ * waivers expire). Approved files that became vulnerable are reported, and yanked when the
+ * policy says so; quarantined files get their decision applied again.
+ */
+export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, opts: VetOptions = {}): Promise<RescanReport> {
+  const files = await repo.catalog.files.list({ states: ['quarantined', 'approved'] });
+  const ctx = await loadContext(repo, files, opts);
+  const previous = new Map((await repo.catalog.vetting.listResults()).map((r) => [r.fileId, r]));
+  const report: RescanReport = {
+    scanned: files.length,
+    newlyVulnerable: [],
+    noLongerVulnerable: [],
+    yanked: [],
+    approved: [],
+    rejected: [],
+    onNewlyVulnerable: ctx.policy.on_newly_vulnerable,
+  };
+  await repo.catalog.transaction(async (tx) => {
+    for (const file of files) {
+      const result = evaluate(ctx, file);
+      const before = new Set(blockingIds(previous.get(file.id)));
+      const now = blockingIds(result);
+      const change = (advisories: string[]): FileChange => ({
+        fileId: file.id,
+        filename: file.filename,
+        project: file.project,
+        version: file.version,
+        state: file.state,
+        advisories,
+      });
+      if (before.size > 0 && now.length === 0) report.noLongerVulnerable.push(change([...before]));
+      if (file.state === 'quarantined') {
+        await applyVerdict(tx, file, result, actor);
+        if (result.verdict === 'approve') report.approved.push(file.filename);
+        if (result.verdict === 'reject') report.rejected.push(file.filename);
+        continue;
+      }
+      await tx.vetting.putResult(result);
+      const added = now.filter((id) => !before.has(id));
+      if (added.length === 0) continue;
+      report.newlyVulnerable.push(change(added));
+      await tx.audit.append({
+        actor: actor.name,
+        action: 'file.newly_vulnerable',
+        subject: file.filename,
+        details: { project: file.project, version: file.version, advisories: added, reasons: result.reasons },
+      });
+      if (ctx.policy.on_newly_vulnerable === 'yank' && !file.yanked) {
+        const reason = `newly vulnerable: ${added.join(', ')}`;
+        await tx.files.setYanked(file.id, true, reason);
+        await tx.audit.append({
+          actor: actor.name,
+          action: 'file.yank',
+          subject: file.filename,
+          details: { project: file.project, version: file.version, reason, auto: true },
+        });
+        report.yanked.push(file.filename);
+      }
+    }
+  });
+  repo.logger.info(
+    { scanned: report.scanned, newlyVulnerable: report.newlyVulnerable.length, yanked: report.yanked.length },
+    'rescan done',
+  );
+  return report;
+}
+
+export interface ScanRow {
+  fileId: number;
+  project: string;
+  version: string;
+  filename: string;
+  state: FileState;
+  yanked: boolean;
+  verdict: Verdict;
+  reasons: string[];
+  license: string | null;
+  integrity: IntegrityReport;
+  findings: Finding[];
+}
+
+/** Evaluates files now (all, or those in `states`) without storing or changing anything. */
+export async function scanFiles(repo: Repository, opts: VetOptions & { states?: FileState[]; project?: string } = {}): Promise<ScanRow[]> {
+  const files = await repo.catalog.files.list({
+    ...(opts.states ? { states: opts.states } : {}),
+    ...(opts.project ? { project: opts.project } : {}),
+  });
+  const ctx = await loadContext(repo, files, opts);
+  return files.map((file) => {
+    const r = evaluate(ctx, file);
+    return {
+      fileId: file.id,
+      project: file.project,
+      version: file.version,
+      filename: file.filename,
+      state: file.state,
+      yanked: file.yanked,
+      verdict: r.verdict,
+      reasons: r.reasons,
+      license: file.license,
+      integrity: file.integrity,
+      findings: r.findings,
+    };
+  });
+}

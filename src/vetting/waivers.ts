@@ -1,0 +1,123 @@
+// Waivers: an approver lets one finding through on one file until a date. The finding must
+// exist (the advisory matches the file); expired or revoked waivers stop counting at once,
+// since every evaluation checks them against its clock.
+import { AdvisoryIndex } from '../advisories/match.js';
+import { PyvetError } from '../errors.js';
+import { requireRole } from '../repository/roles.js';
+import { selectFiles } from '../repository/states.js';
+import type { Actor, Repository } from '../repository/types.js';
+import { rescanAll, type RescanReport, type VetOptions } from './scan.js';
+import type { Waiver } from './types.js';
+
+export interface WaiverRequest {
+  /** A filename, or NAME==VERSION (every file of that release). */
+  selector: string;
+  /** Advisory id or alias (CVE, GHSA). */
+  advisory: string;
+  reason: string;
+  /** ISO 8601 time, or a duration from now: 30d, 12h, 2w. */
+  expires: string;
+}
+
+export interface WaiverGrant {
+  waivers: Waiver[];
+  /** The rescan that the waiver triggered (quarantined files may now be approved). */
+  rescan: RescanReport;
+}
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** Parses an expiry: a duration ('30d', '12h', '2w', '90m') from `now`, or an ISO 8601 time. */
+export function parseExpires(text: string, now: Date): Date {
+  const m = /^\s*(\d+)\s*([mhdw])\s*$/i.exec(text);
+  if (m) return new Date(now.getTime() + Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) {
+    throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry '${text}' is neither a duration (30d, 12h, 2w) nor a date`, {
+      expires: text,
+    });
+  }
+  return new Date(t);
+}
+
+export async function grantWaiver(
+  repo: Repository,
+  req: WaiverRequest,
+  actor: Actor,
+  opts: VetOptions = {},
+): Promise<WaiverGrant> {
+  requireRole(actor, 'approver', 'grant waivers');
+  const now = (opts.now ?? (() => new Date()))();
+  const reason = req.reason?.trim();
+  if (!reason) throw new PyvetError('REASON_REQUIRED', 'invalid', 'a reason is required to grant a waiver');
+  const expiresAt = parseExpires(req.expires, now);
+  if (expiresAt.getTime() <= now.getTime()) {
+    throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry ${expiresAt.toISOString()} is not in the future`, {
+      expires: req.expires,
+    });
+  }
+  if (!/\.(whl|tar\.gz|zip)$/i.test(req.selector.trim()) && !req.selector.includes('==')) {
+    throw new PyvetError('SELECTOR_INVALID', 'invalid', `a waiver names one file or one NAME==VERSION, not '${req.selector}'`, {
+      selector: req.selector,
+    });
+  }
+  const files = await selectFiles(repo.catalog, req.selector);
+  const advisory = await repo.catalog.advisories.find(req.advisory);
+  if (!advisory) {
+    throw new PyvetError('ADVISORY_NOT_FOUND', 'not_found', `no advisory ${req.advisory}`, { advisory: req.advisory });
+  }
+  const index = new AdvisoryIndex([advisory]);
+  const notAffected = files.filter((f) => !index.match(f.project, f.version).length);
+  if (notAffected.length > 0) {
+    throw new PyvetError(
+      'WAIVER_NOT_APPLICABLE',
+      'invalid',
+      `advisory ${advisory.id} does not affect ${notAffected.map((f) => f.filename).join(', ')}`,
+      { advisory: advisory.id, files: notAffected.map((f) => f.filename) },
+    );
+  }
+  const waivers = await repo.catalog.transaction(async (tx) => {
+    const out: Waiver[] = [];
+    for (const f of files) {
+      const w = await tx.vetting.addWaiver({
+        fileId: f.id,
+        advisoryId: advisory.id,
+        reason,
+        expiresAt: expiresAt.toISOString(),
+        grantedBy: actor.name,
+        grantedAt: now.toISOString(),
+      });
+      await tx.audit.append({
+        actor: actor.name,
+        action: 'waiver.grant',
+        subject: f.filename,
+        details: { waiver: w.id, advisory: advisory.id, reason, expiresAt: w.expiresAt, project: f.project, version: f.version },
+      });
+      out.push(w);
+    }
+    return out;
+  });
+  const rescan = await rescanAll(repo, actor, opts);
+  return { waivers, rescan };
+}
+
+export async function revokeWaiver(repo: Repository, id: number, actor: Actor, opts: VetOptions = {}): Promise<Waiver> {
+  requireRole(actor, 'approver', 'revoke waivers');
+  const at = (opts.now ?? (() => new Date()))().toISOString();
+  const waiver = await repo.catalog.transaction(async (tx) => {
+    const w = await tx.vetting.getWaiver(id);
+    if (!w) throw new PyvetError('WAIVER_NOT_FOUND', 'not_found', `no waiver #${id}`, { waiver: id });
+    if (w.revokedAt) return w;
+    const after = (await tx.vetting.revokeWaiver(id, actor.name, at))!;
+    const file = await tx.files.get(w.fileId);
+    await tx.audit.append({
+      actor: actor.name,
+      action: 'waiver.revoke',
+      subject: file?.filename ?? String(w.fileId),
+      details: { waiver: id, advisory: w.advisoryId },
+    });
+    return after;
+  });
+  await rescanAll(repo, actor, opts);
+  return waiver;
+}
