@@ -23,8 +23,11 @@ export interface StateChangeResult {
 
 const ARCHIVE = /\.(whl|tar\.gz|zip)$/i;
 
-function normalizeVersion(v: string): string {
-  return Version.tryParse(v)?.toString() ?? v;
+/** PEP 440 equality (1.0 == 1.0.0); versions that do not parse compare as strings. */
+function sameVersion(stored: string, wanted: string): boolean {
+  const a = Version.tryParse(stored);
+  const b = Version.tryParse(wanted);
+  return a && b ? Version.compare(a, b) === 0 : stored === wanted;
 }
 
 /** Resolves a selector to files; throws NOT_FOUND when it names none. */
@@ -51,8 +54,8 @@ export async function selectFiles(catalog: Catalog, selector: FileSelector): Pro
     const project = canonicalizeName(m[1]!);
     files = await catalog.files.list({ project });
     if (m[2] !== undefined) {
-      const version = normalizeVersion(m[2]);
-      files = files.filter((f) => f.version === version);
+      const version = m[2];
+      files = files.filter((f) => sameVersion(f.version, version));
     }
   }
   if (files.length === 0) {

@@ -1,0 +1,242 @@
+// Ingest of real wheels and sdists (built by `python -m build`) through the service and the real
+// CLI; hostile archives are refused with their code, store nothing, and the batch goes on; file
+// states change with an audit entry and a reason.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PyvetError } from '../../src/errors.js';
+import { ingestFile } from '../../src/repository/ingest.js';
+import { openRepository } from '../../src/repository/open.js';
+import { approveFiles, rejectFiles, unyankFiles, yankFiles } from '../../src/repository/states.js';
+import type { Actor } from '../../src/repository/types.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
+import { buildProject, buildPython, clientAvailable } from '../helpers/python.js';
+import { makeRepo, runCli, type TestRepo } from './support.js';
+
+const admin: Actor = { name: 'cli:test', role: 'admin' };
+const skip = clientAvailable('build');
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Every blob under blobs/ (not tmp/), as sha256 → path. */
+function blobs(dataDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (e.name !== 'tmp') walk(join(d, e.name));
+      } else out.set(e.name, join(d, e.name));
+    }
+  };
+  walk(join(dataDir, 'blobs'));
+  return out;
+}
+
+describe('ingest', { skip: skip === true ? false : skip }, () => {
+  const work = tempDir('pyvet-ingest-');
+  const good = join(work.path, 'good');
+  const hostile = join(work.path, 'hostile');
+  let alpha1: { wheel: string; sdist: string };
+  let alpha2: { wheel: string; sdist: string };
+  let beta: { wheel: string; sdist: string };
+  let t: TestRepo;
+
+  before(async () => {
+    alpha1 = buildProject({ name: 'alphapkg', version: '1.0', dependencies: ['betapkg>=0.1'] }, good);
+    alpha2 = buildProject({ name: 'alphapkg', version: '2.0', dependencies: ['betapkg>=0.1'] }, good);
+    beta = buildProject({ name: 'betapkg', version: '0.1', requiresPython: '>=3.8' }, join(good, 'nested'));
+    const evil = buildProject({ name: 'evilpkg', version: '1.0' }, join(work.path, 'evil'));
+    execFileSync(buildPython(), [join(ROOT, 'test', 'repository', 'hostile.py'), evil.wheel, evil.sdist, hostile]);
+    t = await makeRepo();
+  });
+  after(async () => {
+    await t.cleanup();
+    work.cleanup();
+  });
+
+  it('ingests a real wheel into quarantine with its digests, metadata blob, vetting and audit entry', async () => {
+    const serial = await t.repo.catalog.files.serial();
+    const r = await ingestFile(t.repo, alpha1.wheel, { actor: admin, origin: 'local' });
+    assert.equal(r.created, true);
+    const f = r.file;
+    assert.deepEqual([f.project, f.version, f.kind, f.state, f.yanked], ['alphapkg', '1.0', 'wheel', 'quarantined', false]);
+    assert.equal(f.filename, basename(alpha1.wheel));
+    assert.equal(f.sha256, sha256(alpha1.wheel));
+    assert.equal(f.size, statSync(alpha1.wheel).size);
+    assert.deepEqual(f.tags, ['py3-none-any']);
+    assert.equal(f.requiresDist.length, 1);
+    assert.match(f.requiresDist[0]!, /^betapkg ?\(?>=0\.1\)?$/, 'as written by this setuptools');
+    assert.equal(f.origin, 'local');
+    assert.ok(r.decision);
+    assert.equal(r.decision.fileId, f.id);
+    // The file and its METADATA are both blobs; the metadata blob is the METADATA inside the wheel.
+    assert.deepEqual(Buffer.from(await t.repo.blobs.read(f.sha256)), readFileSync(alpha1.wheel));
+    const metadata = Buffer.from(await t.repo.blobs.read(f.metadataSha256!)).toString('utf8');
+    assert.match(metadata, /^Metadata-Version: /);
+    assert.match(metadata, /\nName: alphapkg\n/);
+    assert.ok((await t.repo.catalog.files.serial()) > serial);
+    const audit = (await t.repo.catalog.audit.list()).filter((e) => e.action === 'file.ingest');
+    assert.deepEqual(audit.map((e) => [e.subject, e.actor, e.details.sha256]), [[f.filename, admin.name, f.sha256]]);
+  });
+
+  it('treats the same filename with the same bytes as a no-op', async () => {
+    const serial = await t.repo.catalog.files.serial();
+    const entries = (await t.repo.catalog.audit.list()).length;
+    const r = await ingestFile(t.repo, alpha1.wheel, { actor: admin, origin: 'local' });
+    assert.equal(r.created, false);
+    assert.equal(r.decision, null);
+    assert.equal(await t.repo.catalog.files.serial(), serial);
+    assert.equal((await t.repo.catalog.audit.list()).length, entries);
+  });
+
+  it('refuses the same filename with other bytes (FILE_EXISTS) and changes nothing', async () => {
+    const other = join(work.path, 'other', basename(alpha1.wheel));
+    mkdirSync(join(work.path, 'other'), { recursive: true });
+    copyFileSync(alpha1.wheel, other);
+    appendFileSync(other, 'x');
+    const before = blobs(t.dataDir).size;
+    const serial = await t.repo.catalog.files.serial();
+    await assert.rejects(
+      ingestFile(t.repo, other, { actor: admin, origin: 'local' }),
+      (e: unknown) => e instanceof PyvetError && e.code === 'FILE_EXISTS' && e.kind === 'conflict',
+    );
+    assert.equal(blobs(t.dataDir).size, before);
+    assert.equal(await t.repo.catalog.files.serial(), serial);
+    assert.equal((await t.repo.catalog.files.getByFilename(basename(alpha1.wheel)))?.sha256, sha256(alpha1.wheel));
+  });
+
+  it('refuses a promised digest that does not match, storing nothing', async () => {
+    const before = blobs(t.dataDir).size;
+    await assert.rejects(
+      ingestFile(t.repo, alpha1.sdist, { actor: admin, origin: 'upload:ci', expectedSha256: '0'.repeat(64) }),
+      (e: unknown) => e instanceof PyvetError && e.kind === 'integrity',
+    );
+    assert.equal(blobs(t.dataDir).size, before);
+    assert.equal(await t.repo.catalog.files.getByFilename(basename(alpha1.sdist)), undefined);
+  });
+
+  it('lets a publisher add but not approve; --approve needs an approver and a reason', async () => {
+    const publisher: Actor = { name: 'ci', role: 'publisher' };
+    const reader: Actor = { name: 'r', role: 'reader' };
+    const forbidden = (e: unknown) => e instanceof PyvetError && e.code === 'FORBIDDEN';
+    await assert.rejects(ingestFile(t.repo, alpha1.sdist, { actor: reader, origin: 'local' }), forbidden);
+    await assert.rejects(ingestFile(t.repo, alpha1.sdist, { actor: publisher, origin: 'local', approve: true, reason: 'x' }), forbidden);
+    await assert.rejects(
+      ingestFile(t.repo, alpha1.sdist, { actor: admin, origin: 'local', approve: true }),
+      (e: unknown) => (e as PyvetError).code === 'REASON_REQUIRED',
+    );
+    assert.equal(await t.repo.catalog.files.getByFilename(basename(alpha1.sdist)), undefined);
+    const r = await ingestFile(t.repo, alpha1.sdist, { actor: publisher, origin: 'upload:ci' });
+    assert.deepEqual([r.file.kind, r.file.state, r.file.origin], ['sdist', 'quarantined', 'upload:ci']);
+    const approved = await ingestFile(t.repo, alpha2.wheel, { actor: admin, origin: 'local', approve: true, reason: 'built in-house' });
+    assert.deepEqual([approved.file.state, approved.file.stateReason], ['approved', 'built in-house']);
+  });
+
+  it('approves, rejects, yanks and unyanks by filename, NAME and NAME==VERSION, with reasons and audit entries', async () => {
+    const reason = (e: unknown) => e instanceof PyvetError && e.code === 'REASON_REQUIRED' && e.kind === 'invalid';
+    await assert.rejects(approveFiles(t.repo, 'alphapkg==1.0', admin, '  '), reason);
+    await assert.rejects(rejectFiles(t.repo, 'alphapkg==1.0', admin, ''), reason);
+    await assert.rejects(yankFiles(t.repo, 'alphapkg==1.0', admin, ''), reason);
+    await assert.rejects(approveFiles(t.repo, 'nosuch==1', admin, 'x'), (e: unknown) => (e as PyvetError).code === 'FILE_NOT_FOUND');
+    await assert.rejects(approveFiles(t.repo, 'not a selector!', admin, 'x'), (e: unknown) => (e as PyvetError).code === 'SELECTOR_INVALID');
+
+    const a = await approveFiles(t.repo, 'AlphaPkg==1.0.0', admin, 'reviewed');
+    assert.deepEqual(a.changed.map((f) => f.filename).sort(), [basename(alpha1.sdist), basename(alpha1.wheel)].sort());
+    assert.ok(a.changed.every((f) => f.state === 'approved' && f.stateChangedBy === admin.name && f.stateReason === 'reviewed'));
+    const again = await approveFiles(t.repo, 'alphapkg', admin, 'again');
+    assert.deepEqual([again.changed.length, again.unchanged.length], [0, 3]);
+
+    const y = await yankFiles(t.repo, basename(alpha2.wheel), admin, 'broken on 3.13');
+    assert.deepEqual(y.changed.map((f) => [f.yanked, f.yankedReason]), [[true, 'broken on 3.13']]);
+    const u = await unyankFiles(t.repo, basename(alpha2.wheel), admin);
+    assert.deepEqual(u.changed.map((f) => [f.yanked, f.yankedReason]), [[false, null]]);
+    const rj = await rejectFiles(t.repo, basename(alpha1.sdist), admin, 'sdists not allowed');
+    assert.equal(rj.changed[0]?.state, 'rejected');
+
+    const actions = (await t.repo.catalog.audit.list()).map((e) => `${e.action} ${e.subject}`);
+    for (const want of [
+      `file.approve ${basename(alpha1.wheel)}`,
+      `file.yank ${basename(alpha2.wheel)}`,
+      `file.unyank ${basename(alpha2.wheel)}`,
+      `file.reject ${basename(alpha1.sdist)}`,
+    ]) {
+      assert.ok(actions.includes(want), want);
+    }
+  });
+
+  it('pyvet add: a folder of good and hostile files; each hostile one refused with its code, nothing of it stored, the rest added', async () => {
+    const cases: Record<string, string> = {
+      [join(hostile, 'lies')]: 'WHEEL_RECORD_MISMATCH',
+      [join(hostile, 'traversal')]: 'ARCHIVE_PATH_UNSAFE',
+      [join(hostile, 'bomb')]: 'ARCHIVE_ZIP_BOMB',
+      [join(hostile, 'truncated')]: 'ARCHIVE_CORRUPT',
+      [join(hostile, 'notzip')]: 'ARCHIVE_CORRUPT',
+      [join(hostile, 'latin1')]: 'METADATA_NOT_UTF8',
+      [join(hostile, 'symlink')]: 'ARCHIVE_LINK',
+      [join(hostile, 'evilpkg-9.9.9-py3-none-any.whl')]: 'WHEEL_NO_DIST_INFO',
+      [join(hostile, 'mismatch')]: 'METADATA_MISMATCH',
+    };
+    const hostileDigests = Object.keys(cases).flatMap((p) =>
+      statSync(p).isDirectory() ? readdirSync(p).map((f) => sha256(join(p, f))) : [sha256(p)],
+    );
+    const blobsBefore = blobs(t.dataDir);
+    const r = runCli(t.dataDir, ['--json', 'add', good, ...Object.keys(cases)]);
+    assert.notEqual(r.status, 0, 'a batch with refused files does not exit 0');
+    const out = JSON.parse(r.stdout) as {
+      added: { file: { filename: string } }[];
+      present: { file: { filename: string } }[];
+      failed: { path: string; code: string }[];
+    };
+    for (const [path, code] of Object.entries(cases)) {
+      const failed = out.failed.filter((f) => f.path.startsWith(path));
+      assert.ok(failed.length > 0, `${path} was refused`);
+      for (const f of failed) assert.equal(f.code, code, `${f.path}: ${JSON.stringify(f)}`);
+    }
+    assert.equal(out.failed.length, Object.keys(cases).length);
+    assert.deepEqual(out.added.map((a) => a.file.filename).sort(), [basename(alpha2.sdist), basename(beta.wheel), basename(beta.sdist)].sort());
+    assert.equal(out.present.length, 3);
+
+    const repo = await openRepository({ dataDir: t.dataDir });
+    try {
+      assert.equal((await repo.catalog.files.list({ project: 'evilpkg' })).length, 0);
+      assert.equal(await repo.catalog.files.getProject('evilpkg'), undefined);
+    } finally {
+      await repo.close();
+    }
+    const blobsAfter = blobs(t.dataDir);
+    for (const d of hostileDigests) assert.equal(blobsAfter.has(d), false, `no blob for hostile ${d}`);
+    // Exactly the three new files and their three metadata files were stored.
+    assert.equal(blobsAfter.size - blobsBefore.size, 6);
+  });
+
+  it('pyvet add for people: a summary line and refusals with codes on stderr', () => {
+    const r = runCli(t.dataDir, ['add', good, join(hostile, 'lies')]);
+    assert.equal(r.status, 6, 'exit code of the first refusal kind (integrity)');
+    assert.match(r.stdout, /0 added, 6 already present, 1 refused/);
+    assert.match(r.stderr, /refused .*\[WHEEL_RECORD_MISMATCH\]/);
+  });
+
+  it('pyvet files and pyvet approve through the CLI', () => {
+    const listed = runCli(t.dataDir, ['--json', 'files', 'BetaPkg', '--state', 'quarantined']);
+    assert.equal(listed.status, 0, listed.stderr);
+    const files = JSON.parse(listed.stdout) as { filename: string; state: string }[];
+    assert.deepEqual(files.map((f) => f.filename).sort(), [basename(beta.sdist), basename(beta.wheel)].sort());
+    const noReason = runCli(t.dataDir, ['approve', 'betapkg']);
+    assert.equal(noReason.status, 2);
+    const approved = runCli(t.dataDir, ['--json', 'approve', 'all', 'waiting', '--reason', 'bulk review']);
+    assert.equal(approved.status, 0, approved.stderr);
+    const result = JSON.parse(approved.stdout) as { changed: { state: string }[] };
+    assert.ok(result.changed.length >= 3);
+    const table = runCli(t.dataDir, ['files', 'betapkg']);
+    assert.match(table.stdout, /betapkg-0\.1-py3-none-any\.whl/);
+    assert.match(table.stdout, /approved/);
+    const missing = runCli(t.dataDir, ['files', '--state', 'lost']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /STATE_INVALID/);
+  });
+});
