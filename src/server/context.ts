@@ -16,11 +16,6 @@ export interface ServerContext {
 /** A route group. Plugins are registered in the order of PLUGINS in ./index.ts. */
 export type ServerPlugin = (app: FastifyInstance, ctx: ServerContext) => Promise<void> | void;
 
-/** Normalizes a project name (PEP 503). */
-export function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
 /**
  * Answers with `{error: {code, message}}`: the status comes from the error's kind (errors.ts)
  * unless the route knows better (e.g. a hostile upload is a 400 whatever the archive code's kind).

@@ -2,7 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PyvetError } from '../../errors.js';
 import { readAccess } from '../auth.js';
-import { normalizeName, type ServerPlugin, sendError } from '../context.js';
+import { canonicalizeName } from '../../standards/names.js';
+import { type ServerPlugin, sendError } from '../context.js';
 import { acceptsGzip, etagMatches } from '../http.js';
 import { negotiate, type PageFormat } from '../negotiate.js';
 import type { Page } from '../pages.js';
@@ -62,7 +63,7 @@ export const simpleRoutes: ServerPlugin = (app, { repo, index }) => {
 
   const project = async (request: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply) => {
     const name = request.params.project;
-    const normalized = normalizeName(name);
+    const normalized = canonicalizeName(name);
     const slash = request.url.split('?')[0]!.endsWith('/');
     if (normalized !== name || !slash) {
       return reply.redirect(`/simple/${encodeURIComponent(normalized)}/${query(request)}`, 301);
