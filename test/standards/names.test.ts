@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { canonicalizeName, InvalidName, isNormalizedName, isValidName } from '../../src/standards/names.js';
-import { fixture } from '../helpers/paths.js';
+import { vectorFile } from './vectors.js';
 
 interface NameCase {
   kind: 'name';
@@ -12,7 +12,7 @@ interface NameCase {
   valid: boolean;
   is_normalized: boolean;
 }
-const cases: NameCase[] = JSON.parse(readFileSync(fixture('pep-vectors', 'names.json'), 'utf8')).cases;
+const cases: NameCase[] = JSON.parse(readFileSync(vectorFile('names.json'), 'utf8')).cases;
 
 test('names.json: every name case', () => {
   const failures: string[] = [];

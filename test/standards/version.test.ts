@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { canonicalizeVersion, InvalidVersion, Version } from '../../src/standards/version.js';
-import { fixture } from '../helpers/paths.js';
+import { vectorFile } from './vectors.js';
 
 interface Case {
   kind: string;
   [k: string]: unknown;
 }
-const cases: Case[] = JSON.parse(readFileSync(fixture('pep-vectors', 'versions.json'), 'utf8')).cases;
+const cases: Case[] = JSON.parse(readFileSync(vectorFile('versions.json'), 'utf8')).cases;
 let passed = 0;
 
 /** Runs `check` on every case of a kind; reports all failures at once. */
