@@ -25,11 +25,11 @@ import {
   targetTags,
   UnsortedTagsError,
 } from '../../src/standards/tags.js';
-import { fixture } from '../helpers/paths.js';
+import { vectorFile } from './vectors.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: vector cases are heterogeneous JSON
 type Case = Record<string, any>;
-const vectors = JSON.parse(readFileSync(fixture('pep-vectors', 'tags.json'), 'utf8')) as { cases: Case[] };
+const vectors = JSON.parse(readFileSync(vectorFile('tags.json'), 'utf8')) as { cases: Case[] };
 
 const strs = (tags: Iterable<Tag | string>) => [...tags].map(String);
 const sorted = (xs: string[]) => [...xs].sort(compareCodePoints);
