@@ -148,6 +148,20 @@ export interface DownloadOptions extends TransferOptions {
   onBytes?: (n: number) => void;
 }
 
+async function existingDigest(path: string): Promise<{ sha256: string; size: number } | null> {
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Downloads to `dest` through `dest.part`, hashing on the way; renamed into place only when the
  * digest matches. A `.part` left by an interrupted run is resumed with a Range request (its
@@ -155,6 +169,11 @@ export interface DownloadOptions extends TransferOptions {
  */
 export async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
   await mkdir(dirname(dest), { recursive: true });
+  if (opts.expectedSha256) {
+    // A complete file from an earlier run (a dry run keeps what it fetched) is not fetched again.
+    const done = await existingDigest(dest);
+    if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { ...done, transferred: 0 };
+  }
   const part = `${dest}.part`;
   const hash = createHash('sha256');
   let size = 0;

@@ -7,10 +7,11 @@
 // from exactly one upstream (the preferred one allowed to supply it, never a mix); a file whose
 // bytes differ from the upstream's sha256 is never stored; a re-run skips what is stored and
 // resumes partial downloads.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
 import { asPyvetError, PyvetError } from '../errors.js';
+import { artifactLimits, inspectArtifact } from '../artifacts/index.js';
 import { ingestFile } from '../repository/ingest.js';
 import type { Actor, Repository } from '../repository/types.js';
 import {
@@ -22,14 +23,14 @@ import {
 } from '../resolve/requirements.js';
 import { fileTagRank, type Target } from '../resolve/targets.js';
 import { parseVersion } from '../resolve/universe.js';
-import { parseDistributionFilename } from '../standards/filenames.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { parseRequirementsFile } from '../standards/requirements-file.js';
 import type { Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { download, fetchText, redactUrl } from './http.js';
-import { fetchProjectPage, type UpstreamFile } from './simple-client.js';
-import { adHocUpstream, listUpstreams, mayIncludeProject, type Upstream, upstreamCredentials } from './upstreams.js';
+import type { UpstreamFile } from './simple-client.js';
+import { chooseUpstreams, type Refusal, transferOptions, type UpstreamCandidate, UpstreamSources } from './sources.js';
+import { type Upstream, upstreamCredentials } from './upstreams.js';
 
 export interface MirrorOptions {
   actor: Actor;
@@ -64,13 +65,14 @@ export interface MirroredFile {
   verdict: string | null;
   /** What asked for it: the chain of projects from a top-level requirement. */
   neededBy: string[];
+  /** Expanded wheel tags ([] for an sdist). */
+  tags: string[];
+  requiresPython: string | null;
+  /** Its Requires-Dist, when known (always after a fetch; in a dry run from PEP 658 metadata or the cached file). */
+  requiresDist: string[] | null;
 }
 
-export interface Refusal {
-  project: string;
-  code: string;
-  reason: string;
-}
+export type { Refusal } from './sources.js';
 
 export interface Unsatisfied {
   requirement: string;
@@ -106,19 +108,6 @@ interface Need {
   hashes?: Set<string>;
 }
 
-interface UpstreamCandidate {
-  file: UpstreamFile;
-  version: Version;
-  versionText: string;
-  tags: string[];
-  kind: 'wheel' | 'sdist';
-}
-
-interface ProjectSource {
-  upstream: Upstream;
-  candidates: UpstreamCandidate[];
-}
-
 interface Choice {
   project: string;
   candidate: UpstreamCandidate;
@@ -140,20 +129,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-async function chooseUpstreams(repo: Repository, from: string | undefined): Promise<Upstream[]> {
-  const all = await listUpstreams(repo);
-  if (from) {
-    const named = all.find((u) => u.name === from);
-    if (named) return [named];
-    if (/^(https?|file):/.test(from)) return [adHocUpstream(from)];
-    throw new PyvetError('UPSTREAM_NOT_FOUND', 'not_found', `no upstream named '${from}' (see \`pyvet upstream list\`)`);
-  }
-  if (all.length === 0) {
-    throw new PyvetError('NO_UPSTREAM', 'invalid', 'no upstream is configured: add one with `pyvet upstream add NAME URL`, or pass --from URL');
-  }
-  return all;
-}
-
 function upstreamSha256(f: UpstreamFile): string | undefined {
   const h = f.hashes.sha256;
   return h && /^[0-9a-f]{64}$/.test(h) ? h : undefined;
@@ -164,7 +139,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
   const upstreams = await chooseUpstreams(repo, opts.from);
   const isOwned = await ownedNameMatcher(repo);
   const allowSdists = await sdistsAllowed(repo);
-  const transfer = { retries: repo.config.mirror.retries, timeoutMs: repo.config.mirror.timeout_ms };
+  const transfer = transferOptions(repo);
   const concurrency = repo.config.mirror.concurrency;
   const workDir = join(repo.config.data_dir, 'tmp', 'mirror');
   const report: MirrorReport = {
@@ -180,38 +155,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
   if (opts.targets.length === 0) throw new PyvetError('TARGET_REQUIRED', 'invalid', 'mirror needs at least one --target');
 
   // --- upstream pages, one upstream per project ---------------------------------------------
-  const sources = new Map<string, Promise<ProjectSource | null>>();
-  const refusedProjects = new Set<string>();
-  const refuse = (project: string, code: string, reason: string) => {
-    if (refusedProjects.has(project)) return;
-    refusedProjects.add(project);
-    report.refused.push({ project, code, reason });
-    repo.logger.warn({ project, code }, reason);
-  };
-  const sourceOf = (project: string): Promise<ProjectSource | null> => {
-    let p = sources.get(project);
-    if (!p) {
-      p = (async () => {
-        if (isOwned(project)) {
-          // Dependency confusion: the company's own names are never looked up outside.
-          refuse(project, 'OWNED_NAME', `${project} matches an owned name pattern: it is never fetched from an upstream`);
-          return null;
-        }
-        const allowed = upstreams.filter((u) => mayIncludeProject(u, project));
-        if (allowed.length === 0) {
-          refuse(project, 'UPSTREAM_NOT_ALLOWED', `no upstream is allowed to supply ${project}`);
-          return null;
-        }
-        for (const u of allowed) {
-          const page = await fetchProjectPage(u.url, project, { ...transfer, credentials: upstreamCredentials(u) });
-          if (page) return { upstream: u, candidates: candidatesOf(project, page.files, allowSdists) };
-        }
-        return null;
-      })();
-      sources.set(project, p);
-    }
-    return p;
-  };
+  const sources = new UpstreamSources(repo, upstreams, { isOwned, allowSdists, transfer });
+  const refusedProjects = sources.refusedProjects;
+  const sourceOf = (project: string) => sources.get(project);
 
   // --- what the repository already has -------------------------------------------------------
   const hostedCache = new Map<string, Promise<FileRecord[]>>();
@@ -286,6 +232,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     }
   }
 
+  report.refused = sources.refused;
   report.seconds = (Date.now() - started) / 1000;
   return report;
 
@@ -355,6 +302,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       size: f.size,
       verdict: null,
       neededBy: c.need.chain,
+      tags: c.candidate.tags,
+      requiresPython: f.requiresPython,
+      requiresDist: null,
     };
     chosen.set(f.filename, entry);
     const fail = (code: string, message: string) => {
@@ -374,25 +324,31 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
           `${f.filename} is already stored with sha256 ${stored.sha256}, but upstream '${c.upstream.name}' lists ${sha256}`,
         );
       }
+      entry.requiresDist = stored.requiresDist;
       report.present.push(entry);
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'present' });
       return stored.requiresDist;
     }
-    if (opts.dryRun) {
-      report.fetched.push(entry);
-      return f.coreMetadata ? metadataRequires(c) : null;
-    }
-    opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
     const dest = join(workDir, sha256.slice(0, 2), `${sha256}-${f.filename}`);
     try {
-      await mkdir(workDir, { recursive: true });
-      const got = await download(f.url, dest, {
-        ...transfer,
-        credentials: upstreamCredentials(c.upstream),
-        expectedSha256: sha256,
-        onBytes: (n) => opts.onEvent?.({ type: 'bytes', n }),
-      });
-      report.bytes += got.transferred;
+      if (!opts.dryRun || !f.coreMetadata) {
+        opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
+        const got = await download(f.url, dest, {
+          ...transfer,
+          credentials: upstreamCredentials(c.upstream),
+          expectedSha256: sha256,
+          onBytes: (n) => opts.onEvent?.({ type: 'bytes', n }),
+        });
+        report.bytes += got.transferred;
+        entry.size = got.size;
+      }
+      if (opts.dryRun) {
+        // Nothing is stored; a downloaded file stays in the work cache for the real run.
+        entry.requiresDist = f.coreMetadata ? await metadataRequires(c) : await cachedRequires(dest, f.filename);
+        report.fetched.push(entry);
+        opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'fetched' });
+        return entry.requiresDist;
+      }
       const result = await ingestFile(repo, dest, {
         actor: opts.actor,
         origin: `upstream:${c.upstream.name}`,
@@ -400,17 +356,23 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         expectedSha256: sha256,
         upstreamUploadedAt: f.uploadTime,
       });
-      entry.size = got.size;
       entry.verdict = result.decision?.verdict ?? null;
+      entry.requiresDist = result.file.requiresDist;
       (result.created ? report.fetched : report.present).push(entry);
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: result.created ? 'fetched' : 'present' });
+      await rm(dest, { force: true });
       return result.file.requiresDist;
     } catch (err) {
+      await rm(dest, { force: true });
       const e = asPyvetError(err);
       return fail(e.code, e.message);
-    } finally {
-      await rm(dest, { force: true });
     }
+  }
+
+  /** Requires-Dist read from a downloaded (not ingested) file, with the same safe reader as ingest. */
+  async function cachedRequires(path: string, filename: string): Promise<string[]> {
+    const r = await inspectArtifact(path, { filename, limits: artifactLimits(repo.config.limits) });
+    return r.requiresDist;
   }
 
   /** Requires-Dist from the upstream's PEP 658 metadata file, checked against its digest. */
@@ -464,28 +426,6 @@ function initialNeeds(opts: MirrorOptions): Need[] {
   }
   if (needs.length === 0) throw new PyvetError('NOTHING_TO_MIRROR', 'invalid', 'name at least one requirement, -r FILE or --release URL');
   return needs;
-}
-
-function candidatesOf(project: string, files: UpstreamFile[], allowSdists: boolean): UpstreamCandidate[] {
-  const out: UpstreamCandidate[] = [];
-  for (const file of files) {
-    try {
-      const d = parseDistributionFilename(file.filename);
-      // An index may list stray files; only the project's own distributions count.
-      if (d.name !== project) continue;
-      if (d.kind === 'sdist' && !allowSdists) continue;
-      out.push({
-        file,
-        version: d.version,
-        versionText: d.version.toString(),
-        tags: d.kind === 'wheel' ? d.tags.map(String) : [],
-        kind: d.kind,
-      });
-    } catch {
-      // Unparseable filenames (eggs, .exe installers, junk) are never mirrored.
-    }
-  }
-  return out;
 }
 
 function hostedCandidates(files: FileRecord[], target: Target): { version: Version; file: FileRecord }[] {

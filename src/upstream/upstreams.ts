@@ -6,6 +6,7 @@ import { PyvetError } from '../errors.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { requireRole } from '../repository/roles.js';
 import { canonicalizeName } from '../standards/names.js';
+import { matchesOwnedName } from '../vetting/evaluate.js';
 import type { Credentials } from './http.js';
 
 export type { UpstreamRecord } from '../catalog/stores/upstreams.js';
@@ -147,22 +148,9 @@ export function upstreamCredentials(u: UpstreamRecord, env: NodeJS.ProcessEnv = 
   return { username: u.username ?? '__token__', password };
 }
 
-/** Whether a glob pattern ('*', '?', literal) matches a project name; both sides normalized. */
-export function globMatches(pattern: string, project: string): boolean {
-  const p = pattern.trim();
-  const normalized = p.includes('*') || p.includes('?') ? p.toLowerCase().replace(/[-_.]+/g, '-') : canonicalizeName(p);
-  const re = new RegExp(
-    `^${normalized
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-  );
-  return re.test(canonicalizeName(project));
-}
-
-/** Whether an upstream may supply a project at all (its `projects` patterns). */
+/** Whether an upstream may supply a project at all (its `projects` glob patterns). */
 export function mayIncludeProject(u: UpstreamRecord, project: string): boolean {
-  return u.projects.some((p) => globMatches(p, project));
+  return matchesOwnedName(canonicalizeName(project), u.projects) !== undefined;
 }
 
 /** An ad-hoc upstream for `--from URL`. */
