@@ -5,10 +5,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { asPyvetError, exitCodeOf } from '../errors.js';
+import * as advisoryCommands from './commands/advisories.js';
 import * as auditCommands from './commands/audit.js';
 import * as repoCommands from './commands/repo.js';
 import * as serveCommands from './commands/serve.js';
 import * as tokenCommands from './commands/tokens.js';
+import * as vettingCommands from './commands/vetting.js';
 import { colour, printJson } from './output.js';
 
 type Register = (program: Command) => void;
@@ -16,6 +18,8 @@ type Register = (program: Command) => void;
 const COMMANDS: Register[] = [
   repoCommands.register,
   tokenCommands.register,
+  vettingCommands.register,
+  advisoryCommands.register,
   auditCommands.register,
   serveCommands.register,
 ];

@@ -1,0 +1,166 @@
+// Vetting commands: scan, review, waive, evidence, policy.
+import type { Command } from 'commander';
+import type { FileState } from '../../catalog/types.js';
+import { PyvetError } from '../../errors.js';
+import {
+  checkPolicyFile,
+  evidence,
+  grantWaiver,
+  loadPolicy,
+  rescanAll,
+  reviewQueue,
+  type ScanRow,
+  scanFiles,
+  setPolicy,
+  type Verdict,
+} from '../../vetting/index.js';
+import { cliActor, globalOptions } from '../context.js';
+import { colour, info, printJson, printTable } from '../output.js';
+import { severityText } from './advisories.js';
+import { withRepository } from './repo.js';
+
+const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
+
+function verdictText(v: Verdict): string {
+  return v === 'approve' ? colour.green(v) : v === 'reject' ? colour.red(v) : colour.yellow(v);
+}
+
+function findingsText(row: ScanRow): string {
+  if (row.findings.length === 0) return colour.green('none');
+  return row.findings
+    .map((f) => {
+      const mark = f.blocking ? colour.red('✗') : f.waiverId !== null ? colour.yellow(`waived #${f.waiverId}`) : colour.dim('·');
+      const fixed = f.fixed.length ? colour.dim(` fixed ${f.fixed.slice(0, 3).join(', ')}`) : '';
+      return `${mark} ${f.advisoryId} ${severityText(f.score, f.severity)}${fixed}`;
+    })
+    .join('\n');
+}
+
+function integrityText(row: ScanRow): string {
+  const bad = row.integrity.checks.filter((c) => !c.ok);
+  return bad.length === 0 ? colour.green(`ok (${row.integrity.checks.length})`) : colour.red(bad.map((c) => c.check).join(', '));
+}
+
+export function register(program: Command): void {
+  program
+    .command('scan')
+    .description('scan files against advisories and the policy now: findings, licence, integrity (exit 1 when something blocks)')
+    .option('-s, --state <state>', `only files in this state (${STATES.join(', ')})`)
+    .option('-p, --project <name>', 'only this project')
+    .action(async (opts: { state?: string; project?: string }, c: Command) => {
+      if (opts.state !== undefined && !STATES.includes(opts.state as FileState)) {
+        throw new PyvetError('STATE_INVALID', 'invalid', `--state must be one of ${STATES.join(', ')}`, { state: opts.state });
+      }
+      const rows = await withRepository(c, (repo) =>
+        scanFiles(repo, {
+          ...(opts.state ? { states: [opts.state as FileState] } : {}),
+          ...(opts.project ? { project: opts.project.toLowerCase().replace(/[-_.]+/g, '-') } : {}),
+        }),
+      );
+      if (rows.some((r) => r.findings.some((f) => f.blocking))) process.exitCode = 1;
+      if (globalOptions(c).json) return printJson(rows);
+      printTable(
+        ['project', 'version', 'file', 'state', 'findings', 'licence', 'integrity'],
+        rows.map((r) => [
+          r.project,
+          r.version,
+          r.filename,
+          r.state + (r.yanked ? colour.yellow(' yanked') : ''),
+          findingsText(r),
+          r.license ?? colour.dim('none'),
+          integrityText(r),
+        ]),
+      );
+    });
+
+  program
+    .command('review')
+    .description('what waits in quarantine, and why')
+    .action(async (_opts: unknown, c: Command) => {
+      const rows = await withRepository(c, (repo) => reviewQueue(repo));
+      if (globalOptions(c).json) return printJson(rows);
+      printTable(
+        ['file', 'verdict', 'reasons'],
+        rows.map((r) => [r.filename, verdictText(r.verdict), r.reasons.join('\n')]),
+      );
+    });
+
+  program
+    .command('waive')
+    .description('let one advisory through on one file (or NAME==VERSION) until the waiver expires')
+    .argument('<selector>', 'a filename or NAME==VERSION')
+    .argument('<advisory>', 'advisory id or alias')
+    .requiredOption('-r, --reason <text>', 'why this finding is acceptable')
+    .option('-e, --expires <when>', 'a duration (30d, 12h, 2w) or an ISO 8601 date', '30d')
+    .action(async (selector: string, advisory: string, opts: { reason: string; expires: string }, c: Command) => {
+      const g = await withRepository(c, (repo) =>
+        grantWaiver(repo, { selector, advisory, reason: opts.reason, expires: opts.expires }, cliActor()),
+      );
+      if (globalOptions(c).json) return printJson(g);
+      for (const w of g.waivers) info(`waiver #${w.id}: ${w.advisoryId} on file ${w.fileId} until ${w.expiresAt}`);
+      if (g.rescan.approved.length) info(colour.green(`approved now: ${g.rescan.approved.join(', ')}`));
+    });
+
+  program
+    .command('evidence')
+    .description('everything known about a file: integrity, findings, licence, decision, waivers, history')
+    .argument('<selector>', 'NAME==VERSION, a filename, or NAME')
+    .action(async (selector: string, _opts: unknown, c: Command) => {
+      const list = await withRepository(c, (repo) => evidence(repo, selector));
+      if (globalOptions(c).json) return printJson(list);
+      for (const e of list) {
+        const f = e.file;
+        info(colour.bold(`${f.filename}`));
+        info(`project ${f.project} ${f.version}  state ${f.state}${f.yanked ? ` (yanked: ${f.yankedReason})` : ''}  origin ${f.origin}`);
+        info(`sha256 ${f.sha256}  size ${f.size}  uploaded ${f.uploadedAt}${f.upstreamUploadedAt ? `  upstream ${f.upstreamUploadedAt}` : ''}`);
+        info(`licence ${f.license ?? colour.dim('none declared')}`);
+        info(`integrity: ${f.integrity.checks.map((k) => `${k.ok ? colour.green('✓') : colour.red('✗')} ${k.check}${k.detail ? ` (${k.detail})` : ''}`).join(', ')}`);
+        info(`decision now: ${verdictText(e.current.verdict)}`);
+        for (const r of e.current.reasons) info(`  - ${r}`);
+        info(`findings:\n${findingsText(e.current)}`);
+        if (e.waivers.length) {
+          printTable(
+            ['waiver', 'advisory', 'until', 'by', 'reason', 'active'],
+            e.waivers.map((w) => [w.id, w.advisoryId, w.expiresAt, w.grantedBy, w.reason, w.active ? 'yes' : 'no']),
+          );
+        }
+        info('history:');
+        printTable(
+          ['seq', 'at', 'actor', 'action', 'details'],
+          e.history.map((h) => [h.seq, h.at.slice(0, 19), h.actor, h.action, JSON.stringify(h.details).slice(0, 100)]),
+        );
+      }
+    });
+
+  const policy = program.command('policy').description('the vetting policy (gates, auto-approval)');
+  policy
+    .command('show')
+    .description('the policy in force and where it comes from')
+    .action(async (_opts: unknown, c: Command) => {
+      const p = await withRepository(c, (repo) => loadPolicy(repo));
+      if (globalOptions(c).json) return printJson(p);
+      info(colour.dim(`# source: ${p.source}`));
+      info(JSON.stringify(p.policy, null, 2));
+    });
+  policy
+    .command('set')
+    .description('validate a YAML or TOML policy file and store it in the repository (audited); then rescan')
+    .argument('<file>', 'policy.yaml or policy.toml')
+    .action(async (file: string, _opts: unknown, c: Command) => {
+      const p = await withRepository(c, async (repo) => {
+        const set = await setPolicy(repo, file, cliActor());
+        return { ...set, rescan: await rescanAll(repo, cliActor()) };
+      });
+      if (globalOptions(c).json) return printJson(p);
+      info(`${colour.green('policy set')} from ${file}; rescanned ${p.rescan.scanned} files`);
+    });
+  policy
+    .command('check')
+    .description('validate a policy file without storing it')
+    .argument('<file>', 'policy.yaml or policy.toml')
+    .action(async (file: string, _opts: unknown, c: Command) => {
+      const p = await checkPolicyFile(file);
+      if (globalOptions(c).json) return printJson({ ok: true, policy: p });
+      info(`${colour.green('ok')} ${file}`);
+    });
+}
