@@ -163,7 +163,7 @@ export function mentionsPrerelease(specifierText: string): boolean {
       const c = CLAUSE.exec(clause);
       if (!c || c[1] === '!=' || c[1] === '<' || c[1] === '>') return false;
       const v = Version.tryParse(c[1] === '==' ? c[2]!.replace(/\.\*$/, '') : c[2]!);
-      return v !== null && v.isPrerelease;
+      return v?.isPrerelease === true;
     });
     mentions.set(specifierText, m);
   }

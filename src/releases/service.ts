@@ -1,0 +1,472 @@
+// Release sets: a dated, immutable, signed freeze of a resolved set per target. Creation
+// resolves (or takes pins), proves the pinned set is closed on every target, refuses anything
+// not approved or blocked by a finding, renders the documents, signs the manifest, and stores it
+// all with its audit entry in one transaction.
+import type { FileRecord } from '../catalog/types.js';
+import type { ReleaseDocument, ReleasePin, ReleaseRecord } from '../catalog/stores/releases.js';
+import { PyvetError } from '../errors.js';
+import { requireRole } from '../repository/roles.js';
+import type { Actor, Repository } from '../repository/types.js';
+import { closureOfFiles, type TargetClosure } from '../resolve/closure.js';
+import { markerApplies, parseRequirement, parseRequirementFrom } from '../resolve/requirements.js';
+import { resolveIn } from '../resolve/resolver.js';
+import { getTargets, type Target } from '../resolve/targets.js';
+import { buildUniverse, type Universe } from '../resolve/universe.js';
+import { canonicalizeName } from '../standards/names.js';
+import { parseRequirementsFile } from '../standards/requirements-file.js';
+import {
+  canonicalJson,
+  MANIFEST_PATH,
+  type Manifest,
+  type ManifestTarget,
+  type PinnedFile,
+  renderRequirements,
+  renderSbom,
+  requirementsPath,
+  SIGNATURE_PATH,
+  sbomPath,
+  sha256Hex,
+} from './documents.js';
+import { findingsOf } from './findings.js';
+import { signingKey, signManifest } from './signing.js';
+
+export interface CreateReleaseSpec {
+  /** Default: the creation date, 'YYYY.MM.DD'. */
+  name?: string;
+  /** Target names (wildcards allowed). */
+  targets: string[];
+  /** Top-level requirements to resolve (REQ…). */
+  requirements?: string[];
+  /** The text of a requirements file: its requirements are resolved; hashes it lists must match. */
+  requirementsFile?: { text: string; filename?: string };
+  /** Every approved project (resolved together). */
+  all?: boolean;
+  /** The index URL written into the requirements files. Default: server.base_url, else http://host:port. */
+  indexUrl?: string;
+  /** Creation time (ISO 8601). Default: now. Given explicitly, output is reproducible byte for byte. */
+  created?: string;
+}
+
+export interface ReleaseSummary extends ReleaseRecord {
+  /** Pinned files per target. */
+  counts: Record<string, number>;
+}
+
+export interface ReleaseDetails extends ReleaseRecord {
+  documents: Omit<ReleaseDocument, 'content'>[];
+  pins: ReleasePin[];
+}
+
+const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
+
+function checkName(name: string): void {
+  if (!RELEASE_NAME.test(name) || name.includes('..')) {
+    throw new PyvetError(
+      'RELEASE_NAME_INVALID',
+      'invalid',
+      `release name '${name}' must be letters, digits, '.', '_', '+' or '-' (at most 100), e.g. 2026.11.29`,
+      { name },
+    );
+  }
+}
+
+function normalizeCreated(created: string | undefined): string {
+  const d = created === undefined ? new Date() : new Date(created);
+  if (Number.isNaN(d.getTime())) {
+    throw new PyvetError('RELEASE_CREATED_INVALID', 'invalid', `'${created}' is not an ISO 8601 time`, { created });
+  }
+  // Whole seconds: what people read, and what reproducible inputs are written with.
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+export function defaultIndexUrl(repo: Repository): string {
+  const base = repo.config.server.base_url ?? `http://${repo.config.server.host}:${repo.config.server.port}`;
+  return `${base.replace(/\/+$/, '')}/simple/`;
+}
+
+function checkIndexUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new PyvetError('INDEX_URL_INVALID', 'invalid', `index URL '${url}' is not a URL`, { url });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new PyvetError('INDEX_URL_INVALID', 'invalid', `index URL '${url}' must be http or https`, { url });
+  }
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Per target: the chosen file of each pinned project. */
+type Selection = Map<Target, Map<string, FileRecord>>;
+
+/** Creates a release from requirements, a requirements file, or every approved project. */
+export async function createRelease(repo: Repository, spec: CreateReleaseSpec, actor: Actor): Promise<ReleaseDetails> {
+  requireRole(actor, 'approver', 'create a release');
+  const created = normalizeCreated(spec.created);
+  const name = spec.name ?? created.slice(0, 10).replace(/-/g, '.');
+  checkName(name);
+  await refuseExisting(repo, name);
+  const sources = [spec.requirements?.length ? 1 : 0, spec.requirementsFile ? 1 : 0, spec.all ? 1 : 0].reduce((a, b) => a + b);
+  if (sources !== 1) {
+    throw new PyvetError(
+      'RELEASE_SPEC_INVALID',
+      'invalid',
+      'say what the release contains: requirements, a requirements file, or all (exactly one)',
+    );
+  }
+  const targets = resolveTargetNames(repo, spec.targets);
+  const files = await repo.catalog.files.list({ states: ['approved'] });
+  let requirements = spec.requirements ?? [];
+  let hashes = new Map<string, Set<string>>();
+  if (spec.requirementsFile) ({ requirements, hashes } = readRequirementsFile(spec.requirementsFile));
+  const selection: Selection = new Map();
+  const failures: string[] = [];
+  for (const target of targets) {
+    const universe = buildUniverse(files, target);
+    const reqs = spec.all ? [...universe.byProject.keys()].sort() : requirements;
+    try {
+      const resolution = resolveIn(universe, reqs);
+      selection.set(target, pinsToFiles(universe, resolution.pins));
+    } catch (err) {
+      if (err instanceof PyvetError && err.code === 'RESOLUTION_IMPOSSIBLE') failures.push(`${target.name}: ${err.message}`);
+      else throw err;
+    }
+  }
+  if (failures.length > 0) {
+    throw new PyvetError('RELEASE_UNRESOLVABLE', 'policy', `release ${name} refused:\n${failures.join('\n')}`, {
+      release: name,
+    });
+  }
+  checkListedHashes(selection, hashes);
+  return publish(repo, { name, created, base: null, indexUrl: checkIndexUrl(spec.indexUrl ?? defaultIndexUrl(repo)) }, selection, actor);
+}
+
+export interface PatchSpec {
+  /** Default: the base's name with .postN, N the first free number. */
+  name?: string;
+  /** NAME==VERSION each: replaces (or adds) that project in every target. */
+  upgrades: string[];
+  indexUrl?: string;
+  created?: string;
+}
+
+/** The next release from a base, with a few projects replaced; refused if that breaks closure. */
+export async function patchRelease(repo: Repository, baseName: string, spec: PatchSpec, actor: Actor): Promise<ReleaseDetails> {
+  requireRole(actor, 'approver', 'create a release');
+  const base = await repo.catalog.releaseSets.get(baseName);
+  if (!base) throw notFound(baseName);
+  if (spec.upgrades.length === 0) {
+    throw new PyvetError('RELEASE_SPEC_INVALID', 'invalid', 'a patch needs at least one --upgrade NAME==VERSION');
+  }
+  const created = normalizeCreated(spec.created);
+  const name = spec.name ?? (await nextPatchName(repo, base.name));
+  checkName(name);
+  await refuseExisting(repo, name);
+  const upgrades = spec.upgrades.map((u) => {
+    const r = parseRequirementFrom(u, '--upgrade');
+    const m = /^===?([^,*]+)$/.exec(r.specifierText);
+    if (!m || r.extras.length > 0 || r.marker) {
+      throw new PyvetError('UPGRADE_INVALID', 'invalid', `--upgrade takes NAME==VERSION, got '${u}'`, { upgrade: u });
+    }
+    return { project: r.project, version: m[1]!, text: u };
+  });
+  const targets = resolveTargetNames(repo, base.targets);
+  const files = await repo.catalog.files.list({ states: ['approved'] });
+  const basePins = await repo.catalog.releaseSets.listPins(base.name);
+  const byId = new Map(files.map((f) => [f.id, f]));
+  const selection: Selection = new Map();
+  const problems: string[] = [];
+  for (const target of targets) {
+    const universe = buildUniverse(files, target);
+    const chosen = new Map<string, FileRecord>();
+    for (const p of basePins.filter((x) => x.target === target.name)) {
+      const f = byId.get(p.fileId);
+      // A file of the base that is no longer approved (rejected, yanked) cannot be carried over.
+      if (!f || f.yanked) problems.push(`${target.name}: ${p.filename} of the base is no longer approved`);
+      else chosen.set(p.project, f);
+    }
+    for (const u of upgrades) {
+      const c = (universe.byProject.get(u.project) ?? []).find((x) => x.version.equals(u.version));
+      if (!c) {
+        const have = (universe.byProject.get(u.project) ?? []).map((x) => x.versionText);
+        problems.push(
+          `${target.name}: no approved file of ${u.project} ${u.version} installs there (approved: ${have.join(', ') || 'none'})`,
+        );
+      } else chosen.set(u.project, c.file);
+    }
+    selection.set(target, chosen);
+  }
+  if (problems.length > 0) {
+    throw new PyvetError('PATCH_REFUSED', 'policy', `patch ${name} of ${base.name} refused:\n${problems.join('\n')}`, {
+      release: name,
+      base: base.name,
+      problems,
+    });
+  }
+  return publish(
+    repo,
+    { name, created, base: base.name, indexUrl: checkIndexUrl(spec.indexUrl ?? base.indexUrl) },
+    selection,
+    actor,
+  );
+}
+
+async function nextPatchName(repo: Repository, base: string): Promise<string> {
+  const m = /^(.*)\.post(\d+)$/.exec(base);
+  const stem = m ? m[1]! : base;
+  let n = m ? Number(m[2]) + 1 : 1;
+  while (await repo.catalog.releaseSets.get(`${stem}.post${n}`)) n++;
+  return `${stem}.post${n}`;
+}
+
+async function refuseExisting(repo: Repository, name: string): Promise<void> {
+  if (await repo.catalog.releaseSets.get(name)) {
+    throw new PyvetError('RELEASE_EXISTS', 'conflict', `release ${name} already exists; releases are immutable, pick another name`, {
+      release: name,
+    });
+  }
+}
+
+function resolveTargetNames(repo: Repository, names: string[]): Target[] {
+  if (names.length === 0) throw new PyvetError('TARGET_REQUIRED', 'invalid', 'name at least one --target');
+  return getTargets(repo.config, names);
+}
+
+function notFound(name: string): PyvetError {
+  return new PyvetError('RELEASE_NOT_FOUND', 'not_found', `no release named ${name} (see \`pyvet release list\`)`, {
+    release: name,
+  });
+}
+
+function pinsToFiles(universe: Universe, pins: { project: string; version: string }[]): Map<string, FileRecord> {
+  const out = new Map<string, FileRecord>();
+  for (const p of pins) {
+    const c = universe.byProject.get(p.project)?.find((x) => x.versionText === p.version);
+    if (c) out.set(p.project, c.file);
+  }
+  return out;
+}
+
+/** Requirements of a requirements file, and the hashes it pins per project. */
+function readRequirementsFile(input: { text: string; filename?: string }): {
+  requirements: string[];
+  hashes: Map<string, Set<string>>;
+} {
+  const file = parseRequirementsFile(input.text, input.filename === undefined ? {} : { filename: input.filename });
+  const requirements: string[] = [];
+  const hashes = new Map<string, Set<string>>();
+  for (const e of file.requirements) {
+    if (!e.requirement || e.url || e.editable) {
+      throw new PyvetError('REQUIREMENT_URL', 'invalid', `line ${e.line}: '${e.text}' is not an index requirement`, {
+        line: e.line,
+      });
+    }
+    requirements.push(e.text);
+    const sha = e.hashes.filter((h) => h.startsWith('sha256:')).map((h) => h.slice(7));
+    if (sha.length > 0) hashes.set(canonicalizeName(e.requirement.name), new Set(sha));
+  }
+  return { requirements, hashes };
+}
+
+function checkListedHashes(selection: Selection, hashes: Map<string, Set<string>>): void {
+  const wrong: string[] = [];
+  for (const [target, chosen] of selection) {
+    for (const [project, allowed] of hashes) {
+      const f = chosen.get(project);
+      if (f && !allowed.has(f.sha256)) wrong.push(`${target.name}: ${f.filename} (sha256 ${f.sha256}) is not among the hashes listed for ${project}`);
+    }
+  }
+  if (wrong.length > 0) {
+    throw new PyvetError('RELEASE_HASH_MISMATCH', 'integrity', `the requirements file pins other bytes:\n${wrong.join('\n')}`, {
+      mismatches: wrong,
+    });
+  }
+}
+
+function describeClosure(t: TargetClosure): string[] {
+  const lines: string[] = [];
+  for (const p of [...t.missing, ...t.unsatisfiable]) {
+    const who = p.neededBy.map((n) => `${n.project} ${n.version}`).join(', ');
+    const have = p.available.length ? `pinned ${p.available.join(', ')}` : 'not in the set';
+    lines.push(`${t.target}: ${p.requirement} (needed by ${who}; ${have})`);
+  }
+  for (const v of t.requiresPythonViolations) lines.push(`${t.target}: ${v.filename} requires Python ${v.requiresPython}`);
+  for (const i of t.invalid) lines.push(`${t.target}: ${i.neededBy.filename} has an invalid requirement '${i.requirement}'`);
+  return lines;
+}
+
+interface ReleaseHead {
+  name: string;
+  created: string;
+  base: string | null;
+  indexUrl: string;
+}
+
+async function publish(repo: Repository, head: ReleaseHead, selection: Selection, actor: Actor): Promise<ReleaseDetails> {
+  // Every pinned file: approved, not yanked, nothing blocking.
+  const allFiles = new Map<number, FileRecord>();
+  for (const chosen of selection.values()) for (const f of chosen.values()) allFiles.set(f.id, f);
+  // Waivers are judged now, whatever creation time the caller gave.
+  const findings = await findingsOf(repo, [...allFiles.keys()], new Date().toISOString());
+  const refusals: string[] = [];
+  for (const f of [...allFiles.values()].sort((a, b) => (a.filename < b.filename ? -1 : 1))) {
+    if (f.state !== 'approved') refusals.push(`${f.filename} is ${f.state}, not approved`);
+    if (f.yanked) refusals.push(`${f.filename} is yanked`);
+    for (const b of findings.get(f.id)?.blocking ?? []) {
+      refusals.push(`${f.filename} has a blocking finding ${b.advisoryId}${b.score === null ? '' : ` (score ${b.score})`}`);
+    }
+  }
+  // The pinned set alone must be closed: installed with --no-deps, nothing else comes along.
+  for (const [target, chosen] of selection) {
+    const report = closureOfFiles([...chosen.values()], [target]).targets[0]!;
+    if (!report.closed) refusals.push(...describeClosure(report));
+    if (chosen.size === 0) refusals.push(`${target.name}: nothing to release (no requirement applies to this target)`);
+  }
+  if (refusals.length > 0) {
+    throw new PyvetError('RELEASE_REFUSED', 'policy', `release ${head.name} refused:\n  ${refusals.join('\n  ')}`, {
+      release: head.name,
+      reasons: refusals,
+    });
+  }
+
+  const documents: ReleaseDocument[] = [];
+  const pins: ReleasePin[] = [];
+  const manifestTargets: Record<string, ManifestTarget> = {};
+  for (const [target, chosen] of selection) {
+    const pinned = await pinnedFiles(repo, target, chosen, findings);
+    const requirements = renderRequirements(head.name, head.created, head.indexUrl, target, pinned);
+    const sbom = renderSbom(head.name, head.created, head.indexUrl, target, pinned);
+    const req: ReleaseDocument = {
+      path: requirementsPath(target.name),
+      mediaType: 'text/plain; charset=utf-8',
+      sha256: sha256Hex(requirements),
+      content: requirements,
+    };
+    const cdx: ReleaseDocument = {
+      path: sbomPath(target.name),
+      mediaType: 'application/vnd.cyclonedx+json; version=1.6',
+      sha256: sha256Hex(sbom),
+      content: sbom,
+    };
+    documents.push(req, cdx);
+    const sorted = [...pinned].sort((a, b) => (a.project < b.project ? -1 : 1));
+    manifestTargets[target.name] = {
+      description: target.description,
+      environment: target.environment,
+      requirements: { path: req.path, sha256: req.sha256 },
+      sbom: { path: cdx.path, sha256: cdx.sha256 },
+      files: sorted.map((p) => ({ project: p.project, version: p.version, filename: p.filename, sha256: p.sha256 })),
+    };
+    for (const p of sorted) {
+      pins.push({ target: target.name, project: p.project, version: p.version, filename: p.filename, sha256: p.sha256, fileId: p.fileId });
+    }
+  }
+  const manifest: Manifest = {
+    schema: 'pyvet.release/1',
+    name: head.name,
+    created: head.created,
+    base: head.base,
+    index_url: head.indexUrl,
+    targets: manifestTargets,
+  };
+  const manifestText = canonicalJson(manifest);
+  const signature = signManifest(signingKey(repo), manifestText);
+  documents.push(
+    { path: MANIFEST_PATH, mediaType: 'application/json', sha256: sha256Hex(manifestText), content: manifestText },
+    { path: SIGNATURE_PATH, mediaType: 'text/plain; charset=utf-8', sha256: sha256Hex(signature), content: signature },
+  );
+  const record: ReleaseRecord = {
+    name: head.name,
+    createdAt: head.created,
+    createdBy: actor.name,
+    base: head.base,
+    indexUrl: head.indexUrl,
+    targets: [...selection.keys()].map((t) => t.name),
+    manifestSha256: sha256Hex(manifestText),
+  };
+  await repo.catalog.transaction(async (tx) => {
+    await tx.releaseSets.insert(record, documents, pins);
+    await tx.audit.append({
+      actor: actor.name,
+      action: 'release.create',
+      subject: head.name,
+      details: {
+        base: head.base,
+        targets: record.targets,
+        manifestSha256: record.manifestSha256,
+        files: Object.fromEntries(Object.entries(manifestTargets).map(([t, m]) => [t, m.files.length])),
+      },
+    });
+  });
+  repo.logger.info({ release: head.name, targets: record.targets, by: actor.name }, 'release created');
+  return {
+    ...record,
+    documents: documents.map(({ content: _c, ...d }) => d).sort((a, b) => (a.path < b.path ? -1 : 1)),
+    pins,
+  };
+}
+
+async function pinnedFiles(
+  repo: Repository,
+  target: Target,
+  chosen: Map<string, FileRecord>,
+  findings: Awaited<ReturnType<typeof findingsOf>>,
+): Promise<PinnedFile[]> {
+  const out: PinnedFile[] = [];
+  for (const [project, f] of chosen) {
+    const dependsOn = new Set<string>();
+    for (const text of f.requiresDist) {
+      try {
+        const r = parseRequirement(text);
+        if (markerApplies(r, target, '') && chosen.has(r.project)) dependsOn.add(r.project);
+      } catch {
+        // closure already refused broken metadata
+      }
+    }
+    const proj = await repo.catalog.files.getProject(project);
+    out.push({
+      project,
+      displayName: proj?.displayName ?? project,
+      version: f.version,
+      filename: f.filename,
+      sha256: f.sha256,
+      fileId: f.id,
+      license: f.license,
+      summary: f.summary,
+      dependsOn: [...dependsOn].sort(),
+      vulnerabilities: findings.get(f.id)?.all ?? [],
+    });
+  }
+  return out;
+}
+
+export async function listReleases(repo: Repository): Promise<ReleaseSummary[]> {
+  const out: ReleaseSummary[] = [];
+  for (const r of await repo.catalog.releaseSets.list()) {
+    const counts: Record<string, number> = {};
+    for (const p of await repo.catalog.releaseSets.listPins(r.name)) counts[p.target] = (counts[p.target] ?? 0) + 1;
+    out.push({ ...r, counts });
+  }
+  return out;
+}
+
+export async function showRelease(repo: Repository, name: string): Promise<ReleaseDetails> {
+  const r = await repo.catalog.releaseSets.get(name);
+  if (!r) throw notFound(name);
+  return {
+    ...r,
+    documents: await repo.catalog.releaseSets.listDocuments(name),
+    pins: await repo.catalog.releaseSets.listPins(name),
+  };
+}
+
+/** One published document of a release (requirements file, SBOM, manifest, signature). */
+export async function releaseDocument(repo: Repository, name: string, path: string): Promise<ReleaseDocument> {
+  const d = await repo.catalog.releaseSets.getDocument(name, path);
+  if (!d) {
+    if (!(await repo.catalog.releaseSets.get(name))) throw notFound(name);
+    throw new PyvetError('RELEASE_DOCUMENT_NOT_FOUND', 'not_found', `release ${name} has no ${path}`, { release: name, path });
+  }
+  return d;
+}

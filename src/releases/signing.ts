@@ -1,0 +1,62 @@
+// The repository's release signing key: Ed25519 (node:crypto), generated on first use into
+// <data>/keys/release-signing.{key,pub}, the private half readable by its owner only. The public
+// half is served at /releases/signing-key.pub so that anyone can verify a release offline.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PyvetError } from '../errors.js';
+import type { Repository } from '../repository/types.js';
+
+export const KEYS_DIR = 'keys';
+const KEY_FILE = 'release-signing.key';
+const PUB_FILE = 'release-signing.pub';
+
+function paths(repo: Repository): { dir: string; key: string; pub: string } {
+  const dir = join(repo.config.data_dir, KEYS_DIR);
+  return { dir, key: join(dir, KEY_FILE), pub: join(dir, PUB_FILE) };
+}
+
+/** The private key, creating the pair when the repository has none yet. */
+export function signingKey(repo: Repository): KeyObject {
+  const p = paths(repo);
+  if (!existsSync(p.key)) {
+    mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    try {
+      // 'wx': if another process created the key meanwhile, keep theirs.
+      writeFileSync(p.key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      writeFileSync(p.pub, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return createPrivateKey(readFileSync(p.key));
+}
+
+/** The public key (PEM), or undefined when no release was ever signed here. */
+export function publicKeyPem(repo: Repository): string | undefined {
+  const p = paths(repo);
+  if (existsSync(p.pub)) return readFileSync(p.pub, 'utf8');
+  if (existsSync(p.key)) return createPublicKey(createPrivateKey(readFileSync(p.key))).export({ type: 'spki', format: 'pem' }) as string;
+  return undefined;
+}
+
+/** Signature file content: the base64 Ed25519 signature of the exact manifest bytes, one line. */
+export function signManifest(key: KeyObject, manifest: string): string {
+  return `${sign(null, Buffer.from(manifest, 'utf8'), key).toString('base64')}\n`;
+}
+
+export function verifyManifest(publicPem: string, manifest: string | Uint8Array, signature: string): boolean {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(publicPem);
+  } catch (err) {
+    throw new PyvetError('KEY_INVALID', 'invalid', `not a public key: ${(err as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new PyvetError('KEY_INVALID', 'invalid', `release keys are Ed25519, this one is ${key.asymmetricKeyType}`);
+  }
+  const sig = Buffer.from(signature.trim(), 'base64');
+  if (sig.length !== 64) return false;
+  return verify(null, typeof manifest === 'string' ? Buffer.from(manifest, 'utf8') : manifest, key, sig);
+}

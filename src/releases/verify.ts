@@ -1,0 +1,201 @@
+// Verifying a release without trusting the server that serves it: the manifest's Ed25519
+// signature against the public key, each document against the digest the manifest signs, each
+// requirements file's pins against the manifest's file list, and, when the files are at hand
+// (a local directory, or fetched on request), every pinned file's sha256.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PyvetError } from '../errors.js';
+import { MANIFEST_PATH, type Manifest, SIGNATURE_PATH, sha256Hex } from './documents.js';
+import { pinSetFromRequirements } from './diff.js';
+import { verifyManifest } from './signing.js';
+
+export interface VerifyOptions {
+  /** The public key (PEM text). Default: fetched from the same server, or signing-key.pub beside a local manifest. */
+  publicKey?: string;
+  /** A directory holding the release's files (by filename): each found one is hashed. */
+  filesDir?: string;
+  /** Download every pinned file from the index and hash it (URL releases). */
+  fetchFiles?: boolean;
+}
+
+export interface DocumentCheck {
+  path: string;
+  expected: string;
+  actual: string | null;
+  ok: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  release: string;
+  created: string;
+  signature: 'valid' | 'invalid';
+  keySource: string;
+  documents: DocumentCheck[];
+  /** Per target: differences between the requirements file's pins and the signed file list. */
+  pins: { target: string; ok: boolean; problems: string[] }[];
+  files: {
+    checked: number;
+    ok: number;
+    mismatched: { filename: string; expected: string; actual: string }[];
+    /** Not found locally, or not fetched. */
+    unavailable: number;
+  };
+}
+
+interface Source {
+  read(path: string): Promise<Buffer | null>;
+  describe(path: string): string;
+  keyLocations(): string[];
+}
+
+async function fetchBytes(url: string): Promise<Buffer | null> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `cannot fetch ${url}: ${(err as Error).message}`, { url });
+  }
+  if (res.status === 404) return null;
+  if (!res.ok) throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `GET ${url} answered ${res.status}`, { url });
+  return Buffer.from(await res.arrayBuffer());
+}
+
+function urlSource(location: string): Source {
+  const manifestUrl = location.endsWith(MANIFEST_PATH) ? location : `${location.replace(/\/*$/, '/')}${MANIFEST_PATH}`;
+  return {
+    read: (path) => fetchBytes(new URL(path, manifestUrl).href),
+    describe: (path) => new URL(path, manifestUrl).href,
+    keyLocations: () => [new URL('../signing-key.pub', manifestUrl).href],
+  };
+}
+
+function fileSource(location: string): Source {
+  const dir = statSync(location).isDirectory() ? location : dirname(location);
+  const manifestFile = statSync(location).isDirectory() ? join(location, MANIFEST_PATH) : location;
+  return {
+    read: async (path) => {
+      const p = path === MANIFEST_PATH ? manifestFile : path === SIGNATURE_PATH ? `${manifestFile}.sig` : join(dir, path);
+      return existsSync(p) ? readFileSync(p) : null;
+    },
+    describe: (path) => join(dir, path),
+    keyLocations: () => [join(dir, 'signing-key.pub'), join(dirname(dir), 'signing-key.pub')],
+  };
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Verifies a release given by URL (release or manifest) or local path (manifest file or its directory). */
+export async function verifyRelease(location: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const remote = /^https?:\/\//.test(location);
+  if (!remote && !existsSync(location)) {
+    throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${location}`, { location });
+  }
+  const source = remote ? urlSource(location) : fileSource(location);
+  const manifestBytes = await source.read(MANIFEST_PATH);
+  if (!manifestBytes) throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${source.describe(MANIFEST_PATH)}`);
+  const signature = await source.read(SIGNATURE_PATH);
+  if (!signature) {
+    throw new PyvetError('VERIFY_NO_SIGNATURE', 'integrity', `no signature at ${source.describe(SIGNATURE_PATH)}`);
+  }
+  let key = opts.publicKey;
+  let keySource = 'given';
+  if (key === undefined) {
+    for (const k of source.keyLocations()) {
+      const bytes = /^https?:\/\//.test(k) ? await fetchBytes(k) : existsSync(k) ? readFileSync(k) : null;
+      if (bytes) {
+        key = bytes.toString('utf8');
+        keySource = k;
+        break;
+      }
+    }
+  }
+  if (key === undefined) {
+    throw new PyvetError('VERIFY_KEY_REQUIRED', 'invalid', `no public key found at ${source.keyLocations().join(' or ')}: pass --key FILE`);
+  }
+  const signatureOk = verifyManifest(key, manifestBytes, signature.toString('utf8'));
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+  } catch {
+    throw new PyvetError('VERIFY_MANIFEST_INVALID', 'integrity', `${source.describe(MANIFEST_PATH)} is not JSON`);
+  }
+  if (manifest.schema !== 'pyvet.release/1' || typeof manifest.targets !== 'object' || manifest.targets === null) {
+    throw new PyvetError('VERIFY_MANIFEST_INVALID', 'integrity', `${source.describe(MANIFEST_PATH)} is not a pyvet release manifest`);
+  }
+  const documents: DocumentCheck[] = [];
+  const pins: VerifyReport['pins'] = [];
+  const files: VerifyReport['files'] = { checked: 0, ok: 0, mismatched: [], unavailable: 0 };
+  const seenFiles = new Set<string>();
+  for (const [target, t] of Object.entries(manifest.targets).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const texts = new Map<string, string>();
+    for (const doc of [t.requirements, t.sbom]) {
+      const bytes = await source.read(doc.path);
+      const actual = bytes ? sha256Hex(bytes) : null;
+      documents.push({ path: doc.path, expected: doc.sha256, actual, ok: actual === doc.sha256 });
+      if (bytes) texts.set(doc.path, bytes.toString('utf8'));
+    }
+    const problems: string[] = [];
+    const reqText = texts.get(t.requirements.path);
+    if (reqText !== undefined) {
+      const set = pinSetFromRequirements(reqText, t.requirements.path);
+      for (const f of t.files) {
+        const p = set.pins.get(f.project);
+        if (!p) problems.push(`${f.project} is signed but not in ${t.requirements.path}`);
+        else if (p.version !== f.version || !p.hashes.includes(`sha256:${f.sha256}`)) {
+          problems.push(`${f.project}: requirements file pins ${p.version} ${p.hashes.join(' ')}, manifest signs ${f.version} sha256:${f.sha256}`);
+        }
+      }
+      const signed = new Set(t.files.map((f) => f.project));
+      for (const name of set.pins.keys()) if (!signed.has(name)) problems.push(`${name} is in ${t.requirements.path} but not signed`);
+    } else problems.push(`${t.requirements.path} is missing`);
+    pins.push({ target, ok: problems.length === 0, problems });
+    for (const f of t.files) await checkFile(f, manifest.index_url, opts, files, seenFiles);
+  }
+  const ok =
+    signatureOk &&
+    documents.every((d) => d.ok) &&
+    pins.every((p) => p.ok) &&
+    files.mismatched.length === 0;
+  return {
+    ok,
+    release: manifest.name,
+    created: manifest.created,
+    signature: signatureOk ? 'valid' : 'invalid',
+    keySource,
+    documents,
+    pins,
+    files,
+  };
+}
+
+async function checkFile(
+  f: { filename: string; sha256: string },
+  indexUrl: string,
+  opts: VerifyOptions,
+  files: VerifyReport['files'],
+  done: Set<string>,
+): Promise<void> {
+  // The same file pinned on several targets is checked once.
+  if (done.has(f.filename)) return;
+  done.add(f.filename);
+  let actual: string | null = null;
+  if (opts.filesDir && existsSync(join(opts.filesDir, f.filename))) actual = await sha256OfFile(join(opts.filesDir, f.filename));
+  else if (opts.fetchFiles) {
+    const base = indexUrl.replace(/\/simple\/?$/, '');
+    const bytes = await fetchBytes(`${base}/files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${encodeURIComponent(f.filename)}`);
+    actual = bytes ? sha256Hex(bytes) : null;
+  }
+  if (actual === null) {
+    files.unavailable++;
+    return;
+  }
+  files.checked++;
+  if (actual === f.sha256) files.ok++;
+  else files.mismatched.push({ filename: f.filename, expected: f.sha256, actual });
+}
