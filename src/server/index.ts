@@ -1,7 +1,7 @@
 // The pyvet HTTP server (Fastify): the simple index, files, upload, the admin API, health and
 // metrics. Each route group is a plugin in PLUGINS; all of them share one ServerContext.
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
@@ -36,7 +36,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One access line per request is written below, in a fixed shape tests and operators rely on.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Large uploads stream through the multipart parser; JSON bodies of the admin API are small.
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

@@ -1,0 +1,221 @@
+// Who may do what over HTTP, and the legacy upload API: the auth matrix for each role (anonymous,
+// wrong token, reader, publisher, approver, admin) on reads, uploads and the admin API, with
+// "nothing changes" checked after every refusal; upload digests, duplicates and bad bodies.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Role } from '../../src/catalog/types.js';
+import { type RunningServer, startServer } from '../../src/server/index.js';
+import { clientAvailable } from '../helpers/python.js';
+import { builtProject, startTestServer, type TestServer, withServerConfig } from './support.js';
+
+const skip = clientAvailable('build');
+const basic = (token: string) => ({ authorization: `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}` });
+const WRONG = `pyvet_0123456789abcdef_${'A'.repeat(43)}`;
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** The form twine sends for one file. */
+function uploadForm(path: string, over: Record<string, string | null> = {}): FormData {
+  const bytes = readFileSync(path);
+  const fields: Record<string, string | null> = {
+    ':action': 'file_upload',
+    protocol_version: '1',
+    name: 'pyvet-up',
+    version: '1.0',
+    filetype: path.endsWith('.whl') ? 'bdist_wheel' : 'sdist',
+    pyversion: path.endsWith('.whl') ? 'py3' : 'source',
+    metadata_version: '2.1',
+    summary: 'pyvet test project',
+    sha256_digest: createHash('sha256').update(bytes).digest('hex'),
+    md5_digest: createHash('md5').update(bytes).digest('hex'),
+    ...over,
+  };
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) if (v !== null) form.append(k, v);
+  form.append('classifiers', 'Programming Language :: Python :: 3');
+  form.append('classifiers', 'License :: OSI Approved :: MIT License');
+  form.append('content', new Blob([bytes]), basename(path));
+  return form;
+}
+
+describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () => {
+  let s: TestServer;
+  let closed: RunningServer;
+  let wheel: string;
+  let sdist: string;
+  let otherBytes: string;
+  const as = (token: string | null) => (token ? basic(token) : {});
+  const fileCount = async () => (await s.repo.catalog.files.list()).length;
+
+  before(async () => {
+    s = await startTestServer();
+    ({ wheel, sdist } = builtProject({ name: 'pyvet_up', version: '1.0' }));
+    otherBytes = builtProject({ name: 'pyvet_up', version: '1.0', license: 'MIT' }).wheel;
+    closed = await startServer(withServerConfig(s.repo, { anonymous_read: false }), { host: '127.0.0.1', port: 0 });
+  });
+  after(async () => {
+    await closed?.close();
+    await s?.stop();
+  });
+
+  const upload = (token: string | null, path: string, over?: Record<string, string | null>) =>
+    fetch(`${s.url}/legacy/`, { method: 'POST', headers: as(token), body: uploadForm(path, over) });
+
+  it('refuses uploads without a publisher token and changes nothing', async () => {
+    const n = await fileCount();
+    const anon = await upload(null, wheel);
+    assert.equal(anon.status, 401);
+    assert.equal(anon.headers.get('www-authenticate'), 'Basic realm="pyvet"');
+    const wrong = await upload(WRONG, wheel);
+    assert.equal(wrong.status, 401);
+    assert.equal(((await wrong.json()) as ErrorBody).error.code, 'UNAUTHORIZED');
+    const reader = await upload(s.tokens.reader, wheel);
+    assert.equal(reader.status, 403);
+    assert.equal(((await reader.json()) as ErrorBody).error.code, 'FORBIDDEN');
+    assert.equal(await fileCount(), n);
+  });
+
+  it('accepts a publisher upload into quarantine, checks digests and is idempotent for the same bytes', async () => {
+    const bad = await upload(s.tokens.publisher, wheel, { sha256_digest: 'f'.repeat(64) });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as ErrorBody).error.code, 'DIGEST_MISMATCH');
+    const badMd5 = await upload(s.tokens.publisher, wheel, { md5_digest: '0'.repeat(32) });
+    assert.equal(((await badMd5.json()) as ErrorBody).error.code, 'DIGEST_MISMATCH');
+    const none = await upload(s.tokens.publisher, wheel, { sha256_digest: null, md5_digest: null });
+    assert.equal(((await none.json()) as ErrorBody).error.code, 'DIGEST_MISSING');
+    assert.equal(await fileCount(), 0, 'nothing stored');
+
+    const r = await upload(s.tokens.publisher, wheel);
+    assert.equal(r.status, 200, await r.clone().text());
+    const body = (await r.json()) as { created: boolean; file: { state: string; origin: string; filename: string } };
+    assert.equal(body.created, true);
+    assert.equal(body.file.state, 'quarantined');
+    assert.equal(body.file.origin, 'upload:publisher-token');
+    assert.equal((await fetch(`${s.url}/simple/pyvet-up/`)).status, 404, 'quarantined: not on the index');
+
+    const again = await upload(s.tokens.publisher, wheel);
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { created: boolean }).created, false);
+    const other = await upload(s.tokens.publisher, otherBytes);
+    assert.equal(other.status, 409);
+    assert.equal(((await other.json()) as ErrorBody).error.code, 'FILE_EXISTS');
+    const sd = await upload(s.tokens.approver, sdist);
+    assert.equal(sd.status, 200, 'a higher role may upload too');
+    assert.equal(await fileCount(), 2);
+  });
+
+  it('rejects malformed upload bodies with 400 and stores nothing', async () => {
+    const n = await fileCount();
+    const post = (body: string | FormData, type?: string) =>
+      fetch(`${s.url}/legacy/`, {
+        method: 'POST',
+        headers: { ...basic(s.tokens.publisher), ...(type ? { 'content-type': type } : {}) },
+        body,
+      });
+    const action = await upload(s.tokens.publisher, wheel, { ':action': 'submit' });
+    assert.equal(((await action.json()) as ErrorBody).error.code, 'UPLOAD_ACTION_INVALID');
+    const noFile = new FormData();
+    noFile.append(':action', 'file_upload');
+    assert.equal(((await (await post(noFile)).json()) as ErrorBody).error.code, 'UPLOAD_NO_FILE');
+    const truncated = '--XyZ\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n--XyZ\r\nContent-Disposition: form-data; name="content"; filename="a-1.0.tar.gz"\r\n\r\nabc';
+    const t = await post(truncated, 'multipart/form-data; boundary=XyZ');
+    assert.equal(t.status, 400);
+    assert.equal(((await t.json()) as ErrorBody).error.code, 'MULTIPART_INVALID');
+    const traversal = `--XyZ\r\nContent-Disposition: form-data; name="content"; filename="../evil.whl"\r\n\r\nabc\r\n--XyZ--\r\n`;
+    const tr = await post(traversal, 'multipart/form-data; boundary=XyZ');
+    assert.equal(((await tr.json()) as ErrorBody).error.code, 'UPLOAD_FILENAME_INVALID');
+    const noBoundary = await post('x', 'multipart/form-data');
+    assert.equal(((await noBoundary.json()) as ErrorBody).error.code, 'MULTIPART_INVALID');
+    const json = await post('{}', 'application/json');
+    assert.equal(json.status, 400);
+    assert.equal(await fileCount(), n);
+  });
+
+  it('requires a reader token to read when anonymous reading is off', async () => {
+    const [f] = await s.repo.catalog.files.list({ project: 'pyvet-up' });
+    const filePath = `/files/${f!.sha256.slice(0, 2)}/${f!.sha256.slice(2, 4)}/${f!.sha256}/${f!.filename}`;
+    await fetch(`${s.url}/api/files/${f!.filename}/approve`, {
+      method: 'POST',
+      headers: { ...basic(s.tokens.approver), 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'reviewed' }),
+    });
+    for (const path of ['/simple/', '/simple/pyvet-up/', filePath, `${filePath}.metadata`]) {
+      const anon = await fetch(`${closed.url}${path}`);
+      assert.equal(anon.status, 401, path);
+      assert.equal(anon.headers.get('www-authenticate'), 'Basic realm="pyvet"');
+      assert.equal((await fetch(`${closed.url}${path}`, { headers: basic(WRONG) })).status, 401, path);
+      for (const role of ['reader', 'publisher', 'approver', 'admin'] as Role[]) {
+        assert.equal((await fetch(`${closed.url}${path}`, { headers: basic(s.tokens[role]) })).status, 200, `${path} ${role}`);
+      }
+      assert.equal((await fetch(`${s.url}${path}`)).status, 200, `${path} anonymous when allowed`);
+      assert.equal((await fetch(`${s.url}${path}`, { headers: basic(WRONG) })).status, 401, 'a wrong token is refused anyway');
+    }
+  });
+
+  it('guards the admin API by role: 401, 403 (nothing changes), then the right role succeeds', async () => {
+    const sd = (await s.repo.catalog.files.list({ project: 'pyvet-up' })).find((f) => f.kind === 'sdist')!;
+    const call = (method: string, path: string, token: string | null, body?: unknown) =>
+      fetch(`${s.url}${path}`, {
+        method,
+        headers: { ...as(token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const approve = `/api/files/${sd.filename}/approve`;
+    const expect: [string, string, unknown, Role | null, number][] = [
+      ['GET', '/api/files?state=quarantined', undefined, null, 401],
+      ['GET', '/api/files?state=quarantined', undefined, 'publisher', 403],
+      ['POST', approve, { reason: 'ok' }, null, 401],
+      ['POST', approve, { reason: 'ok' }, 'reader', 403],
+      ['POST', approve, { reason: 'ok' }, 'publisher', 403],
+      ['POST', '/api/tokens', { name: 'x', role: 'admin' }, 'approver', 403],
+      ['GET', '/api/audit/verify', undefined, 'approver', 403],
+    ];
+    const tokensBefore = (await s.repo.catalog.tokens.list()).length;
+    for (const [method, path, body, role, status] of expect) {
+      const r = await call(method, path, role && s.tokens[role], body);
+      assert.equal(r.status, status, `${method} ${path} as ${role}`);
+    }
+    assert.equal((await s.repo.catalog.files.getByFilename(sd.filename))!.state, 'quarantined', 'refused approvals changed nothing');
+    assert.equal((await s.repo.catalog.tokens.list()).length, tokensBefore);
+
+    const queue = (await (await call('GET', '/api/files?state=quarantined', s.tokens.approver)).json()) as { files: { filename: string }[] };
+    assert.deepEqual(queue.files.map((f) => f.filename), [sd.filename]);
+    const noReason = await call('POST', approve, s.tokens.approver, {});
+    const nr = (await noReason.json()) as ErrorBody;
+    assert.equal(nr.error.code, 'REASON_REQUIRED', nr.error.message);
+    const ok = await call('POST', approve, s.tokens.approver, { reason: 'reviewed' });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { changed: unknown[] }).changed.length, 1);
+    assert.equal((await s.repo.catalog.files.getByFilename(sd.filename))!.state, 'approved');
+
+    const yank = await call('POST', `/api/files/${sd.filename}/yank`, s.tokens.approver, { reason: 'bad build' });
+    assert.equal(yank.status, 200);
+    assert.match(await (await fetch(`${s.url}/simple/pyvet-up/`)).text(), /data-yanked="bad build">pyvet_up-1.0.tar.gz/);
+    const selector = await call('POST', '/api/files/pyvet-up/approve', s.tokens.approver, { reason: 'x' });
+    assert.equal(selector.status, 400, 'only filenames, never a whole project');
+    assert.equal(((await selector.json()) as ErrorBody).error.code, 'REQUEST_INVALID');
+
+    const badRole = await call('POST', '/api/tokens', s.tokens.admin, { name: 'x', role: 'root' });
+    assert.equal(badRole.status, 400);
+    const created = await call('POST', '/api/tokens', s.tokens.admin, { name: 'ci-reader', role: 'reader' });
+    assert.equal(created.status, 201);
+    const { token, record } = (await created.json()) as { token: string; record: { role: string; hash: string } };
+    assert.equal(record.role, 'reader');
+    assert.equal((await fetch(`${closed.url}/simple/`, { headers: basic(token) })).status, 200, 'the new token works');
+
+    const verify = await call('GET', '/api/audit/verify', s.tokens.admin);
+    assert.equal(verify.status, 200);
+    assert.equal(((await verify.json()) as { ok: boolean }).ok, true);
+  });
+
+  it('never writes a token to the log', () => {
+    const all = s.logs.join('');
+    for (const token of Object.values(s.tokens)) assert.equal(all.includes(token.slice('pyvet_0123456789abcdef_'.length)), false);
+    assert.equal(all.includes(Buffer.from(`__token__:${s.tokens.publisher}`).toString('base64')), false);
+  });
+});
