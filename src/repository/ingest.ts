@@ -151,6 +151,13 @@ export type IngestProgress = (done: number, total: number, path: string) => void
 
 const ARCHIVE = /\.(whl|tar\.gz|zip)$/i;
 
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
+
 /** Expands folders (recursively, archives only, sorted) and keeps explicit files as given. */
 export async function collectArchives(paths: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -160,7 +167,7 @@ export async function collectArchives(paths: string[]): Promise<string[]> {
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile() && ARCHIVE.test(e.name)) out.push(p);
+      else if (ARCHIVE.test(e.name) && (e.isFile() || (e.isSymbolicLink() && (await isFile(p))))) out.push(p);
     }
   };
   for (const p of paths) {

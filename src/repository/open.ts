@@ -22,6 +22,8 @@ export interface OpenOptions {
   create?: boolean;
   /** Where log lines go (default stderr); tests capture them here. */
   logDestination?: DestinationStream;
+  /** Overrides config.log_level (the CLI keeps stderr quiet unless PYVET_LOG_LEVEL is set). */
+  logLevel?: string;
 }
 
 export interface OpenedRepository extends Repository {
@@ -40,10 +42,10 @@ function catalogPath(config: PyvetConfig): string {
   return join(config.data_dir, CATALOG_FILE);
 }
 
-async function openWith(config: PyvetConfig, logDestination?: DestinationStream): Promise<Repository> {
+async function openWith(config: PyvetConfig, opts: Pick<OpenOptions, 'logDestination' | 'logLevel'>): Promise<Repository> {
   const catalog = await openSqliteCatalog(catalogPath(config));
   const blobs = new FsBlobStore(join(config.data_dir, BLOBS_DIR));
-  const logger = createLogger(config.log_level, logDestination);
+  const logger = createLogger(opts.logLevel ?? config.log_level, opts.logDestination);
   return { config, catalog, blobs, logger, close: () => catalog.close() };
 }
 
@@ -59,11 +61,11 @@ export async function openRepository(opts: OpenOptions = {}): Promise<OpenedRepo
         { dataDir: config.data_dir },
       );
     }
-    const init = await initRepository(config.data_dir, { configFile: opts.configFile });
-    const repo = await openWith(loadConfig({ dataDir: opts.dataDir, configFile: opts.configFile }), opts.logDestination);
+    const init = await initRepository(config.data_dir, opts);
+    const repo = await openWith(loadConfig({ dataDir: opts.dataDir, configFile: opts.configFile }), opts);
     return { ...repo, initialAdminToken: init.adminToken };
   }
-  return openWith(config, opts.logDestination);
+  return openWith(config, opts);
 }
 
 /**
@@ -73,12 +75,12 @@ export async function openRepository(opts: OpenOptions = {}): Promise<OpenedRepo
  */
 export async function initRepository(
   dataDir: string,
-  opts: { configFile?: string | undefined; logDestination?: DestinationStream } = {},
+  opts: { configFile?: string | undefined } & Pick<OpenOptions, 'logDestination' | 'logLevel'> = {},
 ): Promise<InitResult> {
   const config = loadConfig({ dataDir, configFile: opts.configFile });
   mkdirSync(config.data_dir, { recursive: true });
   const configFile = opts.configFile ?? join(config.data_dir, CONFIG_FILE_NAME);
-  const repo = await openWith(config, opts.logDestination);
+  const repo = await openWith(config, opts);
   try {
     const adminToken = await repo.catalog.transaction(async (tx) => {
       if (await tx.settings.get(INITIALISED_KEY)) {

@@ -18,10 +18,15 @@ import { canonicalizeName } from '../../standards/names.js';
 import { cliActor, globalOptions } from '../context.js';
 import { colour, info, note, printJson, printTable } from '../output.js';
 
+/** Log level for CLI runs: output is for people, so only warnings unless PYVET_LOG_LEVEL says otherwise. */
+export function cliLogLevel(): string {
+  return process.env.PYVET_LOG_LEVEL || 'warn';
+}
+
 /** Opens the repository the global options name, runs `fn`, and always closes it. */
 export async function withRepository<T>(cmd: Command, fn: (repo: OpenedRepository) => Promise<T>): Promise<T> {
   const g = globalOptions(cmd);
-  const repo = await openRepository({ dataDir: g.data, configFile: g.config });
+  const repo = await openRepository({ dataDir: g.data, configFile: g.config, logLevel: cliLogLevel() });
   try {
     return await fn(repo);
   } finally {
@@ -80,7 +85,10 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample: pyvet init --data ./pyvet-data')
     .action(async (_opts: unknown, c: Command) => {
       const g = globalOptions(c);
-      const result = await initRepository(g.data ?? process.env.PYVET_DATA ?? DEFAULT_DATA_DIR, { configFile: g.config });
+      const result = await initRepository(g.data ?? process.env.PYVET_DATA ?? DEFAULT_DATA_DIR, {
+        configFile: g.config,
+        logLevel: cliLogLevel(),
+      });
       if (g.json) return printJson(result);
       info(`Created a pyvet repository in ${result.dataDir}`);
       info(`Configuration: ${result.configFile}`);

@@ -1,0 +1,148 @@
+// kill -9 during ingest: a real `pyvet add` process ingesting a stream of real wheels is killed
+// with SIGKILL at random points, several rounds. After each: every blob outside blobs/tmp is
+// complete (its bytes hash to its name), every catalog row's blobs exist and match, the SQLite
+// file passes integrity_check, and the audit chain verifies. A last uninterrupted run finishes
+// the batch, so a crash never leaves a state that blocks a retry.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { verifyAudit } from '../../src/audit/verify.js';
+import { openRepository } from '../../src/repository/open.js';
+import { tempDir } from '../helpers/paths.js';
+import { buildProject, clientAvailable, LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
+import { cliCommand, makeRepo, runCli, type TestRepo } from './support.js';
+
+const ROUNDS = 6;
+
+/** A small seeded PRNG (mulberry32) so a failing run can be replayed with PYVET_CRASH_SEED. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Starts `pyvet add dir` and SIGKILLs it once it has ingested `after` files plus `delayMs`. */
+function addAndKill(dataDir: string, dir: string, afterFiles: number, delayMs: number): Promise<{ killed: boolean; ingested: number }> {
+  const [cmd, ...pre] = cliCommand();
+  const child = spawn(cmd!, [...pre, '--data', dataDir, 'add', dir], {
+    env: { ...process.env, PYVET_LOG_LEVEL: 'info', NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let ingested = 0;
+  let timer: NodeJS.Timeout | undefined;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    ingested += chunk.split('"msg":"file ingested"').length - 1;
+    if (ingested >= afterFiles && !timer) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (_code, signal) => {
+      clearTimeout(timer);
+      resolve({ killed: signal === 'SIGKILL', ingested });
+    });
+  });
+}
+
+async function assertConsistent(dataDir: string): Promise<number> {
+  const blobRoot = join(dataDir, 'blobs');
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  for (const p of walk(blobRoot)) {
+    const rel = relative(blobRoot, p).split(sep);
+    if (rel[0] === 'tmp') continue; // temp files are allowed only here
+    assert.equal(rel.length, 3, `unexpected file ${p}`);
+    const name = rel[2]!;
+    assert.deepEqual([rel[0], rel[1]], [name.slice(0, 2), name.slice(2, 4)], `misplaced ${p}`);
+    assert.equal(sha256(p), name, `blob ${p} is incomplete or corrupt`);
+  }
+  const db = new Database(join(dataDir, 'catalog.sqlite'));
+  try {
+    assert.equal((db.pragma('integrity_check') as { integrity_check: string }[])[0]?.integrity_check, 'ok');
+  } finally {
+    db.close();
+  }
+  const repo = await openRepository({ dataDir, logLevel: 'silent' });
+  try {
+    const files = await repo.catalog.files.list();
+    for (const f of files) {
+      const p = repo.blobs.localPath(f.sha256)!;
+      assert.equal(statSync(p).size, f.size, `${f.filename}: blob size`);
+      assert.equal(sha256(p), f.sha256, `${f.filename}: blob bytes`);
+      assert.ok(await repo.blobs.has(f.metadataSha256!), `${f.filename}: metadata blob`);
+    }
+    const v = await verifyAudit(repo);
+    assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+    return files.length;
+  } finally {
+    await repo.close();
+  }
+}
+
+const haveSource = localPypiAvailable() || clientAvailable('build') === true;
+
+describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi or python -m build' }, () => {
+  const work = tempDir('pyvet-crash-');
+  const stream = join(work.path, 'stream');
+  let t: TestRepo;
+  let total = 0;
+
+  before(async () => {
+    mkdirSync(stream);
+    if (localPypiAvailable()) {
+      // 40 real wheels of moderate size from the local PyPI tree.
+      const files = join(LOCAL_PYPI, 'files');
+      const wheels = readdirSync(files)
+        .filter((f) => f.endsWith('.whl'))
+        .map((f) => ({ f, size: statSync(join(files, f)).size }))
+        .filter((w) => w.size > 20_000 && w.size < 400_000)
+        .sort((a, b) => (a.f < b.f ? -1 : 1))
+        .slice(0, 40);
+      for (const w of wheels) symlinkSync(join(files, w.f), join(stream, w.f));
+      total = wheels.length;
+    } else {
+      process.stderr.write('kill -9 test: /opt/pypi is absent, using wheels built with python -m build\n');
+      for (const [i, name] of ['crasha', 'crashb', 'crashc', 'crashd'].entries()) buildProject({ name, version: `1.${i}` }, stream);
+      total = readdirSync(stream).length;
+    }
+    t = await makeRepo();
+    await t.repo.close();
+  });
+  after(async () => {
+    await t.cleanup();
+    work.cleanup();
+  });
+
+  it(`leaves only complete blobs and a consistent, verifiable catalog after ${ROUNDS} SIGKILLs`, async () => {
+    const seed = Number(process.env.PYVET_CRASH_SEED ?? Date.now() % 1_000_000);
+    const random = prng(seed);
+    let kills = 0;
+    let previous = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const afterFiles = 1 + Math.floor(random() * 3);
+      const delayMs = Math.floor(random() * 150);
+      const r = await addAndKill(t.dataDir, stream, afterFiles, delayMs);
+      if (r.killed) kills++;
+      const stored = await assertConsistent(t.dataDir);
+      assert.ok(stored >= previous, `seed ${seed}: files never disappear`);
+      previous = stored;
+    }
+    assert.ok(kills >= ROUNDS / 2, `seed ${seed}: most rounds were killed mid-batch (${kills}/${ROUNDS})`);
+    // A normal run completes whatever the kills interrupted: no half state blocks a retry.
+    const done = runCli(t.dataDir, ['--json', 'add', stream]);
+    assert.equal(done.status, 0, done.stderr);
+    const out = JSON.parse(done.stdout) as { failed: unknown[] };
+    assert.deepEqual(out.failed, []);
+    assert.equal(await assertConsistent(t.dataDir), total);
+  });
+});
