@@ -12,13 +12,14 @@ import { SimpleIndex } from './pages.js';
 import { apiRoutes } from './routes/api.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
+import { releaseRoutes } from './routes/releases.js';
 import { simpleRoutes } from './routes/simple.js';
 import { uploadRoutes } from './routes/upload.js';
 
 export type { ServerContext, ServerPlugin } from './context.js';
 
 // Route groups, registered in this order. Add yours with one line.
-const PLUGINS: ServerPlugin[] = [simpleRoutes, fileRoutes, uploadRoutes, apiRoutes, healthRoutes];
+const PLUGINS: ServerPlugin[] = [simpleRoutes, fileRoutes, uploadRoutes, apiRoutes, healthRoutes, releaseRoutes];
 
 export interface ServerOptions {
   /** Logger for access and error lines (default: the repository's). */

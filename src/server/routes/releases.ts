@@ -1,0 +1,74 @@
+// Releases at stable URLs: /releases/ (HTML or JSON), /releases/NAME/ and its documents
+// (TARGET.txt, TARGET.cdx.json, manifest.json, manifest.json.sig), and /releases/signing-key.pub.
+// Reading follows the index's rule (anonymous_read). Documents are immutable: served byte for
+// byte as stored, with their sha256 as ETag.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PyvetError } from '../../errors.js';
+import { listReleases, releaseDocument, showRelease } from '../../releases/service.js';
+import { publicKeyPem } from '../../releases/signing.js';
+import { readAccess } from '../auth.js';
+import type { ServerPlugin } from '../context.js';
+import { etagMatches } from '../http.js';
+
+function wantsJson(request: FastifyRequest): boolean {
+  const format = (request.query as { format?: string }).format;
+  if (format !== undefined) return format === 'json';
+  const accept = request.headers.accept ?? '';
+  return /application\/(vnd\.pyvet\.[a-z.]+\+)?json/.test(accept) && !/text\/html/.test(accept);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function html(reply: FastifyReply, title: string, items: string[]): FastifyReply {
+  const body = `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>\n<h1>${escapeHtml(title)}</h1>\n<ul>\n${items.join('\n')}\n</ul>\n</body></html>\n`;
+  return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(body);
+}
+
+export const releaseRoutes: ServerPlugin = (app, { repo }) => {
+  app.addHook('preHandler', readAccess(repo));
+
+  app.get('/releases', (_request, reply) => reply.redirect('/releases/', 301));
+
+  app.get('/releases/', async (request, reply) => {
+    const releases = await listReleases(repo);
+    if (wantsJson(request)) return reply.header('cache-control', 'no-cache').send({ releases });
+    return html(
+      reply,
+      'pyvet releases',
+      releases.map(
+        (r) =>
+          `<li><a href="${encodeURIComponent(r.name)}/">${escapeHtml(r.name)}</a> ${escapeHtml(r.createdAt)} ${escapeHtml(r.targets.join(', '))}</li>`,
+      ),
+    );
+  });
+
+  app.get('/releases/signing-key.pub', async (_request, reply) => {
+    const pem = publicKeyPem(repo);
+    if (!pem) throw new PyvetError('SIGNING_KEY_NOT_FOUND', 'not_found', 'no release has been signed here yet');
+    return reply.header('cache-control', 'no-cache').type('application/x-pem-file').send(pem);
+  });
+
+  app.get('/releases/:name', (request: FastifyRequest<{ Params: { name: string } }>, reply) =>
+    reply.redirect(`/releases/${encodeURIComponent(request.params.name)}/`, 301),
+  );
+
+  app.get('/releases/:name/', async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
+    const r = await showRelease(repo, request.params.name);
+    if (wantsJson(request)) return reply.header('cache-control', 'no-cache').send(r);
+    return html(
+      reply,
+      `pyvet release ${r.name}`,
+      r.documents.map((d) => `<li><a href="${encodeURIComponent(d.path)}">${escapeHtml(d.path)}</a> sha256:${d.sha256}</li>`),
+    );
+  });
+
+  app.get('/releases/:name/:path', async (request: FastifyRequest<{ Params: { name: string; path: string } }>, reply) => {
+    const d = await releaseDocument(repo, request.params.name, request.params.path);
+    const etag = `"${d.sha256}"`;
+    reply.header('etag', etag).header('cache-control', 'public, max-age=31536000, immutable');
+    if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+    return reply.type(d.mediaType).send(d.content);
+  });
+};
