@@ -10,6 +10,7 @@ import * as auditCommands from './commands/audit.js';
 import * as repoCommands from './commands/repo.js';
 import * as serveCommands from './commands/serve.js';
 import * as tokenCommands from './commands/tokens.js';
+import * as upstreamCommands from './commands/upstream.js';
 import * as vettingCommands from './commands/vetting.js';
 import { colour, printJson } from './output.js';
 
@@ -22,6 +23,7 @@ const COMMANDS: Register[] = [
   advisoryCommands.register,
   auditCommands.register,
   serveCommands.register,
+  upstreamCommands.register,
 ];
 
 export function packageVersion(): string {

@@ -70,6 +70,7 @@ export interface MirroredFile {
   requiresPython: string | null;
   /** Its Requires-Dist, when known (always after a fetch; in a dry run from PEP 658 metadata or the cached file). */
   requiresDist: string[] | null;
+  providesExtra: string[];
 }
 
 export type { Refusal } from './sources.js';
@@ -106,6 +107,11 @@ interface Need {
   topLevel: boolean;
   /** From a hash-pinned requirements file: only files with one of these sha256 digests. */
   hashes?: Set<string>;
+}
+
+interface FileMetadata {
+  requiresDist: string[];
+  providesExtra: string[];
 }
 
 interface Choice {
@@ -305,6 +311,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       tags: c.candidate.tags,
       requiresPython: f.requiresPython,
       requiresDist: null,
+      providesExtra: [],
     };
     chosen.set(f.filename, entry);
     const fail = (code: string, message: string) => {
@@ -325,6 +332,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         );
       }
       entry.requiresDist = stored.requiresDist;
+      entry.providesExtra = stored.providesExtra;
       report.present.push(entry);
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'present' });
       return stored.requiresDist;
@@ -344,7 +352,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       }
       if (opts.dryRun) {
         // Nothing is stored; a downloaded file stays in the work cache for the real run.
-        entry.requiresDist = f.coreMetadata ? await metadataRequires(c) : await cachedRequires(dest, f.filename);
+        const md = f.coreMetadata ? await upstreamMetadata(c) : await cachedMetadata(dest, f.filename);
+        entry.requiresDist = md?.requiresDist ?? null;
+        entry.providesExtra = md?.providesExtra ?? [];
         report.fetched.push(entry);
         opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'fetched' });
         return entry.requiresDist;
@@ -358,6 +368,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       });
       entry.verdict = result.decision?.verdict ?? null;
       entry.requiresDist = result.file.requiresDist;
+      entry.providesExtra = result.file.providesExtra;
       (result.created ? report.fetched : report.present).push(entry);
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: result.created ? 'fetched' : 'present' });
       await rm(dest, { force: true });
@@ -369,14 +380,14 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     }
   }
 
-  /** Requires-Dist read from a downloaded (not ingested) file, with the same safe reader as ingest. */
-  async function cachedRequires(path: string, filename: string): Promise<string[]> {
+  /** Metadata read from a downloaded (not ingested) file, with the same safe reader as ingest. */
+  async function cachedMetadata(path: string, filename: string): Promise<FileMetadata> {
     const r = await inspectArtifact(path, { filename, limits: artifactLimits(repo.config.limits) });
-    return r.requiresDist;
+    return { requiresDist: r.requiresDist, providesExtra: r.providesExtra };
   }
 
-  /** Requires-Dist from the upstream's PEP 658 metadata file, checked against its digest. */
-  async function metadataRequires(c: Choice): Promise<string[] | null> {
+  /** Metadata from the upstream's PEP 658 file, checked against its digest. */
+  async function upstreamMetadata(c: Choice): Promise<FileMetadata | null> {
     const f = c.candidate.file;
     if (f.coreMetadata === false) return null;
     try {
@@ -388,7 +399,8 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         const got = createHash('sha256').update(doc.text, 'utf8').digest('hex');
         if (got !== want) throw new PyvetError('UPSTREAM_HASH_MISMATCH', 'integrity', `${redactUrl(f.url)}.metadata: sha256 mismatch`);
       }
-      return parseCoreMetadata(doc.text).requiresDist;
+      const md = parseCoreMetadata(doc.text);
+      return { requiresDist: md.requiresDist, providesExtra: md.providesExtra };
     } catch (err) {
       const e = asPyvetError(err);
       report.failed.push({ filename: `${f.filename}.metadata`, code: e.code, message: e.message });

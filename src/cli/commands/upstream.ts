@@ -1,0 +1,206 @@
+// Upstream commands: upstream add/list/remove, mirror, outdated, upgrade-plan.
+import { readFileSync } from 'node:fs';
+import { MultiBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { getTargets } from '../../resolve/targets.js';
+import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '../../upstream/currency.js';
+import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
+import { addUpstream, listUpstreams, removeUpstream } from '../../upstream/upstreams.js';
+import { cliActor, globalOptions } from '../context.js';
+import { colour, info, note, printJson, printTable } from '../output.js';
+import { withRepository } from './repo.js';
+
+const DEFAULT_TARGET = 'cp311-manylinux_x86_64';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A progress bar with bytes and rate on stderr, only when someone is watching. */
+function progress(): { onEvent: (e: MirrorEvent) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { onEvent: () => {}, stop: () => {} };
+  const bars = new MultiBar(
+    {
+      format: ' {bar} {percentage}% | {value_mb}/{total_mb} MB | {rate} MB/s | {files} files',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
+  const bar = bars.create(1, 0, { value_mb: '0.0', total_mb: '?', rate: '0.0', files: '0/0' });
+  const started = Date.now();
+  let total = 0;
+  let done = 0;
+  let planned = 0;
+  let finished = 0;
+  const update = () => {
+    const secs = Math.max(0.001, (Date.now() - started) / 1000);
+    bar.setTotal(Math.max(total, done, 1));
+    bar.update(done, {
+      value_mb: (done / 1e6).toFixed(1),
+      total_mb: total ? (total / 1e6).toFixed(1) : '?',
+      rate: (done / 1e6 / secs).toFixed(1),
+      files: `${finished}/${planned}`,
+    });
+  };
+  return {
+    onEvent(e) {
+      if (e.type === 'planned') {
+        total += e.bytes;
+        planned += e.files;
+      } else if (e.type === 'bytes') done += e.n;
+      else if (e.type === 'done') finished++;
+      update();
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+function printMirrorReport(r: MirrorReport): void {
+  const rows = [
+    ...r.fetched.map((f) => [f.filename, r.dryRun ? colour.cyan('would fetch') : colour.green('fetched'), f.upstream, f.verdict ?? '', f.neededBy.join(' → ')]),
+    ...r.present.map((f) => [f.filename, colour.dim('present'), f.upstream, '', f.neededBy.join(' → ')]),
+  ];
+  if (rows.length) printTable(['file', 'outcome', 'upstream', 'vetting', 'needed by'], rows);
+  for (const x of r.refused) note(`${colour.red('refused')} ${x.project}: ${x.reason} [${x.code}]`);
+  for (const x of r.unsatisfied) {
+    note(`${colour.yellow('unsatisfied')} ${x.requirement} on ${x.target}${x.neededBy.length ? ` (needed by ${x.neededBy.join(' → ')})` : ''}: ${x.reason}`);
+  }
+  for (const x of r.failed) note(`${colour.red('failed')} ${x.filename}: ${x.message} [${x.code}]`);
+  const mb = r.bytes / 1e6;
+  info(
+    `${r.dryRun ? 'would fetch' : 'fetched'} ${r.fetched.length}, already present ${r.present.length}, refused ${r.refused.length}, unsatisfied ${r.unsatisfied.length}, failed ${r.failed.length}; ${mb.toFixed(1)} MB in ${r.seconds.toFixed(1)} s (${(mb / Math.max(r.seconds, 0.001)).toFixed(1)} MB/s)`,
+  );
+}
+
+function printOutdated(r: OutdatedReport): void {
+  printTable(
+    ['project', 'hosted', 'newest upstream', 'behind', 'vulnerable', 'lowest fix upstream', 'upstream'],
+    r.projects.map((p) => [
+      p.project,
+      p.hosted.join(', '),
+      p.newest ?? colour.dim('—'),
+      p.behind > 0 ? colour.yellow(String(p.behind)) : '0',
+      p.vulnerable.length ? colour.red(p.vulnerable.map((v) => `${v.version}: ${v.advisories.join(' ')}`).join('; ')) : '',
+      p.lowestFix ?? '',
+      p.upstream ?? '',
+    ]),
+  );
+}
+
+function printPlan(p: UpgradePlan): void {
+  printTable(
+    ['project', 'from', 'to', 'why'],
+    p.upgrades.map((u) => [u.project, u.from.join(', '), u.to, u.reasons.join('; ')]),
+  );
+  for (const t of p.closure) {
+    info(`${t.target}: ${t.closed ? colour.green('closed') : colour.red(`not closed: ${t.problems.join('; ')}`)}`);
+  }
+  for (const s of p.skipped) note(`${colour.yellow('skipped')} ${s.project}: ${s.reason}`);
+  if (p.applied) {
+    info(`mirrored ${p.applied.mirror.fetched.length} files; ${p.applied.release ? `drafted release ${p.applied.release}` : 'no release drafted'}`);
+  }
+}
+
+export function register(program: Command): void {
+  const upstream = program.command('upstream').description('trusted upstreams that files may be mirrored from');
+  upstream
+    .command('add <name> <url>')
+    .description('add (or replace) an upstream: a PEP 691/503 simple index URL, file:// tree, or another pyvet')
+    .option('--priority <n>', 'lower is preferred (default 100)', (v) => Number.parseInt(v, 10))
+    .option('--projects <pattern>', 'glob of projects it may supply (repeatable; default *)', collect, [])
+    .option('--username <user>', 'user name for HTTP Basic (default __token__ when a password is set)')
+    .option('--password-env <VAR>', 'environment variable holding the password or token (the secret is never stored)')
+    .addHelpText('after', '\nExample: pyvet upstream add pypi https://pypi.org/simple/ --priority 10 --projects "*"')
+    .action(async (name: string, url: string, o: { priority?: number; projects: string[]; username?: string; passwordEnv?: string }, c: Command) => {
+      const u = await withRepository(c, (repo) =>
+        addUpstream(repo, { name, url, priority: o.priority, projects: o.projects, username: o.username ?? null, passwordEnv: o.passwordEnv ?? null }, cliActor()),
+      );
+      if (globalOptions(c).json) return printJson(u);
+      info(`upstream ${u.name} → ${u.url} (priority ${u.priority}, projects ${u.projects.join(' ')})`);
+    });
+  upstream
+    .command('list')
+    .description('list upstreams, preferred first (credentials are never shown)')
+    .action(async (_o: unknown, c: Command) => {
+      const all = await withRepository(c, (repo) => listUpstreams(repo));
+      if (globalOptions(c).json) return printJson(all);
+      printTable(
+        ['name', 'url', 'priority', 'projects', 'credentials', 'from'],
+        all.map((u) => [u.name, u.url, u.priority, u.projects.join(' '), u.passwordEnv ? `$${u.passwordEnv}` : '', u.source]),
+      );
+    });
+  upstream
+    .command('remove <name>')
+    .description('remove an upstream from the catalog')
+    .action(async (name: string, _o: unknown, c: Command) => {
+      await withRepository(c, (repo) => removeUpstream(repo, name, cliActor()));
+      if (globalOptions(c).json) return printJson({ removed: name });
+      info(`removed upstream ${name}`);
+    });
+
+  program
+    .command('mirror [requirements...]')
+    .description('bring files in from upstreams into quarantine, with their hashes checked')
+    .option('--from <upstream>', 'an upstream name or index URL (default: every upstream by priority)')
+    .option('-t, --target <name>', `target environment (repeatable; default ${DEFAULT_TARGET})`, collect, [])
+    .option('--with-deps', 'follow dependencies until the set is closed for the targets', false)
+    .option('-r, --requirement <file>', 'a hash-pinned requirements file: exactly those hashes are fetched')
+    .option('--pre', 'allow pre-releases', false)
+    .option('--dry-run', 'plan only: download and store nothing', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  pyvet mirror "requests>=2.31" --with-deps --target cp311-manylinux_x86_64\n  pyvet mirror -r toolkit.txt --from pypi',
+    )
+    .action(async (reqs: string[], o: { from?: string; target: string[]; withDeps: boolean; requirement?: string; pre: boolean; dryRun: boolean }, c: Command) => {
+      const bar = globalOptions(c).json ? { onEvent: () => {}, stop: () => {} } : progress();
+      const report = await withRepository(c, async (repo) => {
+        try {
+          return await mirror(repo, {
+            actor: cliActor(),
+            requirements: reqs,
+            ...(o.requirement ? { requirementsFile: { text: readFileSync(o.requirement, 'utf8'), source: o.requirement } } : {}),
+            from: o.from,
+            targets: getTargets(repo.config, o.target.length ? o.target : [DEFAULT_TARGET]),
+            withDeps: o.withDeps,
+            prereleases: o.pre,
+            dryRun: o.dryRun,
+            onEvent: bar.onEvent,
+          });
+        } finally {
+          bar.stop();
+        }
+      });
+      if (globalOptions(c).json) printJson(report);
+      else printMirrorReport(report);
+      if (report.failed.length || report.unsatisfied.length || report.refused.length) process.exitCode = 1;
+    });
+
+  program
+    .command('outdated')
+    .description('per project: hosted versions, the newest upstream release, how far behind, and known vulnerabilities with their fix')
+    .option('--pre', 'consider upstream pre-releases', false)
+    .option('--from <upstream>', 'an upstream name or index URL')
+    .action(async (o: { pre: boolean; from?: string }, c: Command) => {
+      const r = await withRepository(c, (repo) => outdated(repo, { prereleases: o.pre, from: o.from }));
+      if (globalOptions(c).json) return printJson(r);
+      printOutdated(r);
+    });
+
+  program
+    .command('upgrade-plan')
+    .description('the upgrades that bring the repository current (or out of known vulnerabilities) while keeping closure')
+    .option('--security-only', 'only what fixes a known vulnerability, at the lowest fixing version', false)
+    .option('-t, --target <name>', 'target environment (repeatable; default: every target of the latest release, else cp311-manylinux_x86_64)', collect, [])
+    .option('--from <upstream>', 'an upstream name or index URL')
+    .option('--apply', 'mirror the upgrades and draft a patch release from the latest release', false)
+    .action(async (o: { securityOnly: boolean; target: string[]; from?: string; apply: boolean }, c: Command) => {
+      const plan = await withRepository(c, (repo) =>
+        planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: o.from, apply: o.apply, actor: cliActor() }),
+      );
+      if (globalOptions(c).json) printJson(plan);
+      else printPlan(plan);
+      if (plan.closure.some((t) => !t.closed)) process.exitCode = 1;
+    });
+}
