@@ -7,8 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { asPyvetError, exitCodeOf } from '../errors.js';
 import * as advisoryCommands from './commands/advisories.js';
 import * as auditCommands from './commands/audit.js';
+import * as closureCommands from './commands/closure.js';
+import * as releaseCommands from './commands/release.js';
 import * as repoCommands from './commands/repo.js';
+import * as resolveCommands from './commands/resolve.js';
 import * as serveCommands from './commands/serve.js';
+import * as targetCommands from './commands/targets.js';
 import * as tokenCommands from './commands/tokens.js';
 import * as upstreamCommands from './commands/upstream.js';
 import * as vettingCommands from './commands/vetting.js';
@@ -24,6 +28,10 @@ const COMMANDS: Register[] = [
   auditCommands.register,
   serveCommands.register,
   upstreamCommands.register,
+  targetCommands.register,
+  closureCommands.register,
+  resolveCommands.register,
+  releaseCommands.register,
 ];
 
 export function packageVersion(): string {
