@@ -3,7 +3,7 @@
 import type { IntegrityReport } from '../catalog/types.js';
 import { type CoreMetadata, InvalidMetadata, parseCoreMetadata } from '../standards/metadata.js';
 import { canonicalizeName } from '../standards/names.js';
-import type { Version } from '../standards/version.js';
+import { InvalidVersion, Version } from '../standards/version.js';
 import { artifactError } from './errors.js';
 
 export interface ReadMetadata {
@@ -46,7 +46,7 @@ export function checkMetadata(
       version: rawVersion,
     });
   }
-  if (canonicalizeName(name) !== expected.name || metadata.normalizedVersion !== expected.version.toString()) {
+  if (canonicalizeName(name) !== expected.name || !expected.version.equals(metadata.normalizedVersion)) {
     throw artifactError(
       'METADATA_MISMATCH',
       filename,
@@ -62,4 +62,16 @@ export function checkMetadata(
       : { check: 'metadata-valid', ok: false, detail: problems.join('; ') },
   );
   return { metadata, displayName: name, version: metadata.normalizedVersion };
+}
+
+/** Whether `stem` ('<name>-<version>', a .dist-info or sdist top directory) names the expected project and version. */
+export function stemNames(stem: string, expected: { name: string; version: Version }): boolean {
+  const dash = stem.lastIndexOf('-');
+  if (dash <= 0 || canonicalizeName(stem.slice(0, dash)) !== expected.name) return false;
+  try {
+    return expected.version.equals(Version.parse(stem.slice(dash + 1)));
+  } catch (err) {
+    if (err instanceof InvalidVersion) return false;
+    throw err;
+  }
 }

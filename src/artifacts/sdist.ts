@@ -3,11 +3,9 @@
 // read through so that the limits see all of its bytes.
 import type { IntegrityReport } from '../catalog/types.js';
 import type { SdistFilename } from '../standards/filenames.js';
-import { canonicalizeName } from '../standards/names.js';
-import { InvalidVersion, Version } from '../standards/version.js';
 import { artifactError } from './errors.js';
 import type { ArtifactLimits } from './limits.js';
-import { checkMetadata, type ReadMetadata } from './metadata.js';
+import { checkMetadata, type ReadMetadata, stemNames } from './metadata.js';
 import { printable } from './paths.js';
 import { readTarGz } from './tar.js';
 import { ZipArchive } from './zip.js';
@@ -16,14 +14,6 @@ export interface SdistResult extends ReadMetadata {
   metadataBytes: Buffer;
 }
 
-function sameVersion(text: string, version: Version): boolean {
-  try {
-    return Version.parse(text).toString() === version.toString();
-  } catch (err) {
-    if (err instanceof InvalidVersion) return false;
-    throw err;
-  }
-}
 
 /** Checks each member path against the single top directory, fixed by the first member. */
 class Layout {
@@ -37,9 +27,7 @@ class Layout {
     const slash = path.indexOf('/');
     const top = slash < 0 ? path : path.slice(0, slash);
     if (this.top === undefined) {
-      const dash = top.lastIndexOf('-');
-      const ok = dash > 0 && canonicalizeName(top.slice(0, dash)) === this.parsed.name && sameVersion(top.slice(dash + 1), this.parsed.version);
-      if (!ok) {
+      if (!stemNames(top, this.parsed)) {
         throw artifactError(
           'SDIST_LAYOUT',
           this.filename,

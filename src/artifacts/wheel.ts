@@ -3,12 +3,10 @@
 // RECORD that lists every member with its right digest and size.
 import type { IntegrityReport } from '../catalog/types.js';
 import { parseRfc822 } from '../standards/metadata.js';
-import { canonicalizeName } from '../standards/names.js';
-import { InvalidVersion, Version } from '../standards/version.js';
 import type { WheelFilename } from '../standards/filenames.js';
 import { artifactError } from './errors.js';
 import type { ArtifactLimits } from './limits.js';
-import { checkMetadata, type ReadMetadata } from './metadata.js';
+import { checkMetadata, type ReadMetadata, stemNames } from './metadata.js';
 import { printable } from './paths.js';
 import { checkRecordRow, parseRecord, recordHash } from './record.js';
 import { ZipArchive, type ZipMember } from './zip.js';
@@ -22,14 +20,6 @@ export interface WheelResult extends ReadMetadata {
   metadataBytes: Buffer;
 }
 
-function versionOf(text: string): string | undefined {
-  try {
-    return Version.parse(text).toString();
-  } catch (err) {
-    if (err instanceof InvalidVersion) return undefined;
-    throw err;
-  }
-}
 
 /** The one .dist-info directory, which must be the project's own. */
 function findDistInfo(filename: string, parsed: WheelFilename, members: ZipMember[]): string {
@@ -44,11 +34,7 @@ function findDistInfo(filename: string, parsed: WheelFilename, members: ZipMembe
     throw artifactError('WHEEL_NO_DIST_INFO', filename, `needs exactly one .dist-info directory (for ${expected}); found ${found}`);
   }
   const dir = [...dirs][0]!;
-  const stem = dir.slice(0, -'.dist-info'.length);
-  const dash = stem.lastIndexOf('-');
-  const ok =
-    dash > 0 && canonicalizeName(stem.slice(0, dash)) === parsed.name && versionOf(stem.slice(dash + 1)) === parsed.version.toString();
-  if (!ok) {
+  if (!stemNames(dir.slice(0, -'.dist-info'.length), parsed)) {
     throw artifactError('WHEEL_NO_DIST_INFO', filename, `its .dist-info directory '${printable(dir)}' is not the one of ${expected}`, {
       distInfo: printable(dir),
     });

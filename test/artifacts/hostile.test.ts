@@ -1,0 +1,333 @@
+// Hostile and broken archives, each built byte by byte (test/helpers/archives.ts), must be
+// refused with their exact stable code; the valid builds beside them prove that each refusal
+// comes from the one thing that was broken.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { type ArtifactLimits, type ArtifactReport, artifactLimits, inspectArtifact } from '../../src/artifacts/index.js';
+import { defaultConfig } from '../../src/config.js';
+import { PyvetError } from '../../src/errors.js';
+import {
+  buildOverlappingZip,
+  buildSdist,
+  buildTarGz,
+  buildTarGzBomb,
+  buildWheel,
+  buildZip,
+  coreMetadata,
+  deflateBomb,
+  type SdistSpec,
+  type WheelSpec,
+  writeArchive,
+} from '../helpers/archives.js';
+import { tempDir } from '../helpers/paths.js';
+
+const dir = tempDir('pyvet-hostile-');
+after(dir.cleanup);
+const LIMITS = artifactLimits(defaultConfig().limits);
+const GB = 1024 ** 3;
+
+async function inspectBytes(
+  filename: string,
+  bytes: Buffer,
+  limits: Partial<ArtifactLimits> = {},
+  expectedSha256?: string,
+): Promise<ArtifactReport> {
+  const path = writeArchive(dir.path, filename, bytes);
+  return inspectArtifact(path, { limits: { ...LIMITS, ...limits }, ...(expectedSha256 ? { expectedSha256 } : {}) });
+}
+
+async function refused(
+  code: string,
+  filename: string,
+  bytes: Buffer,
+  limits: Partial<ArtifactLimits> = {},
+  expectedSha256?: string,
+): Promise<PyvetError> {
+  let error: unknown;
+  try {
+    await inspectBytes(filename, bytes, limits, expectedSha256);
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof PyvetError, `expected ${code}, got ${error === undefined ? 'success' : String(error)}`);
+  assert.equal(error.code, code, error.message);
+  assert.ok(error.message.startsWith(`${filename}: `), error.message);
+  return error;
+}
+
+const wheel = (spec: Partial<WheelSpec> = {}) => buildWheel({ name: 'demo', version: '1.0', ...spec });
+const sdist = (spec: Partial<SdistSpec> = {}) => buildSdist({ name: 'demo', version: '1.0', ...spec });
+const refuseWheel = (code: string, spec: Partial<WheelSpec>, limits: Partial<ArtifactLimits> = {}) => {
+  const w = wheel(spec);
+  return refused(code, w.filename, w.bytes, limits);
+};
+const refuseSdist = async (code: string, spec: Partial<SdistSpec>, limits: Partial<ArtifactLimits> = {}) => {
+  const s = await sdist(spec);
+  return refused(code, s.filename, s.bytes, limits);
+};
+/** A RECORD row for a member whose bytes will never be compared (the archive fails first). */
+const listed = (path: string, size: number) => (rows: string[][]) => [[path, `sha256=${'A'.repeat(43)}`, String(size)], ...rows];
+
+describe('valid builds pass', () => {
+  test('a built wheel inspects cleanly', async () => {
+    const metadata = coreMetadata('demo', '1.0', ['Requires-Dist: six>=1.0', 'Provides-Extra: Fast_Mode', 'License-Expression: mit']).replace(
+      'Metadata-Version: 2.1',
+      'Metadata-Version: 2.4',
+    );
+    const w = wheel({ metadata });
+    const r = await inspectBytes(w.filename, w.bytes);
+    assert.equal(r.kind, 'wheel');
+    assert.equal(r.name, 'demo');
+    assert.equal(r.version, '1.0');
+    assert.deepEqual(r.tags, ['py3-none-any']);
+    assert.deepEqual(r.requiresDist, ['six>=1.0']);
+    assert.deepEqual(r.providesExtra, ['fast-mode']);
+    assert.equal(r.license, 'MIT');
+    assert.equal(r.metadataBytes.toString(), metadata);
+    const record = r.integrity.checks.find((c) => c.check === 'record-hashes');
+    assert.deepEqual(record, { check: 'record-hashes', ok: true, detail: '3 members' });
+  });
+
+  test('names and versions agree after normalisation', async () => {
+    const w = buildWheel({ name: 'Demo.Pkg', version: '1.0', metadata: coreMetadata('demo_pkg', '1.0.0'), distInfo: 'Demo.Pkg-1.0.dist-info' });
+    const r = await inspectBytes(w.filename, w.bytes);
+    assert.equal(r.name, 'demo-pkg');
+    assert.equal(r.displayName, 'demo_pkg');
+  });
+
+  test('tar.gz and zip sdists inspect cleanly', async () => {
+    for (const format of ['tar.gz', 'zip'] as const) {
+      const s = await sdist({ format, files: { 'src/demo/__init__.py': '' } });
+      const r = await inspectBytes(s.filename, s.bytes);
+      assert.equal(r.kind, 'sdist');
+      assert.equal(r.name, 'demo');
+      assert.deepEqual(r.tags, []);
+      assert.equal(r.metadataBytes.toString(), coreMetadata('demo', '1.0'));
+    }
+  });
+
+  test('expectedSha256 is checked before anything else', async () => {
+    const w = wheel();
+    const sha = createHash('sha256').update(w.bytes).digest('hex');
+    const r = await inspectBytes(w.filename, w.bytes, {}, sha.toUpperCase());
+    assert.ok(r.integrity.checks.some((c) => c.check === 'expected-sha256' && c.ok));
+    const e = await refused('DIGEST_MISMATCH', w.filename, w.bytes, {}, '0'.repeat(64));
+    assert.equal(e.kind, 'integrity');
+    // Even a bomb is refused for its digest first: nothing of it is opened.
+    const bomb = buildTarGzBomb('demo-1.0/big', GB);
+    await refused('DIGEST_MISMATCH', 'demo-1.0.tar.gz', bomb, {}, sha);
+  });
+});
+
+describe('sizes and bombs', () => {
+  test('a file over max_file_bytes', async () => {
+    const w = wheel();
+    await refused('ARCHIVE_TOO_LARGE', w.filename, w.bytes, { maxFileBytes: w.bytes.length - 1 });
+  });
+
+  test('a 1 MB member that inflates to 1 GB, declared honestly', async () => {
+    const bomb = deflateBomb(GB);
+    assert.ok(bomb.length < 1.1 * 1024 * 1024);
+    const e = await refuseWheel('ARCHIVE_ZIP_BOMB', {
+      extraEntries: [{ name: 'demo/data.bin', compressed: bomb, size: GB, crc32: 0 }],
+      record: listed('demo/data.bin', GB),
+    });
+    assert.equal(e.details?.member, 'demo/data.bin');
+  });
+
+  test('the same bomb declaring 1 KB: caught while inflating', async () => {
+    await refuseWheel('ARCHIVE_ZIP_BOMB', {
+      extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(GB), size: 1024, crc32: 0 }],
+      record: listed('demo/data.bin', 1024),
+    });
+  });
+
+  test('overlapping members (one kernel inflated by many entries)', async () => {
+    const e = await refused('ARCHIVE_ZIP_BOMB', 'demo-1.0-py3-none-any.whl', buildOverlappingZip(64 * 1024, 200));
+    assert.match(e.message, /overlap/);
+  });
+
+  test('many tiny entries', async () => {
+    const entries = Array.from({ length: 101 }, (_, i) => ({ name: `demo/m${i}.py`, data: '' }));
+    await refuseWheel('ARCHIVE_TOO_MANY_ENTRIES', { extraEntries: entries }, { maxArchiveEntries: 100 });
+    const tar = await buildTarGz(Array.from({ length: 101 }, (_, i) => ({ name: `demo-1.0/m${i}`, data: '' })));
+    await refused('ARCHIVE_TOO_MANY_ENTRIES', 'demo-1.0.tar.gz', tar, { maxArchiveEntries: 100 });
+  });
+
+  test('a gzip bomb sdist: 1 MB of .tar.gz, 1 GB of tar', async () => {
+    const bomb = buildTarGzBomb('demo-1.0/big', GB);
+    await refused('ARCHIVE_ZIP_BOMB', 'demo-1.0.tar.gz', bomb);
+    // With the ratio out of the way, the absolute limit still holds.
+    await refused('ARCHIVE_ZIP_BOMB', 'demo-1.0.tar.gz', bomb, { maxCompressionRatio: 1e9, maxUncompressedBytes: 32 * 1024 * 1024 });
+  });
+
+  test('a 10 MB METADATA', async () => {
+    // Incompressible, so that only its size is wrong (a run of one letter would be a bomb).
+    const big = coreMetadata('demo', '1.0') + randomBytes(5 * 1024 * 1024).toString('hex');
+    await refuseWheel('METADATA_TOO_LARGE', { metadata: big });
+    await refuseSdist('METADATA_TOO_LARGE', { pkgInfo: big });
+  });
+});
+
+describe('paths, duplicates and links', () => {
+  const zipPaths: [string, Partial<WheelSpec>][] = [
+    ['../evil', { extraEntries: [{ name: '../evil', data: 'x' }] }],
+    ['/etc/passwd', { extraEntries: [{ name: '/etc/passwd', data: 'x' }] }],
+    ['demo/../../evil', { extraEntries: [{ name: 'demo/../../evil', data: 'x' }] }],
+    ['backslash', { extraEntries: [{ name: 'demo\\..\\evil.py', data: 'x' }] }],
+    ['drive letter', { extraEntries: [{ name: 'C:/Windows/evil.dll', data: 'x' }] }],
+    ['NUL byte', { extraEntries: [{ name: 'x', nameBytes: Buffer.from('demo/evil\0.py'), data: 'x' }] }],
+    ['./ segment', { extraEntries: [{ name: './demo/x.py', data: 'x' }] }],
+    ['nested-path bomb (deep)', { extraEntries: [{ name: `${'d/'.repeat(200)}x`, data: 'x' }] }],
+    ['nested-path bomb (long)', { extraEntries: [{ name: `demo/${'x'.repeat(2000)}`, data: 'x' }] }],
+  ];
+  for (const [what, spec] of zipPaths) {
+    test(`wheel member: ${what}`, async () => {
+      await refuseWheel('ARCHIVE_PATH_UNSAFE', spec);
+    });
+  }
+
+  test('tar members: ../evil and /etc/passwd', async () => {
+    await refuseSdist('ARCHIVE_PATH_UNSAFE', { extraEntries: [{ name: 'demo-1.0/../../evil', data: 'x' }] });
+    await refuseSdist('ARCHIVE_PATH_UNSAFE', { extraEntries: [{ name: '/etc/passwd', data: 'x' }] });
+  });
+
+  test('duplicate members', async () => {
+    await refuseWheel('ARCHIVE_DUPLICATE_ENTRY', { extraEntries: [{ name: 'demo/__init__.py', data: 'evil' }] });
+    await refuseSdist('ARCHIVE_DUPLICATE_ENTRY', { extraEntries: [{ name: 'demo-1.0/PKG-INFO', data: coreMetadata('evil', '9') }] });
+  });
+
+  test('links and devices', async () => {
+    await refuseWheel('ARCHIVE_LINK', { extraEntries: [{ name: 'demo/passwd', data: '/etc/passwd', mode: 0o120777 }] });
+    await refuseSdist('ARCHIVE_LINK', { extraEntries: [{ name: 'demo-1.0/passwd', type: 'symlink', linkname: '/etc/passwd' }] });
+    await refuseSdist('ARCHIVE_LINK', { extraEntries: [{ name: 'demo-1.0/hard', type: 'link', linkname: 'demo-1.0/PKG-INFO' }] });
+    await refuseSdist('ARCHIVE_LINK', { extraEntries: [{ name: 'demo-1.0/dev', type: 'character-device' }] });
+    await refuseSdist('ARCHIVE_LINK', { format: 'zip', extraEntries: [{ name: 'demo-1.0/passwd', type: 'symlink', linkname: '/etc/passwd' }] });
+  });
+});
+
+describe('corrupt archives', () => {
+  test('not a zip, empty, not gzip', async () => {
+    await refused('ARCHIVE_CORRUPT', 'demo-1.0-py3-none-any.whl', Buffer.from('this is not a zip file at all'));
+    await refused('ARCHIVE_CORRUPT', 'demo-1.0-py3-none-any.whl', Buffer.alloc(0));
+    await refused('ARCHIVE_CORRUPT', 'demo-1.0.tar.gz', wheel().bytes);
+    await refused('ARCHIVE_CORRUPT', 'demo-1.0.zip', Buffer.from('PK but no'));
+  });
+
+  test('a truncated .tar.gz', async () => {
+    const s = await sdist({ files: { 'data.bin': Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 7919) % 251)) } });
+    await refused('ARCHIVE_CORRUPT', s.filename, s.bytes.subarray(0, s.bytes.length >> 1));
+  });
+
+  test('a bad CRC', async () => {
+    await refuseWheel('ARCHIVE_CORRUPT', { extraEntries: [{ name: 'demo/x.py', data: 'print(1)\n', crc32: 12345 }], record: listed('demo/x.py', 9) });
+  });
+
+  test('sizes that lie small or large', async () => {
+    // Declared larger than the data: the stream ends short.
+    await refuseWheel('ARCHIVE_CORRUPT', { extraEntries: [{ name: 'demo/x.py', data: 'print(1)\n', size: 100 }], record: listed('demo/x.py', 100) });
+    // A stored member whose two sizes disagree.
+    await refuseWheel('ARCHIVE_CORRUPT', {
+      extraEntries: [{ name: 'demo/x.py', data: 'print(1)\n', method: 'store', compressedSize: 5 }],
+      record: listed('demo/x.py', 9),
+    });
+  });
+
+  test('compression other than stored and deflate', async () => {
+    const zip = buildZip([{ name: 'demo/x.py', data: 'x' }]);
+    zip.writeUInt16LE(12, 8); // local header: bzip2
+    zip.writeUInt16LE(12, zip.indexOf(Buffer.from([0x50, 0x4b, 1, 2])) + 10); // central header too
+    await refused('ARCHIVE_UNSUPPORTED', 'demo-1.0-py3-none-any.whl', zip);
+  });
+});
+
+describe('wheel structure and RECORD', () => {
+  test('filename not a wheel or sdist name', async () => {
+    const w = wheel();
+    await refused('FILENAME_INVALID', 'demo.whl', w.bytes);
+    await refused('FILENAME_INVALID', 'demo-1.0-py3-none-any.exe', w.bytes);
+    await refused('FILENAME_INVALID', 'demo-notaversion.tar.gz', w.bytes);
+  });
+
+  test('no .dist-info, another project\'s, or two', async () => {
+    await refuseWheel('WHEEL_NO_DIST_INFO', { distInfo: 'other-1.0.dist-info' });
+    await refuseWheel('WHEEL_NO_DIST_INFO', { distInfo: 'demo-2.0.dist-info' });
+    await refuseWheel('WHEEL_NO_DIST_INFO', { files: { 'extra-1.0.dist-info/METADATA': coreMetadata('extra', '1.0') } });
+  });
+
+  test('WHEEL file missing, of version 2, without Root-Is-Purelib', async () => {
+    await refuseWheel('WHEEL_BAD_WHEEL_FILE', { wheelFile: null });
+    await refuseWheel('WHEEL_BAD_WHEEL_FILE', { wheelFile: 'Wheel-Version: 2.0\nRoot-Is-Purelib: true\n' });
+    await refuseWheel('WHEEL_BAD_WHEEL_FILE', { wheelFile: 'Wheel-Version: 1.0\n' });
+  });
+
+  test('RECORD missing', async () => {
+    await refuseWheel('WHEEL_RECORD_MISSING', { record: () => null });
+  });
+
+  test('RECORD that lies: wrong hash, wrong size, missing row, extra row, unlisted member, weak hash', async () => {
+    const init = 'demo/__init__.py';
+    const edit = (fn: (row: string[]) => string[]) => (rows: string[][]) => rows.map((r) => (r[0] === init ? fn(r) : r));
+    const e = await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, `sha256=${'B'.repeat(43)}`, r[2]!]) });
+    assert.equal(e.details?.member, init);
+    assert.equal(e.kind, 'integrity');
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, r[1]!, '999']) });
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, r[1]!, '']) });
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { record: (rows) => rows.filter((r) => r[0] !== init) });
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { record: (rows) => [...rows, ['demo/ghost.py', `sha256=${'C'.repeat(43)}`, '1']] });
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { extraEntries: [{ name: 'demo/sneaky.py', data: 'import os' }] });
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, 'md5=1B2M2Y8AsgTpgAmY7PhCfg', r[2]!]) });
+    await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, 'sha1=2jmj7l5rSw0yVb_vlWAYkK_YBwk', r[2]!]) });
+  });
+
+  test('RECORD with sha512 rows is verified with sha512', async () => {
+    const data = 'VERSION = "1.0"\n';
+    const digest = createHash('sha512').update(data).digest('base64url');
+    const w = wheel({ record: (rows) => rows.map((r) => (r[0] === 'demo/__init__.py' ? [r[0], `sha512=${digest}`, r[2]!] : r)) });
+    await inspectBytes(w.filename, w.bytes);
+    const bad = wheel({ record: (rows) => rows.map((r) => (r[0] === 'demo/__init__.py' ? [r[0], `sha512=${digest.replace(/^./, 'A')}`, r[2]!] : r)) });
+    await refused('WHEEL_RECORD_MISMATCH', bad.filename, bad.bytes);
+  });
+});
+
+describe('metadata', () => {
+  const latin1 = Buffer.concat([Buffer.from(coreMetadata('demo', '1.0', ['Author: '])), Buffer.from([0x4a, 0xfc, 0x72, 0x67, 0x65, 0x6e, 0x0a])]);
+
+  test('missing', async () => {
+    await refuseWheel('METADATA_MISSING', { metadata: null });
+    await refuseSdist('METADATA_MISSING', { pkgInfo: null });
+  });
+
+  test('not UTF-8 (latin-1 bytes)', async () => {
+    await refuseWheel('METADATA_NOT_UTF8', { metadata: latin1 });
+    await refuseSdist('METADATA_NOT_UTF8', { pkgInfo: latin1 });
+  });
+
+  test('unparseable, or without Name or Version', async () => {
+    await refuseWheel('METADATA_INVALID', { metadata: '\nno headers at all\n' });
+    await refuseWheel('METADATA_INVALID', { metadata: 'Metadata-Version: 2.1\nName: demo\n\n' });
+    await refuseWheel('METADATA_INVALID', { metadata: 'Metadata-Version: 2.1\nVersion: 1.0\n\n' });
+    await refuseWheel('METADATA_INVALID', { metadata: coreMetadata('demo', 'not a version') });
+  });
+
+  test('disagreeing with the filename', async () => {
+    const e = await refuseWheel('METADATA_MISMATCH', { metadata: coreMetadata('other', '1.0') });
+    assert.equal(e.details?.metadataName, 'other');
+    await refuseWheel('METADATA_MISMATCH', { metadata: coreMetadata('demo', '1.1') });
+    await refuseSdist('METADATA_MISMATCH', { pkgInfo: coreMetadata('demo', '2.0') });
+  });
+});
+
+describe('sdist layout', () => {
+  test('members outside the top directory, or a top directory of another project', async () => {
+    await refuseSdist('SDIST_LAYOUT', { extraEntries: [{ name: 'setup.py', data: 'import os' }] });
+    await refuseSdist('SDIST_LAYOUT', { extraEntries: [{ name: 'other-1.0/setup.py', data: 'import os' }] });
+    await refuseSdist('SDIST_LAYOUT', { top: 'other-1.0' });
+    await refuseSdist('SDIST_LAYOUT', { top: 'demo-1.0', format: 'zip', extraEntries: [{ name: 'x.py', data: '' }] });
+  });
+
+  test('PKG-INFO only deeper down', async () => {
+    await refuseSdist('METADATA_MISSING', { pkgInfo: null, files: { 'src/demo.egg-info/PKG-INFO': coreMetadata('demo', '1.0') } });
+  });
+});
