@@ -187,8 +187,23 @@ const PY_KEYWORDS = new Set(
 );
 const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
 
+const NOT_PRINTABLE = /[\p{C}\p{Z}]/u;
+
+/** Python's repr() of a str, as packaging's messages quote values. */
 function q(s: string): string {
-  return `'${s}'`;
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of s) {
+    if (ch === '\\' || ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch !== ' ' && NOT_PRINTABLE.test(ch)) {
+      const cp = ch.codePointAt(0)!;
+      out += cp < 0x100 ? `\\x${cp.toString(16).padStart(2, '0')}` : cp < 0x10000 ? `\\u${cp.toString(16).padStart(4, '0')}` : `\\U${cp.toString(16).padStart(8, '0')}`;
+    } else out += ch;
+  }
+  return quote + out + quote;
 }
 
 function checkContentType(value: string): string | undefined {
