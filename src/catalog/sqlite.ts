@@ -10,7 +10,7 @@ import type { DB } from './db.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SqlAdvisoryStore } from './stores/advisories.js';
 import { SqlAuditStore } from './stores/audit.js';
-import { SqlFileStore } from './stores/files.js';
+import { SqlFileStore, sqliteSerialReader } from './stores/files.js';
 import { SqlReleaseStore } from './stores/releases.js';
 import { SqlSettingsStore } from './stores/settings.js';
 import { SqlTokenStore } from './stores/tokens.js';
@@ -33,8 +33,10 @@ class SqlCatalog implements Catalog {
     private readonly root: KyselyT<DB>,
     private readonly db: Executor,
     private readonly inTransaction: boolean,
+    // Hot reads done with a prepared statement on the one better-sqlite3 connection (see files store).
+    private readonly readSerial?: () => number | undefined,
   ) {
-    this.files = new SqlFileStore(db);
+    this.files = new SqlFileStore(db, readSerial);
     this.tokens = new SqlTokenStore(db);
     this.audit = new SqlAuditStore(db);
     this.settings = new SqlSettingsStore(db);
@@ -51,7 +53,7 @@ class SqlCatalog implements Catalog {
     return this.root.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
       try {
-        const result = await fn(new SqlCatalog(this.root, conn as unknown as Transaction<DB>, true));
+        const result = await fn(new SqlCatalog(this.root, conn as unknown as Transaction<DB>, true, this.readSerial));
         await sql`commit`.execute(conn);
         return result;
       } catch (err) {
@@ -90,7 +92,7 @@ export async function openSqliteCatalog(path: string, opts: SqliteCatalogOptions
   database.pragma('foreign_keys = ON');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
   if (!opts.readonly) await migrate(db);
-  return new SqlCatalog(db, db, false);
+  return new SqlCatalog(db, db, false, sqliteSerialReader(database));
 }
 
 async function migrate(db: KyselyT<DB>): Promise<void> {

@@ -71,6 +71,35 @@ describe('SQLite catalog stores', () => {
     assert.equal(unyanked.yankedReason, null);
   });
 
+  it('reads the serial inside a transaction and across connections (the server sees CLI changes)', async () => {
+    const other = await openSqliteCatalog(path);
+    try {
+      const s0 = await other.files.serial();
+      assert.equal(s0, await catalog.files.serial());
+      await catalog.transaction(async (tx) => {
+        await tx.files.insert(newFile({ project: 'cross' }));
+        assert.equal(await tx.files.serial(), s0 + 1, 'the transaction sees its own bump');
+      });
+      assert.equal(await other.files.serial(), s0 + 1, 'another connection sees the commit');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never shows an uncommitted serial outside its transaction', async () => {
+    const s0 = await catalog.files.serial();
+    let outside: Promise<number> | undefined;
+    await assert.rejects(
+      catalog.transaction(async (tx) => {
+        await tx.files.insert(newFile({ project: 'phantom' }));
+        outside = catalog.files.serial(); // a concurrent request while the write is open
+        throw new Error('rolled back');
+      }),
+      /rolled back/,
+    );
+    assert.equal(await outside, s0);
+  });
+
   it('filters by project, version and state, and lists projects having files in given states', async () => {
     const a = await catalog.files.insert(newFile({ project: 'filt', version: '1.0' }));
     await catalog.files.insert(newFile({ project: 'filt', version: '2.0' }));
