@@ -396,7 +396,7 @@ describe('RFC 822 handling', () => {
   it('is safe with header names that are Object.prototype keys', () => {
     const m = parseCoreMetadata('Metadata-Version: 2.1\nName: a\nVersion: 1\n__proto__: x\nconstructor: y\nProject-URL: __proto__, http://p\n');
     assert.deepEqual(Object.keys(m.unparsed).sort(), ['__proto__', 'constructor']);
-    assert.equal(m.projectUrls.__proto__, 'http://p');
+    assert.deepEqual(Object.entries(m.projectUrls), [['__proto__', 'http://p']]);
     assert.equal(JSON.parse(JSON.stringify(m)).unparsed.constructor[0], 'y');
   });
 
