@@ -89,10 +89,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `pyvet …` against `dataDir`, like a user would. */
-export function runCli(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+/** Runs `pyvet …` against `dataDir` (null: no --data, the environment decides), like a user would. */
+export function runCli(dataDir: string | null, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   const [cmd, ...pre] = cliCommand();
-  const r = spawnSync(cmd!, [...pre, '--data', dataDir, ...args], {
+  const r = spawnSync(cmd!, [...pre, ...(dataDir === null ? [] : ['--data', dataDir]), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...env },
