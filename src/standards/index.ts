@@ -2,6 +2,7 @@
 // Public contract: Version, SpecifierSet, Marker, Requirement, canonicalizeName,
 // parseWheelFilename, parseCoreMetadata, parseRequirementsFile and their typed errors.
 export * from './filenames.js';
+export * from './licenses.js';
 export * from './markers.js';
 export * from './metadata.js';
 export * from './names.js';

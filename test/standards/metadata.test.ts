@@ -474,6 +474,20 @@ print(json.dumps(out))`,
     });
   });
 
+  it('never throws anything but InvalidLicenseExpression on arbitrary text', () => {
+    const token = fc.oneof(fc.constantFrom('MIT', 'and', 'OR', 'with', '(', ')', 'LicenseRef-x', 'GPL-2.0+', ' '), fc.string({ maxLength: 6 }));
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 8 }), (tokens) => {
+        try {
+          canonicalizeLicenseExpression(tokens.join(' '));
+        } catch (e) {
+          if (!(e instanceof InvalidLicenseExpression)) throw e;
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('normalises case and says what is unknown', () => {
     assert.equal(canonicalizeLicenseExpression('mit and (apache-2.0 or bsd-2-clause)'), 'MIT AND (Apache-2.0 OR BSD-2-Clause)');
     assert.throws(() => canonicalizeLicenseExpression('Use-it-after-midnight'), /Unknown license: 'use-it-after-midnight'/);
