@@ -2,6 +2,7 @@
 // packaging.licenses: the same tokenizer, grammar check and normalisation, and the same SPDX
 // license list (3.27.0), so a License-Expression pyvet accepts is one packaging accepts.
 import { PyvetError } from '../errors.js';
+import { isPyWhitespace } from './version.js';
 
 export class InvalidLicenseExpression extends PyvetError {
   constructor(message: string, expression: string) {
@@ -140,13 +141,21 @@ function index(ids: string): Map<string, string> {
 const LICENSES = index(LICENSE_IDS);
 const EXCEPTIONS = index(EXCEPTION_IDS);
 
-// Python's str.split() whitespace (str.isspace), which differs from JavaScript's \s.
-const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 const OPERATORS = new Set(['or', 'and', 'with', '(', ')']);
 const LICENSE_REF = /^[A-Za-z0-9.-]*$/;
 
+/** Python's str.split() with no argument: runs of Python whitespace separate tokens. */
 function pySplit(s: string): string[] {
-  return s.split(PY_SPACE).filter((t) => t !== '');
+  const tokens: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const space = i === s.length || isPyWhitespace(s.charCodeAt(i));
+    if (space && start >= 0) {
+      tokens.push(s.slice(start, i));
+      start = -1;
+    } else if (!space && start < 0) start = i;
+  }
+  return tokens;
 }
 
 /** Whether operator/operand tokens ('x' for an operand) form a valid boolean expression. */

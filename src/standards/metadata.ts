@@ -9,7 +9,7 @@ import { canonicalizeLicenseExpression, InvalidLicenseExpression } from './licen
 import { canonicalizeName, InvalidName } from './names.js';
 import { InvalidRequirement, Requirement } from './requirements.js';
 import { InvalidSpecifier, SpecifierSet } from './specifiers.js';
-import { InvalidVersion, Version } from './version.js';
+import { InvalidVersion, pyStrip, Version } from './version.js';
 
 /** Text that is not core metadata at all (no header could be read). */
 export class InvalidMetadata extends PyvetError {
@@ -349,14 +349,14 @@ export function parseCoreMetadata(text: string): CoreMetadata {
       // packaging reads an empty Import-Name as "no import names".
       present.set(key, key === 'import-name' && values.length === 1 && values[0] === '' ? [] : values);
     } else if (spec.kind === 'keywords' && values.length === 1) {
-      present.set(key, values[0]!.split(',').map((k) => k.trim()));
+      present.set(key, values[0]!.split(',').map(pyStrip));
     } else if (spec.kind === 'urls') {
       const urls: Record<string, string> = Object.create(null);
       let duplicate = false;
       for (const pair of values) {
         const comma = pair.indexOf(',');
-        const label = (comma >= 0 ? pair.slice(0, comma) : pair).trim();
-        const url = comma >= 0 ? pair.slice(comma + 1).trim() : '';
+        const label = pyStrip(comma >= 0 ? pair.slice(0, comma) : pair);
+        const url = comma >= 0 ? pyStrip(pair.slice(comma + 1)) : '';
         if (Object.hasOwn(urls, label)) duplicate = true;
         urls[label] = url;
       }

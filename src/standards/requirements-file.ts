@@ -7,6 +7,7 @@
 import { PyvetError } from '../errors.js';
 import { canonicalizeName } from './names.js';
 import { InvalidRequirement, Requirement } from './requirements.js';
+import { pyStrip } from './version.js';
 
 export class InvalidRequirementsFile extends PyvetError {
   constructor(message: string, line: number, filename: string | undefined) {
@@ -302,7 +303,7 @@ export function parseRequirementsFile(text: string, options: { filename?: string
     const fail = (msg: string): never => {
       throw new InvalidRequirementsFile(msg, lineNo, options.filename);
     };
-    const stripped = raw.replace(COMMENT, '').trim();
+    const stripped = pyStrip(raw.replace(COMMENT, ''));
     if (stripped === '') {
       const comment = raw.trim();
       if (comment.startsWith('#') && file.requirements.length === 0) {
