@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PyvetError } from '../../src/errors.js';
+import type { PyvetError } from '../../src/errors.js';
 import { fileTagRank, getTargets, listTargets, presetTargets, targetTagRanks } from '../../src/resolve/targets.js';
 
 const NONE = { targets: [] };
