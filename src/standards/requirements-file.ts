@@ -5,6 +5,7 @@
 // unique prefixes of long options). Includes (-r/-c) are recorded, never read: this is pure.
 // Environment variables (${VAR}) are left as written.
 import { PyvetError } from '../errors.js';
+import { InvalidMarker, Marker } from './markers.js';
 import { canonicalizeName } from './names.js';
 import { InvalidRequirement, Requirement } from './requirements.js';
 import { pyStrip } from './version.js';
@@ -231,28 +232,45 @@ function breakArgsOptions(line: string): [string, string] {
   return [tokens.slice(0, at).join(' '), tokens.slice(at).join(' ')];
 }
 
-const URL_SCHEME = /^(?:https?|file|ftp|(?:git|hg|svn|bzr)\+[a-z0-9+.-]+|git|svn|bzr|hg):/i;
+// pip's is_url: the text before the first ':' is a scheme pip can fetch or a VCS scheme.
+const URL_SCHEME = /^(?:https?|file|ftp|git|hg|svn|bzr|(?:git|hg|svn|bzr)\+[a-z-]+):/i;
+// pip's ARCHIVE_EXTENSIONS (with its splitext, for which '.tar.gz' is one extension).
+const ARCHIVE = /\.(?:zip|whl|tar\.bz2|tbz|tar\.xz|txz|tlz|tar\.lz|tar\.lzma|tar\.gz|tgz|tar)$/i;
+const EXTRAS_SUFFIX = /^(.+)(\[[^\]]+\])$/s;
 
-function looksLikePath(text: string): boolean {
-  return text.startsWith('.') || text.startsWith('/') || text.startsWith('~') || (text.includes('/') && !text.includes('@'));
-}
-
+/**
+ * A requirement's text as pip's parse_req_from_line reads it without touching the disk: a URL,
+ * a local archive or directory path (a '/' in it or a leading '.'), else a PEP 508 requirement.
+ * A directory must start with '.', '/' or '~' and hold no whitespace to be taken as one (pip
+ * would look for it on disk instead).
+ */
 function parseRequirementText(
   text: string,
-  lineNo: number,
   editable: boolean,
   fail: (msg: string) => never,
 ): Pick<RequirementsFileEntry, 'text' | 'requirement' | 'name' | 'url' | 'urlMarker' | 'editable'> {
-  const trimmed = text.trim();
+  const trimmed = pyStrip(text);
   const isUrl = URL_SCHEME.test(trimmed);
-  if (editable || isUrl || looksLikePath(trimmed)) {
-    // Bare URLs need '; ' before a marker (a ';' may belong to the URL); paths take ';'.
-    const sep = isUrl ? '; ' : ';';
-    const at = trimmed.indexOf(sep);
-    const url = (at >= 0 ? trimmed.slice(0, at) : trimmed).trim();
-    const marker = at >= 0 ? trimmed.slice(at + sep.length).trim() || undefined : undefined;
-    if (url === '') fail(`line ${lineNo}: empty requirement`);
-    return { text: trimmed, requirement: undefined, name: undefined, url, urlMarker: marker, editable };
+  // A URL's own ';' is kept: only '; ' starts its marker.
+  const sep = isUrl ? '; ' : ';';
+  const at = trimmed.indexOf(sep);
+  const target = pyStrip(at >= 0 ? trimmed.slice(0, at) : trimmed);
+  const urlMarker = at >= 0 ? pyStrip(trimmed.slice(at + sep.length)) || undefined : undefined;
+  const path = EXTRAS_SUFFIX.exec(target)?.[1] ?? target;
+  const pathLike = target.includes('/') || target.startsWith('.');
+  const namedUrl = /^[^/]*@/.test(target) && !target.split('@')[0]!.startsWith('.');
+  const isPath = pathLike && !namedUrl && (ARCHIVE.test(path) || (/^[./~]/.test(path) && !/\s/.test(path)));
+  if (editable || isUrl || isPath) {
+    if (target === '') fail('empty requirement');
+    if (urlMarker !== undefined) {
+      try {
+        Marker.parse(urlMarker);
+      } catch (err) {
+        if (err instanceof InvalidMarker) fail(`invalid marker '${urlMarker}': ${err.message}`);
+        throw err;
+      }
+    }
+    return { text: trimmed, requirement: undefined, name: undefined, url: target, urlMarker, editable };
   }
   try {
     const requirement = Requirement.parse(trimmed);
@@ -319,26 +337,29 @@ export function parseRequirementsFile(text: string, options: { filename?: string
       return fail(`invalid options '${optionText}': ${(err as Error).message}`);
     }
     const value = (name: string) => opts.filter(([n]) => n === name).map(([, v]) => v as string);
+    // optparse checks every --hash as it reads it, on option lines too.
+    const hashes = value('--hash').map((h) => {
+      const colon = h.indexOf(':');
+      if (colon < 0) fail(`--hash must be a hash name followed by a value, like --hash=sha256:abcde…, not '${h}'`);
+      const algorithm = h.slice(0, colon);
+      const digest = h.slice(colon + 1);
+      if (!STRONG_HASHES.includes(algorithm)) {
+        fail(`allowed hash algorithms for --hash are ${STRONG_HASHES.join(', ')}, not '${algorithm}'`);
+      }
+      if (!/^[0-9a-fA-F]+$/.test(digest)) fail(`--hash digest is not hexadecimal: '${h}'`);
+      return `${algorithm}:${digest.toLowerCase()}`;
+    });
     const editable = value('--editable');
-    if (args.trim() !== '' || editable.length > 0) {
+    const isEditable = args.trim() === '' && editable.length > 0;
+    if (args.trim() !== '' || isEditable) {
       const entry: RequirementsFileEntry = {
         line: lineNo,
-        ...parseRequirementText(args.trim() !== '' ? args : editable[0]!, lineNo, args.trim() === '', fail),
-        hashes: [],
-        configSettings: value('--config-settings'),
-        globalOptions: value('--global-option'),
+        ...parseRequirementText(isEditable ? editable[0]! : args, isEditable, fail),
+        // pip drops the per-requirement options of an editable.
+        hashes: isEditable ? [] : hashes,
+        configSettings: isEditable ? [] : value('--config-settings'),
+        globalOptions: isEditable ? [] : value('--global-option'),
       };
-      for (const h of value('--hash')) {
-        const colon = h.indexOf(':');
-        if (colon < 0) fail(`--hash must be a hash name followed by a value, like --hash=sha256:abcde…, not '${h}'`);
-        const algorithm = h.slice(0, colon);
-        const digest = h.slice(colon + 1);
-        if (!STRONG_HASHES.includes(algorithm)) {
-          fail(`allowed hash algorithms for --hash are ${STRONG_HASHES.join(', ')}, not '${algorithm}'`);
-        }
-        if (!/^[0-9a-fA-F]+$/.test(digest)) fail(`--hash digest is not hexadecimal: '${h}'`);
-        entry.hashes.push(`${algorithm}:${digest.toLowerCase()}`);
-      }
       file.requirements.push(entry);
       continue;
     }

@@ -102,6 +102,11 @@ describe('parseRequirementsFile', () => {
       ['a==1\nb==2 \\\n  --hash=sha1:00', /^line 2: allowed hash algorithms/],
       // '#' is a comment only at the start or after whitespace, as in pip.
       ['bar==2#not-a-comment', /^line 1: invalid requirement 'bar==2#not-a-comment'/],
+      // optparse checks --hash on option lines as well.
+      ['--pre --hash=sha256', /^line 1: --hash must be a hash name/],
+      // A path-looking text that is neither an archive nor a plain path is a (bad) PEP 508 requirement.
+      ['d/>', /^line 1: invalid requirement 'd\/>'/],
+      ['https://e.com/x-1.tar.gz; os_name === ', /^line 1: invalid marker 'os_name ==='/],
     ];
     for (const [text, re] of cases) {
       assert.throws(
@@ -127,6 +132,33 @@ describe('pip quirks that parse', () => {
     );
     assert.deepEqual(f.extraIndexUrls, ['https://x.example/simple'], 'unique prefixes of long options are accepted');
     assert.equal(f.noIndex, true);
+  });
+});
+
+describe('requirement kinds', () => {
+  it('tells URLs, archives, directories and PEP 508 requirements apart as pip does', () => {
+    const f = parseRequirementsFile(
+      [
+        'git+https://example.com/repo.git@v1#egg=repo',
+        'https://e.com/a;b-1.0.tar.gz; python_version >= "3"',
+        '../wheels/pkg-1.0-py3-none-any.whl[extra]',
+        '~/src/project',
+        'name @ ./relative/dir',
+        `-e ./editable --hash=${H1}`,
+      ].join('\n'),
+    ).requirements;
+    assert.deepEqual(
+      f.map((r) => [r.name, r.url, r.urlMarker, r.editable, r.hashes.length]),
+      [
+        [undefined, 'git+https://example.com/repo.git@v1#egg=repo', undefined, false, 0],
+        [undefined, 'https://e.com/a;b-1.0.tar.gz', 'python_version >= "3"', false, 0],
+        [undefined, '../wheels/pkg-1.0-py3-none-any.whl[extra]', undefined, false, 0],
+        [undefined, '~/src/project', undefined, false, 0],
+        ['name', './relative/dir', undefined, false, 0],
+        // pip drops the options of an editable requirement.
+        [undefined, './editable', undefined, true, 0],
+      ],
+    );
   });
 });
 
