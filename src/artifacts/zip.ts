@@ -2,7 +2,8 @@
 // directory is checked as a whole before any member is inflated (count, names, duplicates,
 // links, overlapping members, declared sizes), then each member is inflated as a stream with
 // the ratio and total limits enforced on the bytes actually produced, and its CRC-32 checked.
-import { crc32 } from 'node:zlib';
+import { type FileHandle, open } from 'node:fs/promises';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { artifactError } from './errors.js';
 import { type ArtifactLimits, checkRatio, checkTotal, tooMany } from './limits.js';
@@ -26,6 +27,10 @@ const S_IFLNK = 0o120000;
 const UNIX_HOSTS = new Set([3, 19]);
 // Local file header size before the name: the least a member can occupy besides its data.
 const LOCAL_HEADER_BYTES = 30;
+// Members this small (both sizes) are read in one call and inflated synchronously with a hard
+// output cap: most wheel members are, and a stream per member costs several thread-pool round
+// trips each. Anything larger is inflated as a stream.
+const SMALL_MEMBER_BYTES = 4 * 1024 * 1024;
 
 export class ZipArchive {
   /** Members in central-directory order. */
@@ -34,6 +39,7 @@ export class ZipArchive {
 
   private constructor(
     private readonly zip: yauzl.ZipFile,
+    private readonly file: FileHandle,
     private readonly filename: string,
     private readonly limits: ArtifactLimits,
   ) {}
@@ -53,7 +59,7 @@ export class ZipArchive {
     } catch (err) {
       throw zipError(filename, err);
     }
-    const archive = new ZipArchive(zip, filename, limits);
+    const archive = new ZipArchive(zip, await open(path, 'r'), filename, limits);
     try {
       await archive.readDirectory();
     } catch (err) {
@@ -129,7 +135,8 @@ export class ZipArchive {
     let produced = 0;
     let crc = 0;
     try {
-      const stream = await this.zip.openReadStreamPromise(member.entry);
+      const small = member.size <= SMALL_MEMBER_BYTES && member.compressedSize <= SMALL_MEMBER_BYTES;
+      const stream = small ? [await this.readSmall(member)] : await this.zip.openReadStreamPromise(member.entry);
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         produced += chunk.length;
         this.inflated += chunk.length;
@@ -141,12 +148,33 @@ export class ZipArchive {
     } catch (err) {
       throw zipError(filename, err, member.path);
     }
+    if (produced !== member.size) {
+      throw artifactError('ARCHIVE_CORRUPT', filename, `member '${printable(member.path)}' is shorter than its declared size`, {
+        member: printable(member.path),
+      });
+    }
     if (crc >>> 0 !== member.entry.crc32 >>> 0) {
       throw artifactError('ARCHIVE_CORRUPT', filename, `member '${printable(member.path)}' fails its CRC-32 check`, {
         member: printable(member.path),
       });
     }
     return produced;
+  }
+
+  private async readSmall(member: ZipMember): Promise<Buffer> {
+    // yauzl reads the local header and checks that the data lies inside the file.
+    const { fileDataStart } = await this.zip.readLocalFileHeaderPromise(member.entry, { minimal: true });
+    const raw = Buffer.allocUnsafe(member.compressedSize);
+    const { bytesRead } = await this.file.read(raw, 0, raw.length, fileDataStart);
+    if (bytesRead !== raw.length) throw new Error('unexpected end of file');
+    if (member.entry.compressionMethod === 0) return raw;
+    try {
+      return inflateRawSync(raw, { maxOutputLength: member.size + 1 });
+    } catch (err) {
+      // The cap is one byte past the declared size: reaching it is the lie yauzl reports so.
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error('too many bytes in the stream');
+      throw err;
+    }
   }
 
   /** Reads a whole member into memory; `max` bounds it, with `tooLarge` thrown beyond. */
@@ -164,6 +192,7 @@ export class ZipArchive {
 
   close(): void {
     this.zip.close();
+    this.file.close().catch(() => {});
   }
 }
 
