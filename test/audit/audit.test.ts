@@ -13,7 +13,8 @@ import { openRepository } from '../../src/repository/open.js';
 import { createToken, revokeToken } from '../../src/repository/tokens.js';
 import type { Actor } from '../../src/repository/types.js';
 import { tempDir } from '../helpers/paths.js';
-import { makeRepo, runCli, type TestRepo } from '../repository/support.js';
+import { runCli } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from '../repository/support.js';
 
 const admin: Actor = { name: 'cli:test', role: 'admin' };
 

@@ -4,7 +4,6 @@
 // file passes integrity_check, and the audit chain verifies. A last uninterrupted run finishes
 // the batch, so a crash never leaves a state that blocks a retry.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -14,7 +13,8 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { openRepository } from '../../src/repository/open.js';
 import { tempDir } from '../helpers/paths.js';
 import { buildProject, clientAvailable, LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
-import { cliCommand, makeRepo, runCli, type TestRepo } from './support.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from './support.js';
 
 const ROUNDS = 6;
 
@@ -34,15 +34,12 @@ function sha256(path: string): string {
 
 /** Starts `pyvet add dir` and SIGKILLs it once it has ingested `after` files plus `delayMs`. */
 function addAndKill(dataDir: string, dir: string, afterFiles: number, delayMs: number): Promise<{ killed: boolean; ingested: number }> {
-  const [cmd, ...pre] = cliCommand();
-  const child = spawn(cmd!, [...pre, '--data', dataDir, 'add', dir], {
-    env: { ...process.env, PYVET_LOG_LEVEL: 'info', NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnCli(dataDir, ['add', dir], { PYVET_LOG_LEVEL: 'info' });
   let ingested = 0;
   let timer: NodeJS.Timeout | undefined;
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
+  child.stdout!.resume();
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
     ingested += chunk.split('"msg":"file ingested"').length - 1;
     if (ingested >= afterFiles && !timer) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
   });

@@ -2,9 +2,8 @@
 // CLI; hostile archives are refused with their code, store nothing, and the batch goes on; file
 // states change with an audit entry and a reason.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PyvetError } from '../../src/errors.js';
@@ -12,9 +11,11 @@ import { ingestFile } from '../../src/repository/ingest.js';
 import { openRepository } from '../../src/repository/open.js';
 import { approveFiles, rejectFiles, unyankFiles, yankFiles } from '../../src/repository/states.js';
 import type { Actor } from '../../src/repository/types.js';
-import { ROOT, tempDir } from '../helpers/paths.js';
-import { buildProject, buildPython, clientAvailable } from '../helpers/python.js';
-import { makeRepo, runCli, type TestRepo } from './support.js';
+import { buildSdist, buildTarGzBomb, buildWheel, coreMetadata, deflateBomb, writeArchive, zerosCrc32 } from '../helpers/archives.js';
+import { tempDir } from '../helpers/paths.js';
+import { buildProject, clientAvailable } from '../helpers/python.js';
+import { runCli } from '../helpers/cli.js';
+import { makeRepo, type TestRepo } from './support.js';
 
 const admin: Actor = { name: 'cli:test', role: 'admin' };
 const skip = clientAvailable('build');
@@ -50,8 +51,7 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
     alpha1 = buildProject({ name: 'alphapkg', version: '1.0', dependencies: ['betapkg>=0.1'] }, good);
     alpha2 = buildProject({ name: 'alphapkg', version: '2.0', dependencies: ['betapkg>=0.1'] }, good);
     beta = buildProject({ name: 'betapkg', version: '0.1', requiresPython: '>=3.8' }, join(good, 'nested'));
-    const evil = buildProject({ name: 'evilpkg', version: '1.0' }, join(work.path, 'evil'));
-    execFileSync(buildPython(), [join(ROOT, 'test', 'repository', 'hostile.py'), evil.wheel, evil.sdist, hostile]);
+    await writeHostile(hostile);
     t = await makeRepo();
   });
   after(async () => {
@@ -180,6 +180,9 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
       [join(hostile, 'symlink')]: 'ARCHIVE_LINK',
       [join(hostile, 'evilpkg-9.9.9-py3-none-any.whl')]: 'WHEEL_NO_DIST_INFO',
       [join(hostile, 'mismatch')]: 'METADATA_MISMATCH',
+      [join(hostile, 'absolute')]: 'ARCHIVE_PATH_UNSAFE',
+      [join(hostile, 'hugemeta')]: 'METADATA_TOO_LARGE',
+      [join(hostile, 'targzbomb')]: 'ARCHIVE_ZIP_BOMB',
     };
     const hostileDigests = Object.keys(cases).flatMap((p) =>
       statSync(p).isDirectory() ? readdirSync(p).map((f) => sha256(join(p, f))) : [sha256(p)],
@@ -240,3 +243,49 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
     assert.match(missing.stderr, /STATE_INVALID/);
   });
 });
+
+/**
+ * One hostile archive per folder (test/helpers/archives.ts), all of project 'evilpkg', which
+ * never gets in: the same filename in several folders never meets a stored one.
+ */
+async function writeHostile(dir: string): Promise<void> {
+  const at = (sub: string) => {
+    mkdirSync(join(dir, sub), { recursive: true });
+    return join(dir, sub);
+  };
+  const spec = { name: 'evilpkg', version: '1.0' };
+  const valid = buildWheel(spec);
+  // RECORD lies about a member's hash.
+  const lies = buildWheel({
+    ...spec,
+    record: (rows) => rows.map((r) => (r[0]!.endsWith('__init__.py') ? [r[0]!, `sha256=${'A'.repeat(43)}`, r[2]!] : r)),
+  });
+  writeArchive(at('lies'), lies.filename, lies.bytes);
+  const traversal = buildWheel({ ...spec, extraEntries: [{ name: '../evil.py', data: 'print(1)\n' }] });
+  writeArchive(at('traversal'), traversal.filename, traversal.bytes);
+  // A member honestly declared as 64 MiB of zeros in about 64 KiB: ratio ~1000 > 200.
+  const zeros = 64 * 1024 * 1024;
+  const bomb = buildWheel({
+    ...spec,
+    extraEntries: [
+      { name: 'evilpkg/zeros.bin', compressed: deflateBomb(zeros), size: zeros, crc32: zerosCrc32(zeros) },
+    ],
+  });
+  writeArchive(at('bomb'), bomb.filename, bomb.bytes);
+  writeArchive(at('truncated'), valid.filename, valid.bytes.subarray(0, valid.bytes.length >> 1));
+  writeArchive(at('notzip'), valid.filename, Buffer.from('this is not a zip file\n'.repeat(10)));
+  // The valid wheel under another version's filename.
+  writeFileSync(join(dir, 'evilpkg-9.9.9-py3-none-any.whl'), valid.bytes);
+  const latin1 = buildWheel({ ...spec, metadata: Buffer.from(coreMetadata('evilpkg', '1.0', ['Summary: caf\xe9']), 'latin1') });
+  writeArchive(at('latin1'), latin1.filename, latin1.bytes);
+  const mismatch = buildWheel({ ...spec, metadata: coreMetadata('otherpkg', '1.0') });
+  writeArchive(at('mismatch'), mismatch.filename, mismatch.bytes);
+  const absolute = buildWheel({ ...spec, extraEntries: [{ name: '/etc/cron.d/evil', data: 'x' }] });
+  writeArchive(at('absolute'), absolute.filename, absolute.bytes);
+  // Incompressible, so that it is the size and not the ratio that is refused.
+  const huge = buildWheel({ ...spec, metadataLines: [`Description: ${randomBytes(4 * 1024 * 1024).toString('base64')}`] });
+  writeArchive(at('hugemeta'), huge.filename, huge.bytes);
+  writeArchive(at('targzbomb'), 'evilpkg-1.0.tar.gz', buildTarGzBomb('evilpkg-1.0/zeros', 1024 ** 3));
+  const link = await buildSdist({ ...spec, extraEntries: [{ name: 'evilpkg-1.0/passwd', type: 'symlink', linkname: '/etc/passwd' }] });
+  writeArchive(at('symlink'), link.filename, link.bytes);
+}

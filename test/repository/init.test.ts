@@ -10,7 +10,7 @@ import { PyvetError } from '../../src/errors.js';
 import { openRepository } from '../../src/repository/open.js';
 import { authenticate } from '../../src/repository/tokens.js';
 import { tempDir } from '../helpers/paths.js';
-import { runCli } from './support.js';
+import { runCli } from '../helpers/cli.js';
 
 describe('init and open', () => {
   const tmp = tempDir('pyvet-init-');
@@ -88,11 +88,14 @@ describe('init and open', () => {
     const days = (Date.parse(record.expiresAt) - Date.now()) / 86_400_000;
     assert.ok(days > 29.9 && days <= 30, `expires in ${days} days`);
 
-    // No --data: PYVET_DATA names the repository.
-    const listed = runCli(null, ['--json', 'token', 'list'], { PYVET_DATA: dataDir });
+    // runCli names the repository with PYVET_DATA; --data wins over it.
+    const viaFlag = runCli(join(tmp.path, 'elsewhere'), ['--data', dataDir, '--json', 'token', 'list']);
+    assert.equal(viaFlag.status, 0, viaFlag.stderr);
+    const listed = runCli(dataDir, ['--json', 'token', 'list']);
     assert.equal(listed.status, 0, listed.stderr);
     const tokens = JSON.parse(listed.stdout) as { id: string; name: string }[];
     assert.deepEqual(tokens.map((t) => t.name).sort(), ['admin', 'ci']);
+    assert.deepEqual(JSON.parse(viaFlag.stdout), tokens);
 
     const table = runCli(dataDir, ['token', 'list']);
     assert.match(table.stdout, /ci .*publisher/);

@@ -1,12 +1,9 @@
 // Shared by the repository-core suites: a fresh initialised repository in a temp directory, and
 // a NewFile builder for catalog-level tests that need rows without real archives.
-import { spawnSync } from 'node:child_process';
-import { dirname, join, sep } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { NewFile } from '../../src/catalog/types.js';
 import { initRepository, type OpenedRepository, openRepository } from '../../src/repository/open.js';
-import { ROOT, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 
 export interface TestRepo {
   repo: OpenedRepository;
@@ -73,30 +70,3 @@ export function newFile(over: Partial<NewFile> = {}): NewFile {
   };
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const COMPILED = here.includes(`${sep}dist${sep}`);
-
-/** argv prefix that runs the real CLI: compiled JS under dist/, else the TypeScript through tsx. */
-export function cliCommand(): string[] {
-  return COMPILED
-    ? [process.execPath, join(ROOT, 'dist', 'src', 'cli', 'main.js')]
-    : [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
-}
-
-export interface CliResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `pyvet …` against `dataDir` (null: no --data, the environment decides), like a user would. */
-export function runCli(dataDir: string | null, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const [cmd, ...pre] = cliCommand();
-  const r = spawnSync(cmd!, [...pre, ...(dataDir === null ? [] : ['--data', dataDir]), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}

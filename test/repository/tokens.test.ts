@@ -12,7 +12,8 @@ import { hasRole, requireRole } from '../../src/repository/roles.js';
 import { approveFiles, rejectFiles, yankFiles } from '../../src/repository/states.js';
 import { authenticate, createToken, listTokens, parseExpiry, revokeToken } from '../../src/repository/tokens.js';
 import type { Actor } from '../../src/repository/types.js';
-import { makeRepo, newFile, runCli, type TestRepo } from './support.js';
+import { runCli } from '../helpers/cli.js';
+import { makeRepo, newFile, type TestRepo } from './support.js';
 
 const admin: Actor = { name: 'cli:test', role: 'admin' };
 const forbidden = (e: unknown) => e instanceof PyvetError && e.code === 'FORBIDDEN' && e.kind === 'forbidden';
