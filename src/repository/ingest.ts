@@ -58,8 +58,8 @@ async function existing(repo: Repository, filename: string, path: string): Promi
   );
 }
 
-/** Ingests one archive. Hostile or inconsistent input throws a PyvetError and stores nothing. */
-export async function ingestFile(repo: Repository, path: string, opts: IngestOptions): Promise<IngestResult> {
+/** Role and reason checks, which concern a whole batch rather than one file. */
+function checkRights(opts: IngestOptions): void {
   requireRole(opts.actor, 'publisher', 'add files');
   if (opts.approve) {
     requireRole(opts.actor, 'approver', 'approve files');
@@ -67,6 +67,11 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
       throw new PyvetError('REASON_REQUIRED', 'invalid', 'a reason is required to approve', { action: 'approve' });
     }
   }
+}
+
+/** Ingests one archive. Hostile or inconsistent input throws a PyvetError and stores nothing. */
+export async function ingestFile(repo: Repository, path: string, opts: IngestOptions): Promise<IngestResult> {
+  checkRights(opts);
   const filename = opts.filename ?? basename(path);
   const present = await existing(repo, filename, path);
   if (present) return { file: present, created: false, decision: null };
@@ -190,6 +195,7 @@ export async function ingestPaths(
   opts: IngestOptions,
   onProgress?: IngestProgress,
 ): Promise<BatchResult> {
+  checkRights(opts);
   const files = await collectArchives(paths);
   const result: BatchResult = { added: [], present: [], failed: [] };
   let done = 0;
@@ -199,8 +205,6 @@ export async function ingestPaths(
       (r.created ? result.added : result.present).push(r);
     } catch (err) {
       const e = asPyvetError(err);
-      // Role and reason errors concern the whole batch, not this file.
-      if (e.kind === 'forbidden' || e.code === 'REASON_REQUIRED') throw e;
       if (e.kind === 'internal') repo.logger.error({ err, path }, 'ingest failed');
       result.failed.push({ path, code: e.code, kind: e.kind, message: e.message });
     }
