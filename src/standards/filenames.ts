@@ -55,6 +55,8 @@ export type DistributionFilename = ({ kind: 'wheel' } & WheelFilename) | ({ kind
 // PEP 427 escaping leaves only word characters, digits, '.' and '_' in the name. Python's \w
 // is Unicode letters and numbers; its '$' also matches before one final newline.
 const WHEEL_NAME = /^[\p{L}\p{N}_.]*\n?$/u;
+// The common all-ASCII case, checked first because it is cheaper.
+const ASCII_WHEEL_NAME = /^[A-Za-z0-9_.]*$/;
 // PEP 427: the build number starts with a digit (ASCII); Python's '.' stops at a newline.
 const BUILD_TAG = /^([0-9]+)([^\n]*)/;
 
@@ -74,14 +76,14 @@ function parseVersion(text: string, onError: () => PyvetError): Version {
 export function parseWheelFilename(filename: string, options: { validateOrder?: boolean } = {}): WheelFilename {
   if (!filename.endsWith('.whl')) throw new InvalidWheelFilename("extension must be '.whl'", filename);
   const stem = filename.slice(0, -4);
-  const dashes = stem.split('-').length - 1;
-  if (dashes !== 4 && dashes !== 5) throw new InvalidWheelFilename('wrong number of parts', filename);
   const parts = stem.split('-');
+  const dashes = parts.length - 1;
+  if (dashes !== 4 && dashes !== 5) throw new InvalidWheelFilename('wrong number of parts', filename);
   // Python's split('-', dashes - 2): the last two dashes stay inside the tag part.
   const head = parts.slice(0, dashes - 2);
   const tagPart = parts.slice(dashes - 2).join('-');
   const namePart = head[0]!;
-  if (namePart.includes('__') || !WHEEL_NAME.test(namePart)) {
+  if (namePart.includes('__') || !(ASCII_WHEEL_NAME.test(namePart) || WHEEL_NAME.test(namePart))) {
     throw new InvalidWheelFilename('invalid project name', filename);
   }
   const name = canonicalizeName(namePart);

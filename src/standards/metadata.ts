@@ -125,7 +125,8 @@ function fieldSpec(key: string): FieldSpec | undefined {
 
 // A header line, a continuation line, or a Unix 'From ' envelope line.
 const HEADER_LINE = /^(?:From |[\x21-\x39\x3b-\x7e]*:|[\t ])/;
-const LINE = /[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g;
+// One line with its terminator (\r\n, \r or \n), or the unterminated last line.
+const LINE = /[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/y;
 
 interface RawMessage {
   headers: [string, string][];
@@ -134,19 +135,21 @@ interface RawMessage {
 
 /** Splits headers and body the way email.parser.Parser(policy=compat32).parsestr does. */
 export function parseRfc822(text: string): RawMessage {
-  const lines = text.match(LINE) ?? [];
-  let i = 0;
+  // Only the header lines are split; the body is everything after the header block.
   const headerLines: string[] = [];
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
+  let pos = 0;
+  while (pos < text.length) {
+    LINE.lastIndex = pos;
+    const line = LINE.exec(text)![0];
     if (!HEADER_LINE.test(line)) {
       // The blank separator line is dropped; any other line starts the body.
-      if (/^(?:\r\n|\r|\n)/.test(line)) i++;
+      if (line[0] === '\r' || line[0] === '\n') pos += line.length;
       break;
     }
     headerLines.push(line);
+    pos += line.length;
   }
-  const bodyLines = lines.slice(i);
+  let body = text.slice(pos);
   const headers: [string, string][] = [];
   let current: string[] = [];
   const flush = () => {
@@ -166,14 +169,14 @@ export function parseRfc822(text: string): RawMessage {
     flush();
     if (line.startsWith('From ')) {
       // An envelope line: ignored first, pushed back into the body last, dropped elsewhere.
-      if (n === headerLines.length - 1 && n > 0) bodyLines.unshift(line);
+      if (n === headerLines.length - 1 && n > 0) body = line + body;
       continue;
     }
     // ':value' has no header name: a defect, dropped.
     if (line.indexOf(':') > 0) current = [line];
   }
   flush();
-  return { headers, body: bodyLines.join('') };
+  return { headers, body };
 }
 
 // --- field checks, as packaging's _Validator._process_* ------------------------------------
@@ -367,6 +370,7 @@ export function parseCoreMetadata(text: string): CoreMetadata {
     }
   }
   // The body is the Description too; both at once is ambiguous, so both become unparsed.
+  let descriptionFromBody = false;
   if (message.body) {
     const header = present.get('description');
     if (header !== undefined) {
@@ -376,6 +380,7 @@ export function parseCoreMetadata(text: string): CoreMetadata {
       meta.unparsed.description.push(message.body);
     } else {
       present.set('description', message.body);
+      descriptionFromBody = true;
     }
   }
   for (const key of Object.keys(meta.unparsed)) {
@@ -403,7 +408,8 @@ export function parseCoreMetadata(text: string): CoreMetadata {
       problem(key, `${key} introduced in metadata version ${spec.added}, not ${mv}`);
       continue;
     }
-    const fieldName = q(key);
+    // Header names are printable ASCII: their repr() is just quoted.
+    const fieldName = `'${key}'`;
     switch (key) {
       case 'name': {
         const value = raw as string | undefined;
@@ -429,7 +435,8 @@ export function parseCoreMetadata(text: string): CoreMetadata {
         if (meta.summary.includes('\n')) problem(key, `${fieldName} must be a single line`);
         break;
       case 'description':
-        meta.description = unfoldDescription(raw as string);
+        // Only a Description header carries the continuation indentation; the body is as written.
+        meta.description = descriptionFromBody ? (raw as string) : unfoldDescription(raw as string);
         break;
       case 'description-content-type': {
         meta.descriptionContentType = raw as string;

@@ -73,6 +73,8 @@ export function parseTag(tag: string, options: { validateOrder?: boolean } = {})
   const components = tag.split('-');
   if (components.length !== 3) throw new InvalidTag(tag);
   const [interpreters, abis, platforms] = components as [string, string, string];
+  // Most tags are not compressed sets: skip the expansion.
+  if (!tag.includes('.')) return [new Tag(interpreters, abis, platforms)];
   if (options.validateOrder) {
     for (const component of components) {
       if (!isSorted(component.split('.'))) throw new UnsortedTagsError(component);

@@ -173,6 +173,11 @@ describe('parseCoreMetadata: one document per Metadata-Version', () => {
     assert.equal(m.authorEmail, 'Ann <ann@example.com>, Bob <bob@example.com>');
   });
 
+  it('keeps the body as written: only a Description header is unfolded', () => {
+    const m = parse('Metadata-Version: 2.1\nName: a\nVersion: 1\n\nExample:\n\n        indented code\n       |not a fold\n');
+    assert.equal(m.description, 'Example:\n\n        indented code\n       |not a fold\n');
+  });
+
   it('reads CRLF documents like LF ones', () => {
     const m = parse(V2_4.replace(/\n/g, '\r\n'));
     assert.deepEqual(m.problems, []);
