@@ -11,6 +11,8 @@ export interface TestRepo {
   adminToken: string;
   /** Every log line written so far (pino JSON). */
   logs: string[];
+  /** Closes and reopens `repo` (e.g. after inspecting the database file), logging to the same `logs`. */
+  reopen: () => Promise<void>;
   cleanup: () => Promise<void>;
 }
 
@@ -25,17 +27,21 @@ export async function makeRepo(): Promise<TestRepo> {
     },
   });
   const { adminToken } = await initRepository(dataDir, { logDestination: sink });
-  const repo = await openRepository({ dataDir, logDestination: sink });
-  return {
-    repo,
+  const t: TestRepo = {
+    repo: await openRepository({ dataDir, logDestination: sink }),
     dataDir,
     adminToken,
     logs,
+    reopen: async () => {
+      await t.repo.close();
+      t.repo = await openRepository({ dataDir, logDestination: sink });
+    },
     cleanup: async () => {
-      await repo.close();
+      await t.repo.close();
       tmp.cleanup();
     },
   };
+  return t;
 }
 
 let counter = 0;
