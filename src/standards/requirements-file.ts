@@ -3,7 +3,7 @@
 // ' #' comments are dropped, a line is split into its requirement (tokens before the first one
 // starting with '-') and its options (shlex-split, optparse-style: '--opt=v', '--opt v', '-ov',
 // unique prefixes of long options). Includes (-r/-c) are recorded, never read: this is pure.
-// Environment variables (${VAR}) are left as written.
+// ${VAR} references are expanded only from an environment passed in (pip reads os.environ).
 import { PyvetError } from '../errors.js';
 import { InvalidMarker, Marker } from './markers.js';
 import { canonicalizeName } from './names.js';
@@ -71,6 +71,7 @@ export interface RequirementsFile {
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 const COMMENT = /(^|\s+)#.*$/;
 const STRONG_HASHES = ['sha256', 'sha384', 'sha512'];
+const ENV_VAR = /\$\{([A-Z0-9_]+)\}/g;
 
 type OptionKind = 'flag' | 'value';
 interface OptionSpec {
@@ -296,7 +297,10 @@ function splitFormats(value: string): string[] {
 }
 
 /** Parses a requirements file. Throws InvalidRequirementsFile naming the line. */
-export function parseRequirementsFile(text: string, options: { filename?: string } = {}): RequirementsFile {
+export function parseRequirementsFile(
+  text: string,
+  options: { filename?: string; env?: Readonly<Record<string, string>> } = {},
+): RequirementsFile {
   const file: RequirementsFile = {
     filename: options.filename,
     header: [],
@@ -321,7 +325,10 @@ export function parseRequirementsFile(text: string, options: { filename?: string
     const fail = (msg: string): never => {
       throw new InvalidRequirementsFile(msg, lineNo, options.filename);
     };
-    const stripped = pyStrip(raw.replace(COMMENT, ''));
+    let stripped = pyStrip(raw.replace(COMMENT, ''));
+    // pip's expand_env_variables: ${NAME} (upper case, digits, '_') when set and not empty.
+    const env = options.env;
+    if (env) stripped = stripped.replace(ENV_VAR, (ref, name: string) => (Object.hasOwn(env, name) && env[name] ? env[name] : ref));
     if (stripped === '') {
       const comment = raw.trim();
       if (comment.startsWith('#') && file.requirements.length === 0) {

@@ -135,6 +135,20 @@ describe('pip quirks that parse', () => {
   });
 });
 
+describe('environment variables', () => {
+  const ref = (name: string) => `\${${name}}`;
+  it('expands references only from the environment given, as pip does from its own', () => {
+    const text = `--index-url https://${ref('HOST')}/simple\nfoo==${ref('VERSION')}\n`;
+    assert.throws(() => parseRequirementsFile(text), /line 2: invalid requirement 'foo==\$\{VERSION\}'/);
+    const f = parseRequirementsFile(text, { env: { HOST: 'pypi.example.com', VERSION: '1.2', EMPTY: '' } });
+    assert.equal(f.indexUrl, 'https://pypi.example.com/simple');
+    assert.equal(f.requirements[0]!.requirement!.specifier.toString(), '==1.2');
+    // Empty values and lower-case names are left as written.
+    const unexpanded = `${ref('EMPTY')}${ref('lower')}`;
+    assert.equal(parseRequirementsFile(`--index-url ${unexpanded}`, { env: { EMPTY: '', lower: 'x' } }).indexUrl, unexpanded);
+  });
+});
+
 describe('requirement kinds', () => {
   it('tells URLs, archives, directories and PEP 508 requirements apart as pip does', () => {
     const f = parseRequirementsFile(
