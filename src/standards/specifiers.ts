@@ -113,8 +113,7 @@ function matchesPrefix(p: Version, prefix: Prefix): boolean {
   const rel = prefix.rel;
   if (rel !== null) {
     if (p._epoch !== prefix.epoch) return false;
-    const pr = p._rel;
-    for (let i = 0; i < rel.length; i++) if ((i < pr.length ? pr[i]! : 0) !== rel[i]) return false;
+    for (let i = 0; i < rel.length; i++) if (p._relAt(i) !== rel[i]) return false;
     return true;
   }
   // The string comparison of packaging, on the normalized public version split the same way.
@@ -123,7 +122,7 @@ function matchesPrefix(p: Version, prefix: Prefix): boolean {
   if (pre) split.push(pre[0] + pre[1]);
   if (p._post !== null) split.push(`post${p._post}`);
   if (p._dev !== null) split.push(`dev${p._dev}`);
-  const numeric = 1 + p._rel.length;
+  const numeric = 1 + p._n;
   if (numeric < prefix.numericLen) split.splice(numeric, 0, ...Array(prefix.numericLen - numeric).fill('0'));
   if (split.length < prefix.split.length) return false;
   for (let i = 0; i < prefix.split.length; i++) if (split[i] !== prefix.split[i]) return false;
@@ -164,8 +163,8 @@ class Boundary {
 }
 
 function comparePublicRelease(a: Version, b: Version): boolean {
-  const n = Math.max(a._rel.length, b._rel.length);
-  for (let i = 0; i < n; i++) if ((a._rel[i] ?? 0) !== (b._rel[i] ?? 0)) return false;
+  const n = Math.max(a._n, b._n);
+  for (let i = 0; i < n; i++) if (a._relAt(i) !== b._relAt(i)) return false;
   return true;
 }
 

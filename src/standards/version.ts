@@ -19,6 +19,7 @@ export type PreReleaseLetter = 'a' | 'b' | 'rc';
 export type Num = number | bigint;
 
 const PRE_LETTERS: readonly PreReleaseLetter[] = ['a', 'b', 'rc'];
+const PRE_LETTER_CODE: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
 
 /** Python's str.isspace()/regex \s set: what str.strip() removes (U+FEFF is not in it). */
 export function isPyWhitespace(c: number): boolean {
@@ -72,132 +73,143 @@ export function incNum(n: Num): Num {
   return typeof n === 'number' && n < Number.MAX_SAFE_INTEGER ? n + 1 : BigInt(n) + 1n;
 }
 
-// Matches one of `words` (lowercase, tried in order like regex alternation) case-insensitively
-// at s[i]; returns the index after it or -1. `fold` adds Python's Unicode case-folds that the
-// specifier regex's non-ASCII `~=` branch accepts: U+0130/U+0131 for 'i', U+017F for 's'.
-function matchWord(s: string, i: number, end: number, words: readonly string[], fold: boolean): number {
-  outer: for (const w of words) {
-    if (i + w.length > end) continue;
-    for (let k = 0; k < w.length; k++) {
-      const c = s.charCodeAt(i + k);
-      const want = w.charCodeAt(k);
-      if (c === want || c === want - 0x20) continue;
-      if (fold && ((want === 0x69 && (c === 0x130 || c === 0x131)) || (want === 0x73 && c === 0x17f))) continue;
-      continue outer;
-    }
-    return i + w.length;
+// Case-insensitive (ASCII) match of the lowercase `word` at s[k]; returns the index after it or
+// -1. `fold` adds Python's Unicode case-folds that the specifier regex's non-ASCII `~=` branch
+// accepts for these words: U+0130/U+0131 for 'i', U+017F for 's'.
+function word(s: string, k: number, end: number, w: string, fold: boolean): number {
+  if (k + w.length > end) return -1;
+  for (let m = 0; m < w.length; m++) {
+    const c = s.charCodeAt(k + m);
+    const want = w.charCodeAt(m);
+    if ((c | 0x20) === want) continue;
+    if (fold && ((want === 0x69 && (c === 0x130 || c === 0x131)) || (want === 0x73 && c === 0x17f))) continue;
+    return -1;
   }
-  return -1;
+  return k + w.length;
 }
 
-const PRE_WORDS = ['alpha', 'a', 'beta', 'b', 'preview', 'pre', 'c', 'rc'];
-const POST_WORDS = ['post', 'rev', 'r'];
-const DEV_WORDS = ['dev'];
+// The scanner's results, in module state so that parsing allocates nothing but the version.
+let scanEpoch: Num = 0;
+// Release components are gathered here; a Version copies them into its own fields.
+const releaseBuf: Num[] = [];
+let scanPreL = -1; // -1 none, 0 a, 1 b, 2 rc
+let scanPreN: Num = 0;
+let scanPost: Num | null = null;
+let scanDev: Num | null = null;
+let scanLocal = -1; // index of the first character after '+', or -1
 
-/** What the scanner found; positions are indexes into the scanned string. @internal */
-export interface Scan {
-  /** index where scanning stopped: the end of the string when the whole input is a version */
-  stop: number;
-  epoch: Num;
-  release: Num[];
-  preLetter: number; // -1 none, 0 a, 1 b, 2 rc
-  preN: Num;
-  post: Num | null;
-  dev: Num | null;
-  localStart: number; // -1 when absent; else index of the first character after '+'
-  /** a Unicode case-fold (see matchWord) was needed: the text passes the specifier grammar only */
-  folded: boolean;
+// Reads [._-]? digits* from k; leaves the number in scanNumber and returns the index after it.
+let scanNumber: Num = 0;
+function sepDigits(s: string, k: number, end: number): number {
+  if (k < end && isSep(s.charCodeAt(k))) k++;
+  let j = k;
+  while (j < end && isDigit(s.charCodeAt(j))) j++;
+  scanNumber = j > k ? parseNum(s, k, j) : 0;
+  return j;
 }
-
-const PRE_CODE: Record<string, number> = { alpha: 0, a: 0, beta: 1, b: 1, c: 2, rc: 2, pre: 2, preview: 2 };
 
 /**
- * Scans the version grammar over s[i, end). `allowLocal` false stops before a '+'. Never throws;
- * the caller checks `stop === end`. @internal
+ * Scans packaging's version grammar over s[i, end) into the scan* variables; returns where it
+ * stopped (the whole text is a version when that is `end` and a release was found). Each
+ * optional part is taken as soon as it matches, as packaging's possessive regex does.
  */
-export function scanVersion(s: string, i: number, end: number, allowLocal: boolean, fold: boolean): Scan {
-  const r: Scan = {
-    stop: i,
-    epoch: 0,
-    release: [],
-    preLetter: -1,
-    preN: 0,
-    post: null,
-    dev: null,
-    localStart: -1,
-    folded: false,
-  };
+function scan(s: string, i: number, end: number, allowLocal: boolean, fold: boolean): number {
+  scanEpoch = 0;
+  releaseBuf.length = 0;
+  scanPreL = -1;
+  scanPreN = 0;
+  scanPost = null;
+  scanDev = null;
+  scanLocal = -1;
   if (i < end && (s.charCodeAt(i) | 0x20) === 0x76) i++; // optional 'v'
-  // epoch: digits followed by '!'
   let j = i;
   while (j < end && isDigit(s.charCodeAt(j))) j++;
   if (j > i && j < end && s.charCodeAt(j) === 0x21) {
-    r.epoch = parseNum(s, i, j);
+    scanEpoch = parseNum(s, i, j);
     i = j + 1;
     j = i;
     while (j < end && isDigit(s.charCodeAt(j))) j++;
   }
-  if (j === i) {
-    r.stop = i;
-    return r;
-  }
-  r.release.push(parseNum(s, i, j));
+  if (j === i) return i;
+  releaseBuf.push(parseNum(s, i, j));
   i = j;
   while (i + 1 < end && s.charCodeAt(i) === 0x2e && isDigit(s.charCodeAt(i + 1))) {
-    j = i + 1;
+    j = i + 2;
     while (j < end && isDigit(s.charCodeAt(j))) j++;
-    r.release.push(parseNum(s, i + 1, j));
+    releaseBuf.push(parseNum(s, i + 1, j));
     i = j;
   }
-  // pre-release: [._-]? letter [._-]? digits?
-  if (i < end) {
-    let k = isSep(s.charCodeAt(i)) ? i + 1 : i;
-    const w = matchWord(s, k, end, PRE_WORDS, fold);
-    if (w >= 0) {
-      r.folded ||= fold && hasFold(s, k, w);
-      r.preLetter = PRE_CODE[s.slice(k, w).toLowerCase()] ?? 2;
-      k = w < end && isSep(s.charCodeAt(w)) ? w + 1 : w;
-      j = k;
-      while (j < end && isDigit(s.charCodeAt(j))) j++;
-      r.preN = j > k ? parseNum(s, k, j) : 0;
-      i = j;
+  if (i === end) return i;
+  // pre-release: [._-]? (alpha|a|beta|b|preview|pre|c|rc) [._-]? digits?
+  let k = isSep(s.charCodeAt(i)) ? i + 1 : i;
+  let w = -1;
+  if (k < end) {
+    switch (s.charCodeAt(k) | 0x20) {
+      case 0x61: // a
+        scanPreL = 0;
+        w = word(s, k, end, 'alpha', false);
+        if (w < 0) w = k + 1;
+        break;
+      case 0x62: // b
+        scanPreL = 1;
+        w = word(s, k, end, 'beta', false);
+        if (w < 0) w = k + 1;
+        break;
+      case 0x63: // c
+        scanPreL = 2;
+        w = k + 1;
+        break;
+      case 0x70: // p
+        scanPreL = 2;
+        w = word(s, k, end, 'preview', fold);
+        if (w < 0) w = word(s, k, end, 'pre', false);
+        break;
+      case 0x72: // r
+        scanPreL = 2;
+        w = word(s, k, end, 'rc', false);
+        break;
     }
   }
+  if (w >= 0) {
+    i = sepDigits(s, w, end);
+    scanPreN = scanNumber;
+  } else {
+    scanPreL = -1;
+  }
+  if (i === end) return i;
   // post-release: -digits | [._-]? (post|rev|r) [._-]? digits?
-  if (i < end) {
-    if (s.charCodeAt(i) === 0x2d && i + 1 < end && isDigit(s.charCodeAt(i + 1))) {
-      j = i + 1;
-      while (j < end && isDigit(s.charCodeAt(j))) j++;
-      r.post = parseNum(s, i + 1, j);
-      i = j;
-    } else {
-      let k = isSep(s.charCodeAt(i)) ? i + 1 : i;
-      const w = matchWord(s, k, end, POST_WORDS, fold);
-      if (w >= 0) {
-        r.folded ||= fold && hasFold(s, k, w);
-        k = w < end && isSep(s.charCodeAt(w)) ? w + 1 : w;
-        j = k;
-        while (j < end && isDigit(s.charCodeAt(j))) j++;
-        r.post = j > k ? parseNum(s, k, j) : 0;
-        i = j;
+  if (s.charCodeAt(i) === 0x2d && i + 1 < end && isDigit(s.charCodeAt(i + 1))) {
+    j = i + 2;
+    while (j < end && isDigit(s.charCodeAt(j))) j++;
+    scanPost = parseNum(s, i + 1, j);
+    i = j;
+  } else {
+    k = isSep(s.charCodeAt(i)) ? i + 1 : i;
+    w = -1;
+    if (k < end) {
+      const c = s.charCodeAt(k) | 0x20;
+      if (c === 0x70) w = word(s, k, end, 'post', fold);
+      else if (c === 0x72) {
+        w = word(s, k, end, 'rev', false);
+        if (w < 0) w = k + 1;
       }
     }
-  }
-  // dev-release: [._-]? dev [._-]? digits?
-  if (i < end) {
-    let k = isSep(s.charCodeAt(i)) ? i + 1 : i;
-    const w = matchWord(s, k, end, DEV_WORDS, false);
     if (w >= 0) {
-      k = w < end && isSep(s.charCodeAt(w)) ? w + 1 : w;
-      j = k;
-      while (j < end && isDigit(s.charCodeAt(j))) j++;
-      r.dev = j > k ? parseNum(s, k, j) : 0;
-      i = j;
+      i = sepDigits(s, w, end);
+      scanPost = scanNumber;
     }
+  }
+  if (i === end) return i;
+  // dev-release: [._-]? dev [._-]? digits?
+  k = isSep(s.charCodeAt(i)) ? i + 1 : i;
+  w = word(s, k, end, 'dev', false);
+  if (w >= 0) {
+    i = sepDigits(s, w, end);
+    scanDev = scanNumber;
   }
   // local: + alnum+ ([._-] alnum+)*
   if (allowLocal && i + 1 < end && s.charCodeAt(i) === 0x2b && isAlnum(s.charCodeAt(i + 1))) {
-    r.localStart = i + 1;
+    scanLocal = i + 1;
     j = i + 2;
     for (;;) {
       while (j < end && isAlnum(s.charCodeAt(j))) j++;
@@ -206,29 +218,42 @@ export function scanVersion(s: string, i: number, end: number, allowLocal: boole
     }
     i = j;
   }
-  r.stop = i;
-  return r;
+  return i;
 }
 
-function hasFold(s: string, from: number, to: number): boolean {
-  for (let k = from; k < to; k++) if (s.charCodeAt(k) > 0x7f) return true;
-  return false;
+/** What the scanner found. @internal */
+export interface Scan {
+  /** index where scanning stopped: the end of the text when the whole text is a version */
+  stop: number;
+  release: Num[];
+  preLetter: number; // -1 none, 0 a, 1 b, 2 rc
+  post: Num | null;
+  dev: Num | null;
+}
+
+/** Scans the version grammar over s[i, end); `allowLocal` false stops before a '+'. @internal */
+export function scanVersion(s: string, i: number, end: number, allowLocal: boolean, fold: boolean): Scan {
+  const stop = scan(s, i, end, allowLocal, fold);
+  return { stop, release: releaseBuf.slice(), preLetter: scanPreL, post: scanPost, dev: scanDev };
 }
 
 // Normalizes a local label: lowercase, '.'-separated, numeric parts without leading zeros.
 function normalizeLocal(s: string, start: number, end: number): string {
-  let out = '';
+  let plain = true; // already normal: lowercase, '.' only, no leading zeros on numbers
   let partStart = start;
-  for (let k = start; k <= end; k++) {
-    if (k === end || isSep(s.charCodeAt(k))) {
-      let numeric = true;
-      for (let m = partStart; m < k; m++) if (!isDigit(s.charCodeAt(m))) numeric = false;
-      const part = numeric ? String(parseNum(s, partStart, k)) : s.slice(partStart, k).toLowerCase();
-      out = out === '' && partStart === start ? part : `${out}.${part}`;
+  let numeric = true;
+  for (let k = start; k <= end && plain; k++) {
+    const c = k === end ? 0x2e : s.charCodeAt(k);
+    if (c === 0x2e || c === 0x2d || c === 0x5f) {
+      if (c !== 0x2e || (numeric && k - partStart > 1 && s.charCodeAt(partStart) === 0x30)) plain = false;
       partStart = k + 1;
-    }
+      numeric = true;
+    } else if (c >= 0x41 && c <= 0x5a) plain = false;
+    else if (!isDigit(c)) numeric = false;
   }
-  return out;
+  if (plain) return s.slice(start, end);
+  const parts = s.slice(start, end).toLowerCase().split(/[._-]/);
+  return parts.map((p) => (/^[0-9]+$/.test(p) ? String(parseNum(p, 0, p.length)) : p)).join('.');
 }
 
 const numStr = (n: Num): string => String(n);
@@ -252,17 +277,24 @@ export interface VersionParts {
  */
 export class Version {
   /** @internal */ readonly _epoch: Num;
-  /** @internal */ readonly _rel: readonly Num[];
+  // The release is held inline: its first three components (0 when absent, which is also how
+  // comparison pads) and the rest, if any, in an array. Most versions then are one object,
+  // which matters to the garbage collector when a million of them are alive.
+  /** @internal number of release components */ readonly _n: number;
+  /** @internal */ readonly _r0: Num;
+  /** @internal */ readonly _r1: Num;
+  /** @internal */ readonly _r2: Num;
+  /** @internal components from the fourth on */ readonly _rest: readonly Num[] | null;
   /** @internal pre-release letter: -1 none, 0 a, 1 b, 2 rc */ readonly _preL: number;
   /** @internal */ readonly _preN: Num;
   /** @internal */ readonly _post: Num | null;
   /** @internal */ readonly _dev: Num | null;
   /** normalized local label or null */
   readonly local: string | null;
-  #str: string | undefined;
-  #localKey: (string | Num)[] | undefined;
-  #sortKey: string | undefined;
-  #release: readonly bigint[] | undefined;
+  // Derived values, computed on first use; one field keeps a million parsed versions small.
+  #cache:
+    | { str?: string; localKey?: (string | Num)[]; sortKey?: string; release?: readonly bigint[]; rel?: readonly Num[] }
+    | undefined;
 
   private constructor(
     epoch: Num,
@@ -273,13 +305,34 @@ export class Version {
     dev: Num | null,
     local: string | null,
   ) {
+    const n = rel.length;
     this._epoch = epoch;
-    this._rel = rel;
+    this._n = n;
+    this._r0 = rel[0]!;
+    this._r1 = n > 1 ? rel[1]! : 0;
+    this._r2 = n > 2 ? rel[2]! : 0;
+    this._rest = n > 3 ? rel.slice(3) : null;
     this._preL = preL;
     this._preN = preN;
     this._post = post;
     this._dev = dev;
     this.local = local;
+  }
+
+  /** The release components as numbers (cold paths only: builds an array). @internal */
+  get _rel(): readonly Num[] {
+    const c = (this.#cache ??= {});
+    if (c.rel === undefined) {
+      const rel = [this._r0, this._r1, this._r2].slice(0, this._n);
+      c.rel = this._rest === null ? rel : rel.concat(this._rest);
+    }
+    return c.rel;
+  }
+
+  /** Release component i, 0 beyond the end (the padding comparisons use). @internal */
+  _relAt(i: number): Num {
+    if (i >= this._n) return 0;
+    return i === 0 ? this._r0 : i === 1 ? this._r1 : i === 2 ? this._r2 : this._rest![i - 3]!;
   }
 
   /** Parses a version; throws InvalidVersion (with the position where it stopped making sense). */
@@ -295,16 +348,15 @@ export class Version {
     let end = s.length;
     while (start < end && isPyWhitespace(s.charCodeAt(start))) start++;
     while (end > start && isPyWhitespace(s.charCodeAt(end - 1))) end--;
-    const r = scanVersion(s, start, end, true, false);
-    if (r.stop !== end || r.release.length === 0) return null;
+    if (scan(s, start, end, true, false) !== end || releaseBuf.length === 0) return null;
     return new Version(
-      r.epoch,
-      r.release,
-      r.preLetter,
-      r.preN,
-      r.post,
-      r.dev,
-      r.localStart < 0 ? null : normalizeLocal(s, r.localStart, end),
+      scanEpoch,
+      releaseBuf,
+      scanPreL,
+      scanPreN,
+      scanPost,
+      scanDev,
+      scanLocal < 0 ? null : normalizeLocal(s, scanLocal, end),
     );
   }
 
@@ -326,7 +378,7 @@ export class Version {
     let preL = -1;
     let preN: Num = 0;
     if (parts.pre) {
-      preL = PRE_CODE[parts.pre[0].toLowerCase()] ?? -1;
+      preL = PRE_LETTER_CODE[parts.pre[0].toLowerCase()] ?? -1;
       if (preL < 0) throw new InvalidVersion(`Invalid version parts: unknown pre-release letter '${parts.pre[0]}'`);
       preN = nonNeg('pre', parts.pre[1]);
     }
@@ -334,11 +386,11 @@ export class Version {
     const dev = parts.dev == null ? null : nonNeg('dev', parts.dev);
     let local: string | null = null;
     if (parts.local != null) {
-      const r = scanVersion(`0+${parts.local}`, 0, parts.local.length + 2, true, false);
-      if (r.localStart < 0 || r.stop !== parts.local.length + 2) {
+      const text = `0+${parts.local}`;
+      if (scan(text, 0, text.length, true, false) !== text.length || scanLocal !== 2) {
         throw new InvalidVersion(`Invalid version parts: invalid local label '${parts.local}'`);
       }
-      local = normalizeLocal(`0+${parts.local}`, 2, parts.local.length + 2);
+      local = normalizeLocal(text, 2, text.length);
     }
     return new Version(epoch, rel, preL, preN, post, dev, local);
   }
@@ -361,8 +413,9 @@ export class Version {
   }
 
   get release(): readonly bigint[] {
-    this.#release ??= Object.freeze(this._rel.map((n) => BigInt(n)));
-    return this.#release;
+    const c = (this.#cache ??= {});
+    c.release ??= Object.freeze(this._rel.map((n) => BigInt(n)));
+    return c.release;
   }
 
   get pre(): readonly [PreReleaseLetter, bigint] | null {
@@ -378,15 +431,15 @@ export class Version {
   }
 
   get major(): bigint {
-    return BigInt(this._rel[0] ?? 0);
+    return BigInt(this._r0);
   }
 
   get minor(): bigint {
-    return BigInt(this._rel[1] ?? 0);
+    return BigInt(this._r1);
   }
 
   get micro(): bigint {
-    return BigInt(this._rel[2] ?? 0);
+    return BigInt(this._r2);
   }
 
   get isPrerelease(): boolean {
@@ -415,14 +468,18 @@ export class Version {
   }
 
   toString(): string {
-    if (this.#str !== undefined) return this.#str;
-    let s = this._rel.length === 1 ? String(this._rel[0]) : this._rel.map(numStr).join('.');
+    const c = (this.#cache ??= {});
+    if (c.str !== undefined) return c.str;
+    let s = String(this._r0);
+    if (this._n > 1) s += `.${this._r1}`;
+    if (this._n > 2) s += `.${this._r2}`;
+    if (this._rest !== null) s += `.${this._rest.map(numStr).join('.')}`;
     if (this._epoch !== 0) s = `${this._epoch}!${s}`;
     if (this._preL >= 0) s += PRE_LETTERS[this._preL]! + this._preN;
     if (this._post !== null) s += `.post${this._post}`;
     if (this._dev !== null) s += `.dev${this._dev}`;
     if (this.local !== null) s += `+${this.local}`;
-    this.#str = s;
+    c.str = s;
     return s;
   }
 
@@ -432,10 +489,9 @@ export class Version {
 
   /** Local label parts for ordering: strings and numbers. @internal */
   _localKey(): (string | Num)[] {
-    if (this.#localKey === undefined) {
-      this.#localKey = this.local === null ? [] : this.local.split('.').map((p) => (/^[0-9]+$/.test(p) ? toNum(BigInt(p)) : p));
-    }
-    return this.#localKey;
+    const c = (this.#cache ??= {});
+    c.localKey ??= this.local === null ? [] : this.local.split('.').map((p) => (/^[0-9]+$/.test(p) ? toNum(BigInt(p)) : p));
+    return c.localKey;
   }
 
   /**
@@ -443,7 +499,8 @@ export class Version {
    * order; equal versions have equal keys. Use it to sort many versions or as a Map key.
    */
   get sortKey(): string {
-    if (this.#sortKey !== undefined) return this.#sortKey;
+    const c = (this.#cache ??= {});
+    if (c.sortKey !== undefined) return c.sortKey;
     let k = encNum(this._epoch);
     let n = this._rel.length;
     while (n > 0 && this._rel[n - 1] === 0) n--;
@@ -453,7 +510,7 @@ export class Version {
     k += this._post === null ? encNum(0) + encNum(0) : encNum(1) + encNum(this._post);
     k += this._dev === null ? encNum(1) + encNum(0) : encNum(0) + encNum(this._dev);
     for (const part of this._localKey()) k += typeof part === 'string' ? `\x01${part}\x00` : `\x02${encNum(part)}`;
-    this.#sortKey = k;
+    c.sortKey = k;
     return k;
   }
 
@@ -495,13 +552,16 @@ function preRank(v: Version): number {
 /** Compares ignoring local labels. @internal */
 export function comparePublic(a: Version, b: Version): number {
   if (a._epoch !== b._epoch) return a._epoch < b._epoch ? -1 : 1;
-  const ra = a._rel;
-  const rb = b._rel;
-  const n = Math.max(ra.length, rb.length);
-  for (let i = 0; i < n; i++) {
-    const x = i < ra.length ? ra[i]! : 0;
-    const y = i < rb.length ? rb[i]! : 0;
-    if (x !== y) return x < y ? -1 : 1;
+  if (a._r0 !== b._r0) return a._r0 < b._r0 ? -1 : 1;
+  if (a._r1 !== b._r1) return a._r1 < b._r1 ? -1 : 1;
+  if (a._r2 !== b._r2) return a._r2 < b._r2 ? -1 : 1;
+  if (a._rest !== null || b._rest !== null) {
+    const n = Math.max(a._n, b._n);
+    for (let i = 3; i < n; i++) {
+      const x = a._relAt(i);
+      const y = b._relAt(i);
+      if (x !== y) return x < y ? -1 : 1;
+    }
   }
   if (a._preL !== b._preL || a._post !== b._post || a._dev !== b._dev || a._preN !== b._preN) {
     const pa = preRank(a);
