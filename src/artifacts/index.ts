@@ -1,7 +1,7 @@
 // Reading wheels and sdists safely: the one entry point ingest, upload and mirroring call.
 // inspectArtifact reads an archive from disk without extracting anything, enforces the limits
 // while inflating, and either returns a report or throws a PyvetError with a stable code
-// (see docs/architecture.md#artifacts and README's error table in this folder's inspect.ts).
+// (the codes and their kinds are listed in ./errors.ts).
 import type { IntegrityReport } from '../catalog/types.js';
 import type { Digests } from './digests.js';
 import type { ArtifactLimits } from './limits.js';

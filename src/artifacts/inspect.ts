@@ -36,12 +36,16 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
       limit: limits.maxFileBytes,
     });
   }
-  const digests = await hashFile(path);
+  // Hashing reads the file front to back while the archive is read by member: run both at once,
+  // except when a digest was promised, where nothing is opened before the digest is right.
+  const hashing = hashFile(path);
+  hashing.catch(() => {}); // awaited below; an inspection error may come first
   const integrity: IntegrityReport = { checks: [] };
   if (opts.expectedSha256 !== undefined) {
-    if (digests.sha256 !== opts.expectedSha256.toLowerCase()) {
-      throw artifactError('DIGEST_MISMATCH', filename, `has sha256 ${digests.sha256}, not the expected ${opts.expectedSha256}`, {
-        sha256: digests.sha256,
+    const { sha256 } = await hashing;
+    if (sha256 !== opts.expectedSha256.toLowerCase()) {
+      throw artifactError('DIGEST_MISMATCH', filename, `has sha256 ${sha256}, not the expected ${opts.expectedSha256}`, {
+        sha256,
         expectedSha256: opts.expectedSha256,
       });
     }
@@ -51,6 +55,7 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
     file.kind === 'wheel'
       ? await inspectWheel(path, filename, file.parsed, limits, integrity)
       : await inspectSdist(path, filename, file.parsed, limits, integrity);
+  const digests = await hashing;
   const name = file.parsed.name;
   const m = read.metadata;
   integrity.checks.unshift({ check: 'archive', ok: true, detail: 'paths, members, limits and CRCs' });

@@ -24,6 +24,7 @@ const LICENSE_TEXT: Record<string, string> = {
   'bsd 3-clause': 'BSD-3-Clause',
   'bsd 3-clause license': 'BSD-3-Clause',
   '3-clause bsd': 'BSD-3-Clause',
+  '3-clause bsd license': 'BSD-3-Clause',
   'new bsd': 'BSD-3-Clause',
   'new bsd license': 'BSD-3-Clause',
   'modified bsd': 'BSD-3-Clause',

@@ -3,6 +3,7 @@
 // RECORD that lists every member with its right digest and size.
 import type { IntegrityReport } from '../catalog/types.js';
 import { parseRfc822 } from '../standards/metadata.js';
+import { parseTag } from '../standards/tags.js';
 import type { WheelFilename } from '../standards/filenames.js';
 import { artifactError } from './errors.js';
 import type { ArtifactLimits } from './limits.js';
@@ -42,7 +43,16 @@ function findDistInfo(filename: string, parsed: WheelFilename, members: ZipMembe
   return dir;
 }
 
-function checkWheelFile(filename: string, bytes: Buffer, integrity: IntegrityReport): void {
+/** A WHEEL Tag line, which some builders write compressed ('cp39-abi3-manylinux_x.manylinux2014_x'). */
+function expandTag(tag: string): string[] {
+  try {
+    return parseTag(tag).map((t) => t.toString());
+  } catch {
+    return [tag];
+  }
+}
+
+function checkWheelFile(filename: string, parsed: WheelFilename, bytes: Buffer, integrity: IntegrityReport): void {
   const bad = (why: string) => artifactError('WHEEL_BAD_WHEEL_FILE', filename, `its WHEEL file ${why}`);
   let text: string;
   try {
@@ -51,7 +61,11 @@ function checkWheelFile(filename: string, bytes: Buffer, integrity: IntegrityRep
     throw bad('is not valid UTF-8');
   }
   const headers = new Map<string, string>();
-  for (const [k, v] of parseRfc822(text).headers) headers.set(k.toLowerCase(), v.trim());
+  const tags: string[] = [];
+  for (const [k, v] of parseRfc822(text).headers) {
+    if (k.toLowerCase() === 'tag') tags.push(...expandTag(v.trim()));
+    else headers.set(k.toLowerCase(), v.trim());
+  }
   const version = headers.get('wheel-version');
   if (version === undefined) throw bad('has no Wheel-Version');
   // pip installs any 1.x (warning on minor > 0) and refuses 2.0 and later.
@@ -59,6 +73,15 @@ function checkWheelFile(filename: string, bytes: Buffer, integrity: IntegrityRep
   const purelib = headers.get('root-is-purelib')?.toLowerCase();
   if (purelib !== 'true' && purelib !== 'false') throw bad('needs Root-Is-Purelib: true or false');
   integrity.checks.push({ check: 'wheel-file', ok: true, detail: `Wheel-Version ${version}, Root-Is-Purelib ${purelib}` });
+  // Installers go by the filename; a WHEEL that says otherwise is evidence, not a refusal.
+  const named = parsed.tags.map((t) => t.toString()).sort();
+  const unique = [...new Set(tags)].sort();
+  const same = unique.length === named.length && unique.every((t, i) => t === named[i]);
+  integrity.checks.push(
+    same
+      ? { check: 'wheel-tags', ok: true, detail: named.join(', ') }
+      : { check: 'wheel-tags', ok: false, detail: `WHEEL says ${tags.join(', ') || 'no tags'}; the filename says ${named.join(', ')}` },
+  );
 }
 
 export async function inspectWheel(
@@ -96,7 +119,7 @@ export async function inspectWheel(
       artifactError('WHEEL_BAD_WHEEL_FILE', filename, `its WHEEL file is larger than ${MAX_WHEEL_FILE_BYTES} bytes`),
     );
     captured.set(special.wheel, wheelBytes);
-    checkWheelFile(filename, wheelBytes, integrity);
+    checkWheelFile(filename, parsed, wheelBytes, integrity);
 
     const maxRecord = (zip.members.length + 1) * MAX_RECORD_ROW_BYTES;
     const recordBytes = await zip.readBytes(special.record, maxRecord, () =>

@@ -31,6 +31,7 @@ const LOCAL_HEADER_BYTES = 30;
 // output cap: most wheel members are, and a stream per member costs several thread-pool round
 // trips each. Anything larger is inflated as a stream.
 const SMALL_MEMBER_BYTES = 4 * 1024 * 1024;
+const LOCAL_EXTRA_SLACK = 256;
 
 export class ZipArchive {
   /** Members in central-directory order. */
@@ -162,11 +163,25 @@ export class ZipArchive {
   }
 
   private async readSmall(member: ZipMember): Promise<Buffer> {
-    // yauzl reads the local header and checks that the data lies inside the file.
-    const { fileDataStart } = await this.zip.readLocalFileHeaderPromise(member.entry, { minimal: true });
-    const raw = Buffer.allocUnsafe(member.compressedSize);
-    const { bytesRead } = await this.file.read(raw, 0, raw.length, fileDataStart);
-    if (bytesRead !== raw.length) throw new Error('unexpected end of file');
+    const { entry } = member;
+    // One read for the local header and the data: its extra field is guessed no longer than
+    // the slack below (it rarely exists); when it is longer, the header is read first.
+    const start = entry.relativeOffsetOfLocalHeader;
+    const wanted = LOCAL_HEADER_BYTES + entry.fileNameLength + LOCAL_EXTRA_SLACK + member.compressedSize;
+    const buf = Buffer.allocUnsafe(Math.min(wanted, Math.max(0, this.zip.fileSize - start)));
+    const { bytesRead } = await this.file.read(buf, 0, buf.length, start);
+    if (bytesRead < LOCAL_HEADER_BYTES || buf.readUInt32LE(0) !== 0x04034b50) {
+      throw new Error(`invalid local file header for '${printable(member.path)}'`);
+    }
+    const dataStart = LOCAL_HEADER_BYTES + buf.readUInt16LE(26) + buf.readUInt16LE(28);
+    let raw: Buffer;
+    if (dataStart + member.compressedSize <= bytesRead) raw = buf.subarray(dataStart, dataStart + member.compressedSize);
+    else if (start + dataStart + member.compressedSize > this.zip.fileSize) throw new Error('file data overflows file bounds');
+    else {
+      raw = Buffer.allocUnsafe(member.compressedSize);
+      const more = await this.file.read(raw, 0, raw.length, start + dataStart);
+      if (more.bytesRead !== raw.length) throw new Error('unexpected end of file');
+    }
     if (member.entry.compressionMethod === 0) return raw;
     try {
       return inflateRawSync(raw, { maxOutputLength: member.size + 1 });
