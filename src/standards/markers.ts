@@ -12,11 +12,13 @@ import {
   type MarkerNode,
   type MarkerOp,
   type MarkerOperand,
+  cached,
+  cachedSpecifier,
   parseMarkerExpression,
   Scanner,
   SyntaxFault,
 } from './pep508-scanner.js';
-import { Specifier } from './specifiers.js';
+import type { Specifier } from './specifiers.js';
 import { Version } from './version.js';
 
 export type { MarkerComparison, MarkerGroup, MarkerNode, MarkerOp, MarkerOperand };
@@ -122,72 +124,53 @@ const REQUIRING_VERSION = new Set(['implementation_version', 'platform_release',
 type EnvValue = string | ReadonlySet<string>;
 
 /**
- * An environment made ready for evaluating many markers: context defaults applied, `extra`,
- * `extras` and `dependency_groups` canonicalized once, python_full_version repaired, and parsed
- * versions and specifiers memoised. Prepare once per target, then evaluate every marker with it.
+ * An environment made ready for evaluating many markers: context defaults applied, `extra`
+ * canonicalized and python_full_version repaired once, `extras`/`dependency_groups` canonicalized
+ * on first use. It reads the given environment, which must not change while it is in use.
+ * Prepare once per target, then evaluate every marker with it.
  */
 export class PreparedEnvironment {
   readonly context: EvaluateContext;
-  private readonly values = new Map<string, EnvValue>();
-  private readonly versions = new Map<string, Version | null>();
-  private readonly specifiers = new Map<string, Specifier | null>();
+  private readonly environment: MarkerEnvironment;
+  // Values that differ from `environment`: context defaults and normalized forms.
+  private readonly overrides = new Map<string, EnvValue>();
 
   constructor(environment: MarkerEnvironment, context: EvaluateContext = 'metadata') {
     this.context = context;
-    if (context === 'lock_file') {
-      this.values.set('extras', new Set());
-      this.values.set('dependency_groups', new Set());
-    } else if (context === 'metadata') {
-      this.values.set('extra', '');
-    }
-    for (const key of Object.keys(environment)) {
-      const value = environment[key];
-      if (value === undefined) continue;
-      if (ALLOWING_SET.has(key)) {
-        this.values.set(
-          key,
-          typeof value === 'string' ? canonicalizeName(value) : new Set(Array.from(value, (v) => canonicalizeName(v))),
-        );
-      } else if (typeof value === 'string') {
-        this.values.set(key, key === 'extra' && value !== '' ? canonicalizeName(value) : value);
-      } else {
-        this.values.set(key, new Set(value));
-      }
-    }
+    this.environment = environment;
+    if (context === 'metadata') this.overrides.set('extra', '');
+    const extra = ownValue(environment, 'extra');
+    if (typeof extra === 'string') this.overrides.set('extra', extra === '' ? '' : canonicalizeName(extra));
     // platform.python_version() of an untagged build ends with '+', which is not PEP 440.
-    const full = this.values.get('python_full_version');
-    if (typeof full === 'string' && full.endsWith('+')) this.values.set('python_full_version', `${full}local`);
+    const full = ownValue(environment, 'python_full_version');
+    if (typeof full === 'string' && full.endsWith('+')) this.overrides.set('python_full_version', `${full}local`);
   }
 
   get(key: string): EnvValue {
-    const value = this.values.get(key);
+    const known = this.overrides.get(key);
+    if (known !== undefined) return known;
+    const value = ownValue(this.environment, key);
     if (value === undefined) {
+      if (this.context === 'lock_file' && ALLOWING_SET.has(key)) return this.remember(key, new Set());
       throw new UndefinedEnvironmentName(`marker variable '${key}' is not defined in the evaluation environment`, {
         variable: key,
         context: this.context,
       });
     }
+    if (ALLOWING_SET.has(key)) {
+      return this.remember(key, typeof value === 'string' ? canonicalizeName(value) : new Set(Array.from(value, (v) => canonicalizeName(v))));
+    }
+    return typeof value === 'string' ? value : this.remember(key, new Set(value));
+  }
+
+  private remember(key: string, value: EnvValue): EnvValue {
+    this.overrides.set(key, value);
     return value;
   }
+}
 
-  version(s: string): Version | null {
-    let v = this.versions.get(s);
-    if (v === undefined) {
-      v = Version.tryParse(s);
-      this.versions.set(s, v);
-    }
-    return v;
-  }
-
-  specifier(op: string, rhs: string): Specifier | null {
-    const key = op + rhs;
-    let spec = this.specifiers.get(key);
-    if (spec === undefined) {
-      spec = trySpecifier(key);
-      this.specifiers.set(key, spec);
-    }
-    return spec;
-  }
+function ownValue(environment: MarkerEnvironment, key: string): string | Iterable<string> | undefined {
+  return Object.hasOwn(environment, key) ? environment[key] : undefined;
 }
 
 /** Prepares an environment once for evaluating many markers (see PreparedEnvironment). */
@@ -195,13 +178,9 @@ export function prepareEnvironment(environment: MarkerEnvironment, context: Eval
   return new PreparedEnvironment(environment, context);
 }
 
-function trySpecifier(s: string): Specifier | null {
-  try {
-    return Specifier.parse(s);
-  } catch {
-    return null;
-  }
-}
+// Versions met in markers come from a small universe (Python versions, platform releases).
+const markerVersion = (s: string): Version | null => cached(versionCache, s, Version.tryParse);
+const versionCache = new Map<string, Version | null>();
 
 type Evaluator = (env: PreparedEnvironment) => boolean;
 
@@ -332,7 +311,7 @@ function compileComparison(node: MarkerComparison): Evaluator {
   const versionKey = REQUIRING_VERSION.has(key);
 
   if (envOnLeft) {
-    const spec = versionKey ? trySpecifier(op + literal) : null;
+    const spec = versionKey ? cachedSpecifier(op + literal) : null;
     return (env) => {
       const value = env.get(key);
       if (typeof value !== 'string') {
@@ -341,25 +320,27 @@ function compileComparison(node: MarkerComparison): Evaluator {
           op,
         });
       }
-      if (spec !== null) return specifierContains(spec, value, env);
+      if (spec !== null) return specifierContains(spec, value);
       return stringOp(value, op, literal, key);
     };
   }
-  const literalVersion = versionKey ? Version.tryParse(literal) : null;
   return (env) => {
     const value = env.get(key);
     if (versionKey && typeof value === 'string') {
-      const spec = env.specifier(op, value);
-      if (spec !== null) return specifierContains(spec, literal, env, literalVersion);
+      const spec = cachedSpecifier(op + value);
+      if (spec !== null) return specifierContains(spec, literal);
     }
     return stringOp(literal, op, value, key);
   };
 }
 
-function specifierContains(spec: Specifier, item: string, env: PreparedEnvironment, parsed?: Version | null): boolean {
-  if (spec.operator === '===') return spec.contains(item, { prereleases: true });
-  const version = parsed === undefined ? env.version(item) : parsed;
-  return version !== null && spec.contains(version, { prereleases: true });
+// packaging compares marker versions with prereleases=True.
+const WITH_PRERELEASES = { prereleases: true } as const;
+
+function specifierContains(spec: Specifier, item: string): boolean {
+  if (spec.operator === '===') return spec.contains(item, WITH_PRERELEASES);
+  const version = markerVersion(item);
+  return version !== null && spec.contains(version, WITH_PRERELEASES);
 }
 
 function stringOp(lhs: string, op: MarkerOp, rhs: EnvValue, key: string): boolean {

@@ -1,7 +1,9 @@
-// The PEP 508 tokenizer shared by markers.ts and requirements.ts (internal: not re-exported from
-// index.ts). It reproduces packaging 26.2's regex tokenizer (packaging/_tokenizer.py) rule by rule,
+// The PEP 508 tokenizer and marker grammar shared by markers.ts and requirements.ts (internal:
+// not re-exported from index.ts). It reproduces packaging 26.2's regex tokenizer (packaging/_tokenizer.py) rule by rule,
 // including the Python `re` semantics a JS regex would get wrong: `\b` and `\w` are Unicode-aware,
 // `\s` is Python's whitespace set, and `$` also matches before one trailing newline.
+
+import { Specifier } from './specifiers.js';
 
 /** A syntax error at a span of the source; the public parsers turn it into their typed error. */
 export class SyntaxFault {
@@ -55,31 +57,10 @@ const SPECIFIER_COMPATIBLE = new RegExp(
   'iuy',
 );
 
-const OPS = ['===', '==', '~=', '!=', '<=', '>=', '<', '>'] as const;
-
-// The VARIABLE rule's alternatives, each as written in a marker → its canonical name.
-const VARIABLES: ReadonlyArray<readonly [string, string]> = [
-  ['python_version', 'python_version'],
-  ['python_full_version', 'python_full_version'],
-  ['os_name', 'os_name'],
-  ['os.name', 'os_name'],
-  ['sys_platform', 'sys_platform'],
-  ['sys.platform', 'sys_platform'],
-  ['platform_release', 'platform_release'],
-  ['platform_system', 'platform_system'],
-  ['platform_version', 'platform_version'],
-  ['platform.version', 'platform_version'],
-  ['platform_machine', 'platform_machine'],
-  ['platform.machine', 'platform_machine'],
-  ['platform_python_implementation', 'platform_python_implementation'],
-  ['platform.python_implementation', 'platform_python_implementation'],
-  ['python_implementation', 'platform_python_implementation'],
-  ['implementation_name', 'implementation_name'],
-  ['implementation_version', 'implementation_version'],
-  ['extras', 'extras'],
-  ['extra', 'extra'],
-  ['dependency_groups', 'dependency_groups'],
-];
+// The VARIABLE rule: its alternatives in packaging's order, each ending where Python's `\b` allows
+// (every alternative ends with a letter, so `\b` there means "no word character follows").
+const VARIABLE =
+  /(?:python_version|python_full_version|os[._]name|sys[._]platform|platform_(?:release|system)|platform[._](?:version|machine|python_implementation)|python_implementation|implementation_(?:name|version)|extras?|dependency_groups)(?![\p{L}\p{N}_])/uy;
 
 const isIdentChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 45;
@@ -162,16 +143,15 @@ export class Scanner {
     return null;
   }
 
-  /** VARIABLE rule; returns the canonical variable name. */
+  /** VARIABLE rule; returns the canonical name (dots become underscores, python_implementation is an alias). */
   variable(): string | null {
-    if (!this.boundary(this.pos)) return null;
-    for (const [written, name] of VARIABLES) {
-      if (this.source.startsWith(written, this.pos) && this.boundary(this.pos + written.length)) {
-        this.pos += written.length;
-        return name;
-      }
-    }
-    return null;
+    if (this.wordBefore(this.pos)) return null;
+    VARIABLE.lastIndex = this.pos;
+    const m = VARIABLE.exec(this.source);
+    if (m === null) return null;
+    this.pos += m[0].length;
+    const name = m[0].replace('.', '_');
+    return name === 'python_implementation' ? 'platform_python_implementation' : name;
   }
 
   /** QUOTED_STRING rule `'[^']*'|"[^"]*"`: the token text, quotes included. */
@@ -185,15 +165,18 @@ export class Scanner {
     return text;
   }
 
-  /** OP rule. */
+  /** OP rule `===|==|~=|!=|<=|>=|<|>`. */
   op(): string | null {
-    for (const op of OPS) {
-      if (this.source.startsWith(op, this.pos)) {
-        this.pos += op.length;
-        return op;
-      }
-    }
-    return null;
+    const c = this.source.charCodeAt(this.pos);
+    const eq = this.source.charCodeAt(this.pos + 1) === 61;
+    let op: string | null = null;
+    if (c === 61) op = eq ? (this.source.charCodeAt(this.pos + 2) === 61 ? '===' : '==') : null;
+    else if (c === 60) op = eq ? '<=' : '<';
+    else if (c === 62) op = eq ? '>=' : '>';
+    else if (eq && c === 126) op = '~=';
+    else if (eq && c === 33) op = '!=';
+    if (op !== null) this.pos += op.length;
+    return op;
   }
 
   /** IDENTIFIER rule `\b[a-zA-Z0-9][a-zA-Z0-9._-]*\b`, with the regex's backtracking to a boundary. */
@@ -418,4 +401,33 @@ function parseMarkerOp(t: Scanner): MarkerOp {
   const op = t.op();
   if (op === null) return t.fail('Expected marker operator, one of <=, <, !=, ==, >=, >, ~=, ===, in, not in');
   return op as MarkerOp;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interning. Specifier clauses in markers and requirements come from a small universe
+// (`>=3.8`, `<2`) and the parsed values are immutable: parse each text once. The caches are
+// bounded so that hostile input cannot grow them.
+
+const CACHE_LIMIT = 4096;
+const specifierCache = new Map<string, Specifier | null>();
+
+export function cached<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
+  let value = cache.get(key);
+  if (value === undefined && !cache.has(key)) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    value = make(key);
+    cache.set(key, value);
+  }
+  return value as T;
+}
+
+/** The parsed Specifier for a clause text, or null when packaging's Specifier() would reject it. */
+export function cachedSpecifier(text: string): Specifier | null {
+  return cached(specifierCache, text, (t) => {
+    try {
+      return Specifier.parse(t);
+    } catch {
+      return null;
+    }
+  });
 }

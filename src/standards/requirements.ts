@@ -5,8 +5,8 @@
 import { PyvetError } from '../errors.js';
 import { Marker } from './markers.js';
 import { canonicalizeName } from './names.js';
-import { type MarkerGroup, parseMarkerExpression, Scanner, SyntaxFault } from './pep508-scanner.js';
-import { SpecifierSet } from './specifiers.js';
+import { cachedSpecifier, type MarkerGroup, parseMarkerExpression, Scanner, SyntaxFault } from './pep508-scanner.js';
+import { type Specifier, SpecifierSet } from './specifiers.js';
 
 export class InvalidRequirement extends PyvetError {
   constructor(message: string, details?: Record<string, unknown>) {
@@ -20,15 +20,19 @@ export class Requirement {
   readonly name: string;
   /** The extras, deduplicated and sorted, as written. */
   readonly extras: string[];
-  readonly specifier: SpecifierSet;
   readonly url: string | null;
   readonly marker: Marker | null;
+  // The clauses as the tokenizer found them. Like packaging, which only regex-checks a clause when
+  // it parses a requirement and reads its version on first use, the SpecifierSet (whose clauses
+  // parse their versions) is built on first access; the tokenizer has already validated each clause.
+  private readonly clauses: readonly string[];
+  private specifierSet: SpecifierSet | undefined;
   private text: string | undefined;
 
-  private constructor(name: string, extras: string[], specifier: SpecifierSet, url: string | null, marker: Marker | null) {
+  private constructor(name: string, extras: string[], clauses: readonly string[], url: string | null, marker: Marker | null) {
     this.name = name;
     this.extras = extras;
-    this.specifier = specifier;
+    this.clauses = clauses;
     this.url = url;
     this.marker = marker;
   }
@@ -36,7 +40,7 @@ export class Requirement {
   /** Parses a dependency specifier; throws InvalidRequirement with packaging's message and position. */
   static parse(source: string): Requirement {
     const t = new Scanner(source);
-    let parsed: ReturnType<typeof parseRequirement>;
+    let parsed: ParsedRequirement;
     try {
       parsed = parseRequirement(t);
     } catch (err) {
@@ -45,18 +49,22 @@ export class Requirement {
       }
       throw err;
     }
-    let specifier: SpecifierSet;
-    try {
-      specifier = SpecifierSet.parse(parsed.specifier);
-    } catch (err) {
-      // The tokenizer only accepts well-formed clauses, so this means a version the clause
-      // grammar admits but PEP 440 rejects.
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new InvalidRequirement(`Invalid specifier in '${source}': ${reason}`, { requirement: source });
-    }
-    const extras = [...new Set(parsed.extras)].sort();
-    const marker = parsed.marker === null ? null : Marker.fromTree(parsed.marker);
-    return new Requirement(parsed.name, extras, specifier, parsed.url === '' ? null : parsed.url, marker);
+    const { name, extras, clauses, url, marker } = parsed;
+    const req = new Requirement(
+      name,
+      extras.length > 1 ? [...new Set(extras)].sort() : extras,
+      clauses,
+      url === '' ? null : url,
+      marker === null ? null : Marker.fromTree(marker),
+    );
+    // A `===` clause can swallow a comma, which SpecifierSet then splits on: check those now.
+    if (clauses.some((c) => c.includes(','))) void req.specifier;
+    return req;
+  }
+
+  get specifier(): SpecifierSet {
+    this.specifierSet ??= specifierSet(this.clauses, this.name);
+    return this.specifierSet;
   }
 
   /** packaging's str(Requirement). */
@@ -92,10 +100,25 @@ export class Requirement {
   }
 }
 
+/** The SpecifierSet of the clauses (which joined by commas are packaging's specifier string). */
+function specifierSet(clauses: readonly string[], name: string): SpecifierSet {
+  const specs = clauses.map((c) => (c.includes(',') ? null : cachedSpecifier(c)));
+  if (specs.every((s) => s !== null)) return SpecifierSet.of(specs as Specifier[]);
+  // A `===` clause swallowed a comma (or, against the grammar, a clause was rejected): let
+  // SpecifierSet split the text as packaging's does, and report what it rejects.
+  const text = clauses.join(',');
+  try {
+    return SpecifierSet.parse(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new InvalidRequirement(`Invalid specifier '${text}' for ${name}: ${reason}`, { name, specifier: text });
+  }
+}
+
 interface ParsedRequirement {
   name: string;
   extras: string[];
-  specifier: string;
+  clauses: string[];
   url: string;
   marker: MarkerGroup | null;
 }
@@ -111,36 +134,36 @@ function parseRequirement(t: Scanner): ParsedRequirement {
   t.ws();
   const extras = parseExtras(t);
   t.ws();
-  const details = parseDetails(t);
+  const { clauses, url, marker } = parseDetails(t);
   if (!t.atEnd()) t.expected('end of dependency specifier');
-  return { name, extras, ...details };
+  return { name, extras, clauses, url, marker };
 }
 
 /** requirement_details = AT URL (WS requirement_marker?)? | specifier WS? requirement_marker? */
-function parseDetails(t: Scanner): Pick<ParsedRequirement, 'specifier' | 'url' | 'marker'> {
+function parseDetails(t: Scanner): Pick<ParsedRequirement, 'clauses' | 'url' | 'marker'> {
   if (t.char(64)) {
     t.ws();
     const urlStart = t.pos;
     const url = t.url();
     if (url === null) t.expected('URL after @');
-    if (t.atEnd()) return { url, specifier: '', marker: null };
+    if (t.atEnd()) return { url, clauses: [], marker: null };
     if (!t.ws()) t.expected('whitespace after URL');
-    if (t.atEnd()) return { url, specifier: '', marker: null };
+    if (t.atEnd()) return { url, clauses: [], marker: null };
     const marker = parseRequirementMarker(t, urlStart, 'semicolon (after URL and whitespace)');
-    return { url, specifier: '', marker };
+    return { url, clauses: [], marker };
   }
   const specifierStart = t.pos;
-  const specifier = parseSpecifier(t);
+  const clauses = parseSpecifier(t);
   t.ws();
-  if (t.atEnd()) return { url: '', specifier, marker: null };
+  if (t.atEnd()) return { url: '', clauses, marker: null };
   const marker = parseRequirementMarker(
     t,
     specifierStart,
-    specifier !== ''
+    clauses.length > 0
       ? 'comma (within version specifier), semicolon (after version specifier)'
       : 'semicolon (after name with no version specifier)',
   );
-  return { url: '', specifier, marker };
+  return { url: '', clauses, marker };
 }
 
 /** requirement_marker = SEMICOLON marker WS? */
@@ -185,29 +208,28 @@ function parseExtrasList(t: Scanner): string[] {
 }
 
 /** specifier = '(' WS? version_many WS? ')' | WS? version_many WS? */
-function parseSpecifier(t: Scanner): string {
+function parseSpecifier(t: Scanner): string[] {
   const open = t.code() === 40 ? t.pos++ : -1;
   t.ws();
-  const specifiers = parseVersionMany(t);
+  const clauses = parseVersionMany(t);
   t.ws();
   if (open >= 0 && !t.char(41)) t.fail('Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, after version specifier', open);
-  return specifiers;
+  return clauses;
 }
 
 /** version_many = (SPECIFIER (WS? ',' WS? SPECIFIER)*)? */
-function parseVersionMany(t: Scanner): string {
-  let specifiers = '';
+function parseVersionMany(t: Scanner): string[] {
+  const clauses: string[] = [];
   for (;;) {
     const spanStart = t.pos;
     const clause = t.specifier();
     if (clause === null) break;
-    specifiers += clause;
+    clauses.push(clause);
     if (t.prefixTrail()) t.fail('.* suffix can only be used with `==` or `!=` operators', spanStart, t.pos + 1);
     if (t.localTrail()) t.fail('Local version label can only be used with `==` or `!=` operators', spanStart);
     t.ws();
     if (!t.char(44)) break;
-    specifiers += ',';
     t.ws();
   }
-  return specifiers;
+  return clauses;
 }

@@ -1,0 +1,170 @@
+// PEP 508 markers and requirements, side by side with Python's packaging on the same inputs:
+//   1. parse and evaluate 100,000 marker strings (a realistic mix) against 8 target environments,
+//   2. evaluate the same 100,000 markers already parsed (closure checking's hot path: our
+//      PreparedEnvironment against packaging's Marker.evaluate),
+//   3. parse 100,000 requirement strings (versions drawn from ~25,000 so that clause interning
+//      does not see only repeats).
+// Inputs are written to a temporary file that a python3 script times with packaging. The two
+// sides' runs alternate (pyvet, packaging, pyvet, packaging, pyvet) and each keeps its best, in
+// CPU time (process.cpuUsage, which also counts V8's GC and compiler threads, and
+// time.process_time), so that load from other processes skews neither. Prints ops/s and ratios.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Marker, type MarkerEnvironment, markerEnvironment, type PreparedEnvironment, prepareEnvironment } from '../src/standards/markers.js';
+import { Requirement } from '../src/standards/requirements.js';
+
+const N = 100_000;
+const ROUNDS = 3;
+
+// Deterministic inputs (mulberry32), so both sides and every run see the same strings.
+let seed = 0x508;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+
+const minor = () => `3.${Math.floor(random() * 14)}`;
+const atoms: (() => string)[] = [
+  () => `python_version ${pick(['>=', '<', '<=', '>', '==', '!='])} "${minor()}"`,
+  () => `python_full_version ${pick(['>=', '<'])} "${minor()}.${Math.floor(random() * 12)}"`,
+  () => `sys_platform ${pick(['==', '!='])} "${pick(['win32', 'linux', 'darwin', 'cygwin'])}"`,
+  () => `platform_system == "${pick(['Windows', 'Linux', 'Darwin'])}"`,
+  () => `platform_machine in "${pick(['x86_64 aarch64', 'arm64 aarch64', 'AMD64 x86_64'])}"`,
+  () => `"${pick(['arm', '64', 'x86'])}" in platform_machine`,
+  () => `extra == "${pick(['test', 'dev', 'docs', 'Socks', 'all_extras'])}"`,
+  () => `implementation_name == "${pick(['cpython', 'pypy'])}"`,
+  () => `os_name ${pick(['==', '!='])} "${pick(['nt', 'posix'])}"`,
+];
+function markerText(): string {
+  const atom = () => (pick(atoms) as () => string)();
+  switch (Math.floor(random() * 4)) {
+    case 0:
+      return atom();
+    case 1:
+      return `${atom()} and ${atom()}`;
+    case 2:
+      return `${atom()} or ${atom()}`;
+    default:
+      return `(${atom()} or ${atom()}) and ${atom()}`;
+  }
+}
+const names = ['requests', 'numpy', 'Django', 'typing_extensions', 'zope.interface', 'PyYAML', 'scikit-learn', 'attrs', 'importlib-metadata', 'torch'];
+function requirementText(): string {
+  let s = pick(names);
+  if (random() < 0.2) s += `[${pick(['security', 'socks', 'tests,docs'])}]`;
+  const v = () => `${Math.floor(random() * 40)}.${Math.floor(random() * 30)}.${Math.floor(random() * 20)}`;
+  const r = random();
+  if (r < 0.1) s += ` @ https://files.example.com/${s.replace(/\W/g, '')}-1.0.tar.gz`;
+  else if (r < 0.4) s += `>=${v()},<${v()}`;
+  else if (r < 0.6) s += `~=${v()}`;
+  else if (r < 0.75) s += `==${v()}.*`;
+  else if (r < 0.85) s += ` (>=${v()})`;
+  if (random() < 0.4) s += `${r < 0.1 ? ' ' : ''}; ${markerText()}`;
+  return s;
+}
+
+const targets: MarkerEnvironment[] = [];
+for (const python of ['3.9.19', '3.12.4']) {
+  for (const [platform, machine] of [
+    ['linux', 'x86_64'],
+    ['linux', 'aarch64'],
+    ['win32', 'AMD64'],
+    ['darwin', 'arm64'],
+  ] as const) {
+    targets.push({ ...markerEnvironment({ python_full_version: python, sys_platform: platform, platform_machine: machine }), extra: 'test' });
+  }
+}
+const markerTexts = Array.from({ length: N }, markerText);
+const requirementTexts = Array.from({ length: N }, requirementText);
+
+const cpuSeconds = (run: () => void): number => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = process.cpuUsage();
+  run();
+  const t = process.cpuUsage(t0);
+  return (t.user + t.system) / 1e6;
+};
+
+let sink = 0;
+const prepared = targets.map((t) => prepareEnvironment(t));
+const parsedMarkers = markerTexts.map((m) => Marker.parse(m));
+const operations: Record<string, () => void> = {
+  'parse + evaluate markers': () => {
+    for (let i = 0; i < N; i++) if (Marker.parse(markerTexts[i] as string).evaluate(targets[i % 8] as MarkerEnvironment)) sink++;
+  },
+  'evaluate parsed markers': () => {
+    for (let i = 0; i < N; i++) if ((parsedMarkers[i] as Marker).evaluate(prepared[i % 8] as PreparedEnvironment)) sink++;
+  },
+  'parse requirements': () => {
+    for (let i = 0; i < N; i++) sink += Requirement.parse(requirementTexts[i] as string).name.length;
+  },
+};
+
+// One round of each operation in packaging, timed in CPU seconds.
+const PEER = `
+import json, sys, time, gc
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+data = json.load(open(sys.argv[1]))
+markers, requirements, targets = data["markers"], data["requirements"], data["targets"]
+parsed = [Marker(m) for m in markers]
+def parse_evaluate():
+    for i, m in enumerate(markers):
+        Marker(m).evaluate(targets[i % 8])
+def evaluate_parsed():
+    for i, m in enumerate(parsed):
+        m.evaluate(targets[i % 8])
+def parse_requirements():
+    for r in requirements:
+        Requirement(r)
+def cpu(fn):
+    gc.collect()
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+print(json.dumps({
+    "parse + evaluate markers": cpu(parse_evaluate),
+    "evaluate parsed markers": cpu(evaluate_parsed),
+    "parse requirements": cpu(parse_requirements),
+}))
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'pyvet-bench-markers-'));
+try {
+  const input = join(dir, 'inputs.json');
+  writeFileSync(input, JSON.stringify({ markers: markerTexts, requirements: requirementTexts, targets }));
+  const ours: Record<string, number> = {};
+  let peer: Record<string, number> | null = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [op, run] of Object.entries(operations)) ours[op] = Math.min(ours[op] ?? Number.POSITIVE_INFINITY, cpuSeconds(run));
+    if (round === ROUNDS - 1 || peer === null) continue;
+    const r = spawnSync('python3', ['-c', PEER, input], { encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) {
+      console.log(`packaging peer unavailable (python3 with packaging): ${r.stderr.trim().split('\n').pop()}`);
+      peer = null;
+      continue;
+    }
+    for (const [op, seconds] of Object.entries(JSON.parse(r.stdout) as Record<string, number>)) {
+      peer[op] = Math.min(peer[op] ?? Number.POSITIVE_INFINITY, seconds);
+    }
+  }
+  console.log(`PEP 508, ${N.toLocaleString('en')} inputs per row, best of ${ROUNDS} (pyvet) and ${ROUNDS - 1} (packaging) runs, CPU time${sink > 0 ? '' : ' (empty sink!)'}`);
+  console.log(`${'operation'.padEnd(28)}${'pyvet ops/s'.padStart(14)}${'packaging ops/s'.padStart(18)}${'ratio'.padStart(9)}`);
+  for (const [op, seconds] of Object.entries(ours)) {
+    const theirs = peer?.[op];
+    const row = `${op.padEnd(28)}${Math.round(N / seconds).toLocaleString('en').padStart(14)}`;
+    console.log(
+      theirs === undefined
+        ? row
+        : `${row}${Math.round(N / theirs).toLocaleString('en').padStart(18)}${`${(theirs / seconds).toFixed(1)}×`.padStart(9)}`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
