@@ -8,7 +8,7 @@
 // Pre-releases count like any version (unlike a SpecifierSet). A bound that does not parse as
 // PEP 440 is skipped (its range evaluated without it); a `versions` entry that does not parse
 // still matches by exact text.
-import { Version } from '../standards/version.js';
+import { canonicalizeVersion, Version } from '../standards/version.js';
 import type { AffectedPackage, Advisory, RangeEvent } from './types.js';
 
 // Ranks events that share a version, so that the result never depends on their order in
@@ -16,24 +16,31 @@ import type { AffectedPackage, Advisory, RangeEvent } from './types.js';
 const KIND_ORDER = { introduced: 0, last_affected: 1, fixed: 2, limit: 3 } as const;
 type Kind = keyof typeof KIND_ORDER;
 
-interface CompiledEvent {
-  kind: Kind;
-  /** null only for introduced "0": before every version. */
-  version: Version | null;
+/** A bound: its version and, inside an AdvisoryIndex, its position among the package's bounds. */
+interface Bound {
+  version: Version;
+  /** 2 * (index in the package's sorted distinct bounds) + 1; see AdvisoryIndex. */
+  rank: number;
 }
 
-interface CompiledRange {
+interface CompiledEvent {
+  kind: Exclude<Kind, 'limit'>;
+  /** null only for introduced "0": before every version. */
+  bound: Bound | null;
+}
+
+export interface CompiledRange {
   events: CompiledEvent[];
-  limits: Version[];
+  limits: Bound[];
 }
 
 /** One advisory's entry for one package, ready to evaluate many versions quickly. */
 export interface CompiledAffected {
   advisory: Advisory;
   ranges: CompiledRange[];
-  versions: Version[];
-  /** `versions` entries that are not PEP 440: matched as text. */
-  rawVersions: Set<string>;
+  /** The `versions` list as equality keys: PEP 440 equality is equality of the canonical form
+   * without trailing zeros (1.0 == 1.0.0); entries that are not PEP 440 stay as written. */
+  versions: Set<string>;
 }
 
 const cache = new Map<string, Version | null>();
@@ -59,7 +66,7 @@ function eventOf(e: RangeEvent): { kind: Kind; raw: string } | null {
 
 export function compileRange(events: RangeEvent[]): CompiledRange {
   const out: CompiledEvent[] = [];
-  const limits: Version[] = [];
+  const limits: Bound[] = [];
   for (const e of events) {
     const ev = eventOf(e);
     if (!ev) continue;
@@ -67,64 +74,81 @@ export function compileRange(events: RangeEvent[]): CompiledRange {
       // "*" is the schema's "no limit".
       if (ev.raw === '*') continue;
       const v = parseVersionCached(ev.raw);
-      if (v) limits.push(v);
+      if (v) limits.push({ version: v, rank: 0 });
       continue;
     }
     if (ev.kind === 'introduced' && ev.raw === '0') {
-      out.push({ kind: 'introduced', version: null });
+      out.push({ kind: 'introduced', bound: null });
       continue;
     }
     const v = parseVersionCached(ev.raw);
-    if (v) out.push({ kind: ev.kind, version: v });
+    if (v) out.push({ kind: ev.kind, bound: { version: v, rank: 0 } });
   }
   out.sort((a, b) => {
-    if (a.version === null || b.version === null) {
-      if (a.version === b.version) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-      return a.version === null ? -1 : 1;
+    if (a.bound === null || b.bound === null) {
+      if (a.bound === b.bound) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+      return a.bound === null ? -1 : 1;
     }
-    return Version.compare(a.version, b.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+    return Version.compare(a.bound.version, b.bound.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   });
   return { events: out, limits };
 }
 
-export function rangeAffects(range: CompiledRange, v: Version): boolean {
-  if (range.limits.length > 0 && !range.limits.some((limit) => v.compare(limit) < 0)) return false;
+/** The OSV walk; `sign(b)` is the sign of (version − b). */
+function walk(range: CompiledRange, sign: (b: Bound) => number): boolean {
+  if (range.limits.length > 0 && !range.limits.some((l) => sign(l) < 0)) return false;
   let affected = false;
   for (const e of range.events) {
     if (e.kind === 'introduced') {
-      if (e.version === null || v.compare(e.version) >= 0) affected = true;
+      if (e.bound === null || sign(e.bound) >= 0) affected = true;
     } else if (e.kind === 'fixed') {
-      if (e.version !== null && v.compare(e.version) >= 0) affected = false;
-    } else if (e.version !== null && v.compare(e.version) > 0) {
+      if (sign(e.bound!) >= 0) affected = false;
+    } else if (sign(e.bound!) > 0) {
       affected = false;
     }
   }
   return affected;
 }
 
+export function rangeAffects(range: CompiledRange, v: Version): boolean {
+  return walk(range, (b) => v.compare(b.version));
+}
+
 export function compileAffected(advisory: Advisory, entry: AffectedPackage): CompiledAffected {
-  const versions: Version[] = [];
-  const rawVersions = new Set<string>();
+  const versions = new Set<string>();
   for (const s of entry.versions) {
     const v = parseVersionCached(s);
-    if (v) versions.push(v);
-    else rawVersions.add(s);
+    versions.add(v ? canonicalizeVersion(v) : s);
   }
-  return { advisory, ranges: entry.ranges.map(compileRange), versions, rawVersions };
+  return { advisory, ranges: entry.ranges.map(compileRange), versions };
 }
 
 /** Does this entry cover `version` (a string as stored, e.g. a file's version)? */
 export function affects(entry: CompiledAffected, version: string, parsed = parseVersionCached(version)): boolean {
-  if (entry.rawVersions.has(version)) return true;
-  if (parsed === null) return false;
-  for (const v of entry.versions) if (parsed.compare(v) === 0) return true;
-  for (const r of entry.ranges) if (rangeAffects(r, parsed)) return true;
-  return false;
+  if (entry.versions.has(parsed === null ? version : canonicalizeVersion(parsed))) return true;
+  return parsed !== null && entry.ranges.some((r) => rangeAffects(r, parsed));
 }
 
-/** Advisories indexed by normalized package name; withdrawn records are left out. */
+interface PackageTable {
+  /** Every distinct bound of the package's ranges, sorted. */
+  bounds: Version[];
+  entries: CompiledAffected[];
+  /** Built on first use: the advisories whose ranges cover each position (see AdvisoryIndex). */
+  byPosition?: Advisory[][];
+  /** Built on first use: the advisories whose `versions` list holds each equality key. */
+  byVersion?: Map<string, Advisory[]>;
+}
+
+/**
+ * Advisories indexed by normalized package name; withdrawn records are left out. A package's
+ * range bounds split the version line into positions: a version between bounds i-1 and i has
+ * position 2i, one equal to bound i has 2i + 1, and bound i has rank 2i + 1, so position − rank
+ * has the sign of (version − bound). Every version at one position gets the same answer from
+ * every range, so the answers are computed once per position; matching is then one binary
+ * search over the bounds and two lookups.
+ */
 export class AdvisoryIndex {
-  private readonly byPackage = new Map<string, CompiledAffected[]>();
+  private readonly byPackage = new Map<string, PackageTable>();
   readonly size: number;
 
   constructor(advisories: Iterable<Advisory>) {
@@ -133,24 +157,71 @@ export class AdvisoryIndex {
       if (a.withdrawn) continue;
       n++;
       for (const entry of a.affected) {
-        let list = this.byPackage.get(entry.package);
-        if (!list) this.byPackage.set(entry.package, (list = []));
-        list.push(compileAffected(a, entry));
+        let table = this.byPackage.get(entry.package);
+        if (!table) this.byPackage.set(entry.package, (table = { bounds: [], entries: [] }));
+        table.entries.push(compileAffected(a, entry));
       }
     }
     this.size = n;
   }
 
-  /** Advisories affecting `project` (normalized) at `version`, each once. */
-  match(project: string, version: string): Advisory[] {
-    const entries = this.byPackage.get(project);
-    if (!entries) return [];
-    const parsed = parseVersionCached(version);
-    const out: Advisory[] = [];
-    for (const e of entries) {
-      if (affects(e, version, parsed) && !out.includes(e.advisory)) out.push(e.advisory);
+  private prepare(table: PackageTable): { byPosition: Advisory[][]; byVersion: Map<string, Advisory[]> } {
+    if (table.byPosition && table.byVersion) return { byPosition: table.byPosition, byVersion: table.byVersion };
+    const all: Bound[] = [];
+    for (const e of table.entries)
+      for (const r of e.ranges) {
+        for (const ev of r.events) if (ev.bound) all.push(ev.bound);
+        all.push(...r.limits);
+      }
+    all.sort((x, y) => Version.compare(x.version, y.version));
+    for (const b of all) {
+      const last = table.bounds.at(-1);
+      if (last === undefined || Version.compare(last, b.version) !== 0) table.bounds.push(b.version);
+      b.rank = 2 * (table.bounds.length - 1) + 1;
     }
-    return out;
+    const byPosition: Advisory[][] = [];
+    for (let position = 0; position <= 2 * table.bounds.length; position++) {
+      const sign = (b: Bound) => position - b.rank;
+      const hits: Advisory[] = [];
+      for (const e of table.entries) {
+        if (!hits.includes(e.advisory) && e.ranges.some((r) => walk(r, sign))) hits.push(e.advisory);
+      }
+      byPosition.push(hits);
+    }
+    const byVersion = new Map<string, Advisory[]>();
+    for (const e of table.entries)
+      for (const key of e.versions) {
+        const list = byVersion.get(key) ?? [];
+        if (!list.includes(e.advisory)) list.push(e.advisory);
+        byVersion.set(key, list);
+      }
+    table.byPosition = byPosition;
+    table.byVersion = byVersion;
+    return { byPosition, byVersion };
+  }
+
+  /** Advisories affecting `project` (normalized) at `version`, each once. Shared: do not modify. */
+  match(project: string, version: string): readonly Advisory[] {
+    const table = this.byPackage.get(project);
+    if (!table) return [];
+    const { byPosition, byVersion } = this.prepare(table);
+    const parsed = parseVersionCached(version);
+    const listed = byVersion.get(parsed === null ? version : canonicalizeVersion(parsed));
+    if (parsed === null) return listed ?? [];
+    let lo = 0;
+    let hi = table.bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Version.compare(table.bounds[mid]!, parsed) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const equal = lo < table.bounds.length && Version.compare(table.bounds[lo]!, parsed) === 0;
+    const ranged = byPosition[2 * lo + (equal ? 1 : 0)]!;
+    if (!listed || ranged.length === 0) return listed ?? ranged;
+    // Usually the versions list repeats what the ranges say: merge without quadratic scans.
+    const merged = new Set(ranged);
+    for (const a of listed) merged.add(a);
+    return merged.size === ranged.length ? ranged : [...merged];
   }
 
   packages(): string[] {

@@ -14,7 +14,7 @@ import { lookalikes, POPULAR_NAMES } from './typosquat.js';
 export interface EvaluationInput {
   file: FileRecord;
   /** Advisories matching the file (withdrawn ones already left out). */
-  advisories: Advisory[];
+  advisories: readonly Advisory[];
   /** The file's waivers (any state: expired and revoked ones are ignored here). */
   waivers: Waiver[];
   policy: Policy;
