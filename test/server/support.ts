@@ -2,6 +2,7 @@
 // 127.0.0.1:0, real wheels built once and reused (python -m build is slow), and a capture of the
 // server's log lines so tests can read the access log.
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { createToken } from '../../src/repository/tokens.js';
 import type { Actor, Repository } from '../../src/repository/types.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server/index.js';
 import { buildProject, type ProjectSpec } from '../helpers/python.js';
+import { spawnCli } from '../helpers/cli.js';
 import { makeRepo, type TestRepo } from '../repository/support.js';
 
 export const ADMIN: Actor = { name: 'cli:test', role: 'admin' };
@@ -47,6 +49,67 @@ export async function startTestServer(configure?: (repo: Repository) => Reposito
     stop: async () => {
       await server.close();
       await t.cleanup();
+    },
+  };
+}
+
+export interface AccessLine {
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+}
+
+export interface ServeProcess {
+  url: string;
+  /**
+   * The access-log lines of every request answered so far. Its own marker request is the
+   * barrier: once the server has logged it, everything answered before it has been logged too.
+   */
+  accessLog(): Promise<AccessLine[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `pyvet serve --port 0` in a child process, for tests that drive synchronous clients (pip and
+ * twine through execFileSync would block an in-process server's event loop).
+ */
+export async function spawnServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawnCli(dataDir, ['--json', 'serve', '--host', '127.0.0.1', '--port', '0'], env);
+  let stderr = '';
+  const waiters: (() => void)[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  let stdout = '';
+  child.stdout!.setEncoding('utf8');
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: string) => {
+      stdout += d;
+      const m = /"url":\s*"([^"]+)"/.exec(stdout);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`pyvet serve exited with ${code}: ${stderr}`)));
+  });
+  const lines = () =>
+    stderr
+      .split('\n')
+      .filter((l) => l.includes('"msg":"request"'))
+      .map((l) => JSON.parse(l) as AccessLine);
+  let marker = 0;
+  return {
+    url,
+    accessLog: async () => {
+      const probe = `/healthz?access-log-barrier=${++marker}`;
+      await (await fetch(`${url}${probe}`)).arrayBuffer();
+      while (!lines().some((l) => l.url === probe)) await new Promise<void>((resolve) => waiters.push(resolve));
+      return lines().filter((l) => !l.url.startsWith('/healthz?access-log-barrier='));
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
     },
   };
 }
