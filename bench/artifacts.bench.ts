@@ -26,15 +26,24 @@ const work = mkdtempSync(join(tmpdir(), 'pyvet-bench-artifacts-'));
 
 interface Figures {
   seconds: number;
+  /** CPU seconds (all threads): steadier than wall time on a busy machine. */
+  cpu: number;
   bytes: number;
   maxRssMb: number;
 }
 
 async function ours(paths: string[]): Promise<Figures> {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   let bytes = 0;
   for (const p of paths) bytes += (await inspectArtifact(p, { limits })).digests.size;
-  return { seconds: (performance.now() - start) / 1000, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  const used = process.cpuUsage(cpu);
+  return {
+    seconds: (performance.now() - start) / 1000,
+    cpu: (used.user + used.system) / 1e6,
+    bytes,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 function python(paths: string[]): Figures | undefined {
@@ -43,23 +52,22 @@ function python(paths: string[]): Figures | undefined {
     console.log(`python peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`);
     return undefined;
   }
-  const out = JSON.parse(r.stdout) as { seconds: number; bytes: number; maxrss_kb: number };
-  return { seconds: out.seconds, bytes: out.bytes, maxRssMb: out.maxrss_kb / 1024 };
+  const out = JSON.parse(r.stdout) as { seconds: number; cpu: number; bytes: number; maxrss_kb: number };
+  return { seconds: out.seconds, cpu: out.cpu, bytes: out.bytes, maxRssMb: out.maxrss_kb / 1024 };
 }
 
-const rows: string[] = [];
 function report(label: string, mine: Figures, theirs: Figures | undefined): void {
   const rate = (f: Figures) => `${(f.bytes / MB / f.seconds).toFixed(1)} MB/s`;
   const ratio = theirs ? `${(theirs.seconds / mine.seconds).toFixed(2)}x` : '';
-  rows.push(
-    `${label.padEnd(44)}${rate(mine).padStart(12)}${(theirs ? rate(theirs) : '').padStart(12)}${ratio.padStart(8)}` +
-      `   peak RSS ${mine.maxRssMb.toFixed(0)} MB${theirs ? ` / ${theirs.maxRssMb.toFixed(0)} MB` : ''}`,
+  const cpu = `${mine.cpu.toFixed(2)}s${theirs ? ` / ${theirs.cpu.toFixed(2)}s = ${(theirs.cpu / mine.cpu).toFixed(2)}x` : ''}`;
+  console.log(
+    `${label.padEnd(40)}${rate(mine).padStart(12)}${(theirs ? rate(theirs) : '').padStart(12)}${ratio.padStart(8)}` +
+      `   cpu ${cpu}   peak RSS ${mine.maxRssMb.toFixed(0)}${theirs ? ` / ${theirs.maxRssMb.toFixed(0)}` : ''} MB`,
   );
-  console.log(rows.at(-1));
 }
 
 console.log(`pyvet on Node ${process.versions.node} beside Python's zipfile + hashlib; ratio = python time / pyvet time`);
-console.log(`${'workload'.padEnd(44)}${'pyvet'.padStart(12)}${'python'.padStart(12)}${'ratio'.padStart(8)}`);
+console.log(`${'workload'.padEnd(40)}${'pyvet'.padStart(12)}${'python'.padStart(12)}${'ratio'.padStart(8)}   cpu pyvet / python`);
 
 // 1. A 100 MB wheel of incompressible members: first, so that peak RSS is this workload's.
 {

@@ -1,7 +1,7 @@
 """Peer of bench/artifacts.bench.ts: what a careful Python tool does to vet a wheel, with the
 standard library only (zipfile + hashlib + csv, as pip's installer verifies RECORD): the file's
 sha256, blake2b-256 and md5 in one pass, then every member read, its sha256 compared with
-RECORD, and METADATA decoded. Prints JSON: seconds, bytes, files, peak RSS."""
+RECORD, and METADATA decoded. Prints JSON: seconds, CPU seconds, bytes, files, peak RSS."""
 import base64, csv, hashlib, io, json, resource, sys, time, zipfile
 
 def vet(path):
@@ -29,6 +29,8 @@ def vet(path):
 
 paths = sys.argv[1:]
 start = time.perf_counter()
+cpu0 = resource.getrusage(resource.RUSAGE_SELF)
 total = sum(vet(p) for p in paths)
-print(json.dumps({'seconds': time.perf_counter() - start, 'bytes': total, 'files': len(paths),
-                  'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({'seconds': time.perf_counter() - start, 'cpu': usage.ru_utime + usage.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 'bytes': total, 'files': len(paths),
+                  'maxrss_kb': usage.ru_maxrss}))

@@ -16,6 +16,8 @@ import { ZipArchive, type ZipMember } from './zip.js';
 const MAX_WHEEL_FILE_BYTES = 64 * 1024;
 // A RECORD row is at most a path (1024 characters, see paths.ts), a digest and a size.
 const MAX_RECORD_ROW_BYTES = 4 * 1024 + 256;
+// …and however many members, RECORD is held in memory: 128 MB is ten times the largest seen.
+const MAX_RECORD_BYTES = 128 * 1024 * 1024;
 
 export interface WheelResult extends ReadMetadata {
   metadataBytes: Buffer;
@@ -121,7 +123,7 @@ export async function inspectWheel(
     captured.set(special.wheel, wheelBytes);
     checkWheelFile(filename, parsed, wheelBytes, integrity);
 
-    const maxRecord = (zip.members.length + 1) * MAX_RECORD_ROW_BYTES;
+    const maxRecord = Math.min((zip.members.length + 1) * MAX_RECORD_ROW_BYTES, MAX_RECORD_BYTES);
     const recordBytes = await zip.readBytes(special.record, maxRecord, () =>
       artifactError('WHEEL_RECORD_MISMATCH', filename, `${recordPath} is larger than ${zip.members.length} members can need`),
     );

@@ -78,6 +78,16 @@ export class ZipArchive {
     try {
       for await (const entry of this.zip.eachEntry()) {
         const raw = entry.fileName;
+        // yauzl prefers an Info-ZIP Unicode Path field (0x7075) to the header's name; tools
+        // that ignore it would extract the other name, so the two must be the same.
+        if (entry.extraFields.some((f) => f.id === 0x7075) && entry.fileNameRaw.toString('latin1') !== raw) {
+          throw artifactError(
+            'ARCHIVE_PATH_UNSAFE',
+            filename,
+            `member '${printable(raw)}' is also named '${printable(entry.fileNameRaw.toString('latin1'))}' (Info-ZIP Unicode Path field)`,
+            { member: printable(raw) },
+          );
+        }
         const path = checkMemberPath(filename, raw);
         names.add(path);
         const isDirectory = raw.endsWith('/');

@@ -17,6 +17,7 @@ import {
   coreMetadata,
   deflateBomb,
   type SdistSpec,
+  unicodePathExtra,
   type WheelSpec,
   writeArchive,
 } from '../helpers/archives.js';
@@ -136,6 +137,13 @@ describe('sizes and bombs', () => {
     assert.equal(e.details?.member, 'demo/data.bin');
   });
 
+  test('1 KB of data declaring 1 GB', async () => {
+    await refuseWheel('ARCHIVE_ZIP_BOMB', {
+      extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(1024 * 1024), size: GB, crc32: 0 }],
+      record: listed('demo/data.bin', GB),
+    });
+  });
+
   test('the same bomb declaring 1 KB: caught while inflating', async () => {
     await refuseWheel('ARCHIVE_ZIP_BOMB', {
       extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(GB), size: 1024, crc32: 0 }],
@@ -187,6 +195,11 @@ describe('paths, duplicates and links', () => {
       await refuseWheel('ARCHIVE_PATH_UNSAFE', spec);
     });
   }
+
+  test('a member with a second, Unicode Path name that differs from its header name', async () => {
+    const extra = unicodePathExtra('../evil.py', 'demo/evil.py');
+    await refuseWheel('ARCHIVE_PATH_UNSAFE', { extraEntries: [{ name: 'x', nameBytes: Buffer.from('../evil.py'), extra, data: 'x' }] });
+  });
 
   test('tar members: ../evil and /etc/passwd', async () => {
     await refuseSdist('ARCHIVE_PATH_UNSAFE', { extraEntries: [{ name: 'demo-1.0/../../evil', data: 'x' }] });

@@ -23,6 +23,8 @@ export interface ZipEntrySpec {
   method?: 'deflate' | 'store';
   /** Raw deflate bytes to store as-is (bombs); then `size` and `crc32` should be given. */
   compressed?: Buffer;
+  /** Raw extra field bytes (id, length, data), in both headers. */
+  extra?: Buffer;
   /** Unix mode, stored in the external attributes: 0o100644 by default, 0o40755 for names ending in '/'. */
   mode?: number;
   /** Lies: the uncompressed size, compressed size and CRC-32 written in both headers. */
@@ -33,6 +35,7 @@ export interface ZipEntrySpec {
 
 interface Placed {
   name: Buffer;
+  extra: Buffer;
   flags: number;
   method: number;
   crc: number;
@@ -54,8 +57,8 @@ function localHeader(p: Placed): Buffer {
   h.writeUInt32LE(p.csize, 18);
   h.writeUInt32LE(p.usize, 22);
   h.writeUInt16LE(p.name.length, 26);
-  h.writeUInt16LE(0, 28);
-  return Buffer.concat([h, p.name]);
+  h.writeUInt16LE(p.extra.length, 28);
+  return Buffer.concat([h, p.name, p.extra]);
 }
 
 function centralHeader(p: Placed): Buffer {
@@ -71,9 +74,10 @@ function centralHeader(p: Placed): Buffer {
   h.writeUInt32LE(p.csize, 20);
   h.writeUInt32LE(p.usize, 24);
   h.writeUInt16LE(p.name.length, 28);
+  h.writeUInt16LE(p.extra.length, 30);
   h.writeUInt32LE((p.mode << 16) >>> 0, 38);
   h.writeUInt32LE(p.offset, 42);
-  return Buffer.concat([h, p.name]);
+  return Buffer.concat([h, p.name, p.extra]);
 }
 
 function endOfDirectory(count: number, size: number, offset: number): Buffer {
@@ -97,6 +101,7 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
     const body = e.compressed ?? (method === 8 ? deflateRawSync(data) : data);
     const p: Placed = {
       name: e.nameBytes ?? Buffer.from(e.name),
+      extra: e.extra ?? Buffer.alloc(0),
       flags: e.nameBytes ? 0 : 0x800, // bit 11: the name is UTF-8
       method,
       crc: e.crc32 ?? crc32(data),
@@ -114,6 +119,16 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
   return Buffer.concat([...parts, central, endOfDirectory(placed.length, central.length, offset)]);
 }
 
+/** An Info-ZIP Unicode Path extra field (0x7075) giving `name` to a member whose header says `headerName`. */
+export function unicodePathExtra(headerName: string, name: string): Buffer {
+  const data = Buffer.concat([Buffer.from([1]), Buffer.alloc(4), Buffer.from(name)]);
+  data.writeUInt32LE(crc32(Buffer.from(headerName)), 1);
+  const head = Buffer.alloc(4);
+  head.writeUInt16LE(0x7075, 0);
+  head.writeUInt16LE(data.length, 2);
+  return Buffer.concat([head, data]);
+}
+
 /**
  * The "overlapping files" bomb (Fifield 2019): one compressed kernel, `count` central-directory
  * entries all pointing at it, so that each inflates it again.
@@ -123,6 +138,7 @@ export function buildOverlappingZip(kernelSize: number, count: number): Buffer {
   const body = deflateRawSync(data);
   const first: Placed = {
     name: Buffer.from('k/0'),
+    extra: Buffer.alloc(0),
     flags: 0x800,
     method: 8,
     crc: crc32(data),
