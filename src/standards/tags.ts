@@ -430,7 +430,9 @@ export function bestRank(ranks: TagRanks, tags: Iterable<Tag | string>): number 
  * without building Tag objects: the fast path for scoring thousands of wheels.
  */
 export function compressedTagRank(ranks: TagRanks, compressed: string): number | undefined {
-  const components = compressed.toLowerCase().split('-');
+  const lower = compressed.toLowerCase();
+  if (!lower.includes('.')) return ranks.get(lower);
+  const components = lower.split('-');
   if (components.length !== 3) return undefined;
   const [interpreters, abis, platforms] = components as [string, string, string];
   let best: number | undefined;
