@@ -32,7 +32,7 @@ export interface RequirementsFileEntry {
   /** The marker text after ';' of a bare URL or path (PEP 508 markers are in `requirement`). */
   urlMarker: string | undefined;
   editable: boolean;
-  /** 'algorithm:hexdigest', in the order written. */
+  /** 'algorithm:hexdigest' as written (pip compares digests as text), in the order written. */
   hashes: string[];
   /** --config-settings and --global-option values, as written. */
   configSettings: string[];
@@ -354,7 +354,7 @@ export function parseRequirementsFile(
         fail(`allowed hash algorithms for --hash are ${STRONG_HASHES.join(', ')}, not '${algorithm}'`);
       }
       if (!/^[0-9a-fA-F]+$/.test(digest)) fail(`--hash digest is not hexadecimal: '${h}'`);
-      return `${algorithm}:${digest.toLowerCase()}`;
+      return `${algorithm}:${digest}`;
     });
     const editable = value('--editable');
     const isEditable = args.trim() === '' && editable.length > 0;
