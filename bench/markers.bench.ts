@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Marker, type MarkerEnvironment, markerEnvironment, type PreparedEnvironment, prepareEnvironment } from '../src/standards/markers.js';
 import { Requirement } from '../src/standards/requirements.js';
 

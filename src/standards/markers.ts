@@ -132,24 +132,30 @@ type EnvValue = string | ReadonlySet<string>;
 export class PreparedEnvironment {
   readonly context: EvaluateContext;
   private readonly environment: MarkerEnvironment;
-  // Values that differ from `environment`: context defaults and normalized forms.
-  private readonly overrides = new Map<string, EnvValue>();
+  // Values that differ from `environment`: the normalized `extra`, the repaired
+  // python_full_version, and sets (canonicalized for extras/dependency_groups) made on first use.
+  private readonly extra: string | undefined;
+  private readonly fullVersion: string | undefined;
+  private sets: Map<string, EnvValue> | undefined;
 
   constructor(environment: MarkerEnvironment, context: EvaluateContext = 'metadata') {
     this.context = context;
     this.environment = environment;
-    if (context === 'metadata') this.overrides.set('extra', '');
     const extra = ownValue(environment, 'extra');
-    if (typeof extra === 'string') this.overrides.set('extra', extra === '' ? '' : canonicalizeName(extra));
+    if (typeof extra === 'string') this.extra = extra === '' ? '' : canonicalizeName(extra);
+    else if (context === 'metadata') this.extra = '';
     // platform.python_version() of an untagged build ends with '+', which is not PEP 440.
     const full = ownValue(environment, 'python_full_version');
-    if (typeof full === 'string' && full.endsWith('+')) this.overrides.set('python_full_version', `${full}local`);
+    if (typeof full === 'string' && full.endsWith('+')) this.fullVersion = `${full}local`;
   }
 
   get(key: string): EnvValue {
-    const known = this.overrides.get(key);
+    if (key === 'extra' && this.extra !== undefined) return this.extra;
+    if (key === 'python_full_version' && this.fullVersion !== undefined) return this.fullVersion;
+    const known = this.sets?.get(key);
     if (known !== undefined) return known;
     const value = ownValue(this.environment, key);
+    if (typeof value === 'string' && !ALLOWING_SET.has(key)) return value;
     if (value === undefined) {
       if (this.context === 'lock_file' && ALLOWING_SET.has(key)) return this.remember(key, new Set());
       throw new UndefinedEnvironmentName(`marker variable '${key}' is not defined in the evaluation environment`, {
@@ -160,11 +166,12 @@ export class PreparedEnvironment {
     if (ALLOWING_SET.has(key)) {
       return this.remember(key, typeof value === 'string' ? canonicalizeName(value) : new Set(Array.from(value, (v) => canonicalizeName(v))));
     }
-    return typeof value === 'string' ? value : this.remember(key, new Set(value));
+    return this.remember(key, new Set(value));
   }
 
   private remember(key: string, value: EnvValue): EnvValue {
-    this.overrides.set(key, value);
+    this.sets ??= new Map();
+    this.sets.set(key, value);
     return value;
   }
 }
@@ -209,7 +216,8 @@ export class Marker {
 
   /** Wraps a parsed tree, normalizing `extra` values as packaging does (top-level comparisons only). */
   static fromTree(tree: MarkerGroup): Marker {
-    return new Marker({ kind: 'group', items: tree.items.map(normalizeExtra), joins: tree.joins });
+    const items = tree.items.map(normalizeExtra);
+    return new Marker(items.every((item, i) => item === tree.items[i]) ? tree : { kind: 'group', items, joins: tree.joins });
   }
 
   /** packaging's str(Marker). */
