@@ -119,7 +119,8 @@ function logicalLines(text: string): { line: number; text: string }[] {
   let first = 0;
   physical.forEach((raw, i) => {
     const n = i + 1;
-    const isComment = COMMENT.test(raw) && /^\s*#/.test(raw);
+    // pip's COMMENT_RE.match: a comment from the start of the line never continues.
+    const isComment = /^\s*#/.test(raw);
     if (!raw.endsWith('\\') || isComment) {
       const line = isComment ? ` ${raw}` : raw;
       if (pending.length > 0) {
