@@ -39,18 +39,23 @@ def put(data, sha):
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+    created = not os.path.isdir(d)
     os.makedirs(d, exist_ok=True)
     os.rename(t, target)
     fsync_dir(d)
+    if created:  # as pyvet does: a new ab/cd directory must be durable in its parents too
+        fsync_dir(os.path.dirname(d))
+        fsync_dir(blobs)
 
 
 def ingest(path):
     data = open(path, 'rb').read()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.namelist()
+        present = set(names)
         record = next(n for n in names if n.endswith('.dist-info/RECORD'))
         for row in csv.reader(io.TextIOWrapper(z.open(record), 'utf-8')):
-            if not row or not row[1]:
+            if not row or not row[1] or row[0] not in present:  # real wheels list a few absent files
                 continue
             algo, _, want = row[1].partition('=')
             got = base64.urlsafe_b64encode(hashlib.new(algo, z.read(row[0])).digest()).rstrip(b'=').decode()
