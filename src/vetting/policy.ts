@@ -57,7 +57,7 @@ export function defaultPolicy(): Policy {
 }
 
 /** Where a value sits in the policy text, for error messages. */
-type Locate = (path: string[]) => { line: number; column: number } | null;
+type Locate = (path: string[], at?: 'key' | 'value') => { line: number; column: number } | null;
 
 function policyError(source: string, where: { line: number; column: number } | null, message: string): PyvetError {
   const at = where ? `${source}:${where.line}:${where.column}` : source;
@@ -71,7 +71,8 @@ function validate(raw: unknown, source: string, locate: Locate): Policy {
   const policy = defaultPolicy();
   if (raw === null || raw === undefined) return policy;
   if (typeof raw !== 'object' || Array.isArray(raw)) throw policyError(source, null, 'a policy must be a mapping');
-  const fail = (path: string[], message: string) => policyError(source, locate(path), `${path.join('.')}: ${message}`);
+  const fail = (path: string[], message: string, at: 'key' | 'value' = 'value') =>
+    policyError(source, locate(path, at), `${path.join('.')}: ${message}`);
   const num = (path: string[], v: unknown, min: number, max: number): number => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
       throw fail(path, `must be a number from ${min} to ${max}`);
@@ -91,7 +92,7 @@ function validate(raw: unknown, source: string, locate: Locate): Policy {
   const table = (path: string[], v: unknown, keys: string[]): Record<string, unknown> => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fail(path, 'must be a mapping');
     for (const k of Object.keys(v)) {
-      if (!keys.includes(k)) throw fail([...path, k], `unknown setting (expected one of: ${keys.join(', ')})`);
+      if (!keys.includes(k)) throw fail([...path, k], `unknown setting (expected one of: ${keys.join(', ')})`, 'key');
     }
     return v as Record<string, unknown>;
   };
@@ -165,7 +166,19 @@ function validate(raw: unknown, source: string, locate: Locate): Policy {
 }
 
 function yamlLocate(doc: ReturnType<typeof parseDocument>, lines: LineCounter): Locate {
-  return (path) => {
+  return (path, at = 'value') => {
+    if (at === 'key' && path.length > 0) {
+      // The key itself: find its pair in the parent mapping.
+      const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === path.at(-1));
+        const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+        if (range) {
+          const pos = lines.linePos(range[0]);
+          return { line: pos.line, column: pos.col };
+        }
+      }
+    }
     // The deepest node that exists along the path.
     for (let n = path.length; n >= 0; n--) {
       const keys = path.slice(0, n).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
