@@ -501,17 +501,18 @@ export class Version {
   get sortKey(): string {
     const c = (this.#cache ??= {});
     if (c.sortKey !== undefined) return c.sortKey;
-    let k = encNum(this._epoch);
-    let n = this._rel.length;
-    while (n > 0 && this._rel[n - 1] === 0) n--;
-    for (let i = 0; i < n; i++) k += encNum(this._rel[i]!);
-    k += '\x00';
-    k += encNum(preRank(this) + 1) + encNum(this._preN);
-    k += this._post === null ? encNum(0) + encNum(0) : encNum(1) + encNum(this._post);
-    k += this._dev === null ? encNum(1) + encNum(0) : encNum(0) + encNum(this._dev);
-    for (const part of this._localKey()) k += typeof part === 'string' ? `\x01${part}\x00` : `\x02${encNum(part)}`;
-    c.sortKey = k;
-    return k;
+    const parts = [encNum(this._epoch)];
+    let n = this._n;
+    while (n > 0 && this._relAt(n - 1) === 0) n--;
+    for (let i = 0; i < n; i++) parts.push(encNum(this._relAt(i)));
+    parts.push('\x00', encNum(preRank(this) + 1), encNum(this._preN));
+    parts.push(this._post === null ? ENC_00 : encNum(1) + encNum(this._post));
+    parts.push(this._dev === null ? ENC_10 : encNum(0) + encNum(this._dev));
+    if (this.local !== null) {
+      for (const part of this._localKey()) parts.push(typeof part === 'string' ? `\x01${part}\x00` : `\x02${encNum(part)}`);
+    }
+    c.sortKey = parts.join(''); // join gives a flat string, which compares faster than a concatenation
+    return c.sortKey;
   }
 
   compare(other: Version | string): -1 | 0 | 1 {
@@ -539,9 +540,13 @@ function invalidVersion(s: string): InvalidVersion {
 
 // Order-preserving encoding of a non-negative integer: its digit count, then its digits.
 function encNum(n: Num): string {
+  if (typeof n === 'number' && n < ENC_SMALL.length) return ENC_SMALL[n]!;
   const s = String(n);
   return s.length < 0xffff ? String.fromCharCode(s.length) + s : `\uffff${encNum(s.length)}${s}`;
 }
+const ENC_SMALL = Array.from({ length: 1000 }, (_, i) => String.fromCharCode(String(i).length) + i);
+const ENC_00 = encNum(0) + encNum(0);
+const ENC_10 = encNum(1) + encNum(0);
 
 // Pre-release rank: dev-only -1 < a 0 < b 1 < rc 2 < none 3 (packaging's _cmpkey).
 function preRank(v: Version): number {
