@@ -8,7 +8,7 @@ import { PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
 import { AUDIT_HEAD_KEY, canonicalJson, entryHash, GENESIS_HASH } from './chain.js';
 
-export type AuditProblem = 'edited' | 'removed' | 'reordered' | 'truncated' | 'head-mismatch';
+export type AuditProblem = 'edited' | 'removed' | 'reordered' | 'truncated' | 'head-mismatch' | 'unreadable';
 
 export interface AuditVerification {
   ok: boolean;
@@ -24,14 +24,39 @@ const PAGE = 5000;
 /** Reads the whole log in pages and checks it. Never throws for a bad chain: it reports it. */
 export async function verifyAudit(repo: Repository): Promise<AuditVerification> {
   const entries: AuditEntry[] = [];
-  for (let from = 1; ; ) {
-    const page = await repo.catalog.audit.list(from, PAGE);
-    entries.push(...page);
-    if (page.length < PAGE) break;
-    from = page[page.length - 1]!.seq + 1;
+  let headText: string | undefined;
+  try {
+    for (let from = 1; ; ) {
+      const page = await repo.catalog.audit.list(from, PAGE);
+      entries.push(...page);
+      if (page.length < PAGE) break;
+      from = page[page.length - 1]!.seq + 1;
+    }
+    headText = await repo.catalog.settings.get(AUDIT_HEAD_KEY);
+  } catch (err) {
+    // A damaged database file (SQLite: "database disk image is malformed") is a finding too.
+    const seq = (entries.at(-1)?.seq ?? 0) + 1;
+    return {
+      ok: false,
+      entries: entries.length,
+      head: null,
+      firstBad: { seq, problem: 'unreadable', detail: `the log cannot be read from entry ${seq}: ${(err as Error).message}` },
+    };
   }
-  const headText = await repo.catalog.settings.get(AUDIT_HEAD_KEY);
   return checkChain(entries, headText);
+}
+
+/** How far a renumbered entry may have moved and still be recognised. */
+const RENUMBER_WINDOW = 256;
+
+/** The seq an entry was hashed with, when its content is intact but its seq was changed. */
+function originalSeq(e: AuditEntry): number | undefined {
+  for (let d = 1; d <= RENUMBER_WINDOW; d++) {
+    for (const seq of [e.seq + d, e.seq - d]) {
+      if (seq > 0 && entryHash(e.prevHash, { ...e, seq }) === e.hash) return seq;
+    }
+  }
+  return undefined;
 }
 
 /** Pure check of entries (ordered by seq) against the recorded head. */
@@ -56,6 +81,11 @@ export function checkChain(entries: AuditEntry[], headText: string | undefined):
       }
     }
     if ('__unparsable' in e.details || entryHash(e.prevHash, e) !== e.hash) {
+      const was = '__unparsable' in e.details ? undefined : originalSeq(e);
+      if (was !== undefined && was > e.seq) {
+        return bad(e.seq, 'removed', `entry ${e.seq} was entry ${was}: entries before it were removed and the rest renumbered`);
+      }
+      if (was !== undefined) return bad(e.seq, 'reordered', `entry ${e.seq} was entry ${was}: entries were renumbered`);
       return bad(e.seq, 'edited', `entry ${e.seq} does not hash to its recorded hash: its content was changed`);
     }
     if (e.prevHash !== prevHash) {

@@ -101,6 +101,29 @@ describe('audit log', () => {
     assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, 4, 'removed']);
   });
 
+  it('locates a removed entry even when the later ones were renumbered to close the gap', async () => {
+    const v = await tampered('removed-renumbered', (db) => {
+      db.prepare('delete from audit_log where seq = 4').run();
+      db.prepare('update audit_log set seq = seq - 1 where seq > 4').run();
+      db.prepare("update settings set value = json_set(value, '$.seq', json_extract(value, '$.seq') - 1) where key = 'audit.head'").run();
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, 4, 'removed']);
+  });
+
+  it('reports a database too damaged to read as unreadable instead of failing', async () => {
+    const v = await tampered('malformed', (db, file) => {
+      db.exec('vacuum');
+      const { rootpage } = db.prepare("select rootpage from sqlite_master where name = 'audit_log'").get() as { rootpage: number };
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.close();
+      const bytes = readFileSync(file);
+      bytes[(rootpage - 1) * pageSize] = 0x42; // not a b-tree page type: SQLite refuses to read the table
+      writeFileSync(file, bytes);
+    });
+    assert.equal(v.ok, false);
+    assert.equal(v.firstBad?.problem, 'unreadable');
+  });
+
   it('locates reordered entries', async () => {
     const v = await tampered('reordered', (db) => {
       db.prepare('update audit_log set seq = -1 where seq = 5').run();
