@@ -41,6 +41,9 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     // Large uploads stream through the multipart parser; JSON bodies of the admin API are small.
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Platform wheel names run long (charset_normalizer-…-manylinux2014_x86_64.manylinux_2_17_x86_64
+    // .manylinux_2_28_x86_64.whl.metadata): the default 100-character parameter limit answers 414.
+    routerOptions: { maxParamLength: 1024 },
   });
   const ctx: ServerContext = {
     repo,

@@ -20,7 +20,10 @@ export interface Page {
 }
 
 /** What the files route needs to know about an approved file. */
-export type ServedFile = Pick<FileRecord, 'filename' | 'sha256' | 'size' | 'kind' | 'metadataSha256' | 'uploadedAt'>;
+export type ServedFile = Pick<FileRecord, 'filename' | 'sha256' | 'size' | 'kind' | 'metadataSha256'> & {
+  /** The upload time as an HTTP date, for Last-Modified. */
+  lastModified: string;
+};
 
 const APPROVED = ['approved'] as const;
 // Bodies smaller than this are not worth compressing.
@@ -140,7 +143,7 @@ export class SimpleIndex {
               size: rec.size,
               kind: rec.kind,
               metadataSha256: rec.metadataSha256,
-              uploadedAt: rec.uploadedAt,
+              lastModified: new Date(rec.uploadedAt).toUTCString(),
             }
           : null;
       this.store(key, f, serial);

@@ -241,6 +241,8 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
     const other = hidden.sha256;
     assert.equal((await get(`/files/${other.slice(0, 2)}/${other.slice(2, 4)}/${other}/${ok.filename}`)).status, 404);
     assert.equal((await get(`/files/00/00/${ok.sha256}/${ok.filename}`)).status, 404);
+    const long = `x-1.0-cp311-cp311-${'manylinux_2_28_x86_64.'.repeat(10)}whl.metadata`;
+    assert.equal((await get(`/files/${ok.sha256.slice(0, 2)}/${ok.sha256.slice(2, 4)}/${ok.sha256}/${long}`)).status, 404, 'long names are not 414');
   });
 
   it('shows a file as soon as it is approved (pages re-render when the catalog serial moves)', async () => {

@@ -26,31 +26,32 @@ export const fileRoutes: ServerPlugin = (app, { repo, index, blobs }) => {
 
   app.get('/files/:a/:b/:sha256/:filename', async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const { a, b, sha256, filename } = request.params;
-    const notFound = new PyvetError('FILE_NOT_FOUND', 'not_found', `no approved file at ${request.url.split('?')[0]}`);
-    if (!/^[0-9a-f]{64}$/.test(sha256) || a !== sha256.slice(0, 2) || b !== sha256.slice(2, 4)) throw notFound;
+    // Built only when needed: an Error captures a stack trace, too dear for the hot path.
+    const notFound = () => new PyvetError('FILE_NOT_FOUND', 'not_found', `no approved file at ${request.url.split('?')[0]}`);
+    if (!/^[0-9a-f]{64}$/.test(sha256) || a !== sha256.slice(0, 2) || b !== sha256.slice(2, 4)) throw notFound();
 
     let file = await index.file(filename, sha256);
-    let blob: { sha256: string; size: number; type: string } | undefined;
+    let blob: { sha256: string; size: number; type: string; data?: Buffer } | undefined;
     if (file) blob = { sha256: file.sha256, size: file.size, type: contentTypeOf(file) };
     else if (filename.endsWith(METADATA_SUFFIX)) {
       file = await index.file(filename.slice(0, -METADATA_SUFFIX.length), sha256);
       if (file?.metadataSha256) {
-        const size = (await repo.blobs.stat(file.metadataSha256))?.size;
-        if (size !== undefined) blob = { sha256: file.metadataSha256, size, type: 'text/plain; charset=utf-8' };
+        // Core metadata is small (limits.max_metadata_bytes): always from memory.
+        const data = await blobs.bytes(file.metadataSha256);
+        blob = { sha256: file.metadataSha256, size: data.length, type: 'text/plain; charset=utf-8', data };
       }
     }
-    if (!file || !blob) throw notFound;
+    if (!file || !blob) throw notFound();
 
     const etag = `"${blob.sha256}"`;
-    const lastModified = new Date(file.uploadedAt).toUTCString();
     reply
       .header('etag', etag)
-      .header('last-modified', lastModified)
+      .header('last-modified', file.lastModified)
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('accept-ranges', 'bytes');
     const ims = request.headers['if-modified-since'];
     const inm = request.headers['if-none-match'];
-    if (etagMatches(inm, etag) || (!inm && ims && Date.parse(ims) >= Date.parse(lastModified))) {
+    if (etagMatches(inm, etag) || (!inm && ims && Date.parse(ims) >= Date.parse(file.lastModified))) {
       return reply.code(304).send();
     }
     reply.header('content-type', blob.type);
@@ -61,10 +62,9 @@ export const fileRoutes: ServerPlugin = (app, { repo, index, blobs }) => {
       return reply.code(416).header('content-range', `bytes */${blob.size}`).send();
     }
     if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${blob.size}`);
-    const length = range ? range.end - range.start + 1 : blob.size;
-    reply.header('content-length', length);
-    if (blob.size <= blobs.maxEntryBytes) {
-      const data = await blobs.bytes(blob.sha256);
+    reply.header('content-length', range ? range.end - range.start + 1 : blob.size);
+    if (blob.data || blob.size <= blobs.maxEntryBytes) {
+      const data = blob.data ?? (await blobs.bytes(blob.sha256));
       return reply.send(range ? data.subarray(range.start, range.end + 1) : data);
     }
     return reply.send(blobs.stream(blob.sha256, range));

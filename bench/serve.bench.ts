@@ -1,0 +1,348 @@
+// Serving benchmark: `pyvet serve` side by side with nginx serving a static PEP 503 / PEP 691
+// export of the same catalog (the physical-limit anchor), both loaded by wrk on loopback.
+//
+//   phase 1: 300 projects x 5 versions; /simple/, a project page (HTML and JSON), a .metadata
+//            file and a 50 KB file; requests/s for each server and pyvet/nginx ratios.
+//   phase 2: 100 k files (20 000 projects x 5, synthetic catalog rows sharing a pool of blobs):
+//            the same URLs plus every project page round-robin, and pyvet's RSS.
+//
+// Rows go straight into the catalog and blob store (the fast path; ingest is benchmarked
+// elsewhere). The static tree is rendered with the server's own render functions, so both
+// servers send the same bytes. Both log nothing per request (pyvet access_log off, nginx
+// access_log off). pyvet runs in a child process so that its RSS is its own.
+//   Env: PYVET_BENCH_SECONDS (default 8, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { FileRecord, NewFile } from '../src/catalog/types.js';
+import type { FsBlobStore } from '../src/blobs/fs.js';
+import { initRepository, openRepository } from '../src/repository/open.js';
+import type { Repository } from '../src/repository/types.js';
+import { startServer } from '../src/server/index.js';
+import { filePath, renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from '../src/server/render.js';
+
+const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
+const SECONDS = Number(process.env.PYVET_BENCH_SECONDS ?? 8);
+const here = dirname(fileURLToPath(import.meta.url));
+const silent = new Writable({ write: (_c, _e, cb) => cb() });
+
+// --- child mode: the pyvet server --------------------------------------------------------
+
+async function serveChild(dataDir: string): Promise<void> {
+  const repo = await openRepository({ dataDir, logDestination: silent });
+  repo.config.server.access_log = false;
+  const server = await startServer(repo, { host: '127.0.0.1', port: 0 });
+  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  process.on('SIGTERM', () => {
+    void server.close().then(() => repo.close().then(() => process.exit(0)));
+  });
+}
+
+// --- populating a catalog ----------------------------------------------------------------
+
+interface Populated {
+  projects: string[];
+  /** A file of about 50 KB and a small one (for the .metadata URL). */
+  big: FileRecord;
+  small: FileRecord;
+}
+
+/** Fills `repo` with `projects` x `versions` approved wheels whose bytes come from a small pool of blobs. */
+async function populate(repo: Repository, projects: number, versions: number): Promise<Populated> {
+  const pool: { sha256: string; size: number }[] = [];
+  const metas: string[] = [];
+  for (let i = 0; i < 32; i++) {
+    pool.push(await repo.blobs.putBytes(randomBytes(2048 + i * 64)));
+    metas.push((await repo.blobs.putBytes(Buffer.from(`Metadata-Version: 2.1\nName: pool-${i}\nVersion: 1.0\nRequires-Dist: requests>=2\n\n`))).sha256);
+  }
+  const big = await repo.blobs.putBytes(randomBytes(50 * 1024));
+  const names: string[] = [];
+  const now = new Date().toISOString();
+  const BATCH = 2500;
+  let n = 0;
+  const rows: NewFile[] = [];
+  for (let p = 0; p < projects; p++) {
+    const name = `bench-project-${String(p).padStart(5, '0')}`;
+    names.push(name);
+    for (let v = 0; v < versions; v++) {
+      const blob = p === 0 && v === 0 ? big : pool[n % pool.length]!;
+      const version = `1.${v}.0`;
+      rows.push({
+        project: name,
+        displayName: name,
+        version,
+        filename: `${name.replace(/-/g, '_')}-${version}-py3-none-any.whl`,
+        kind: 'wheel',
+        size: blob.size,
+        sha256: blob.sha256,
+        blake2b256: '0'.repeat(64),
+        md5: '0'.repeat(32),
+        requiresPython: '>=3.9',
+        metadataSha256: metas[n % metas.length]!,
+        requiresDist: ['requests>=2'],
+        providesExtra: [],
+        summary: 'benchmark project',
+        license: 'MIT',
+        tags: ['py3-none-any'],
+        uploadedAt: now,
+        upstreamUploadedAt: null,
+        origin: 'local',
+        state: 'approved',
+        stateChangedBy: 'bench',
+        integrity: { checks: [] },
+      });
+      n++;
+    }
+  }
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await repo.catalog.transaction(async (tx) => {
+      for (const r of rows.slice(i, i + BATCH)) await tx.files.insert(r);
+    });
+  }
+  const first = await repo.catalog.files.list({ project: names[0]! });
+  return { projects: names, big: first[0]!, small: first[1]! };
+}
+
+/** The static PEP 503/691 tree nginx serves: the same pages pyvet renders, and hard links to the blobs. */
+async function exportTree(repo: Repository, root: string, blobs: FsBlobStore, linkFiles: (f: FileRecord) => boolean): Promise<void> {
+  const files = await repo.catalog.files.list({ states: ['approved'] });
+  const byProject = new Map<string, FileRecord[]>();
+  for (const f of files) byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
+  const projects = await repo.catalog.files.listProjects(['approved']);
+  const serial = await repo.catalog.files.serial();
+  mkdirSync(join(root, 'simple'), { recursive: true });
+  writeFileSync(join(root, 'simple', 'index.html'), renderRootHtml(projects));
+  writeFileSync(join(root, 'simple', 'index.json'), renderRootJson(projects, serial));
+  for (const p of projects) {
+    const dir = join(root, 'simple', p.name);
+    const list = byProject.get(p.name)!;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.html'), renderProjectHtml(p.name, list, null));
+    writeFileSync(join(dir, 'index.json'), renderProjectJson(p.name, p.lastSerial, list, null));
+  }
+  for (const f of files) {
+    if (!linkFiles(f)) continue;
+    const target = join(root, decodeURIComponent(filePath(f)));
+    mkdirSync(dirname(target), { recursive: true });
+    linkSync(blobs.path(f.sha256), target);
+    linkSync(blobs.path(f.metadataSha256!), `${target}.metadata`);
+  }
+}
+
+// --- the two servers ---------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  return port;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await (await fetch(url)).arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function startNginx(root: string, work: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const template = readFileSync(join(templateDir(), 'nginx.conf.template'), 'utf8');
+  const conf = join(work, 'nginx.conf');
+  writeFileSync(conf, template.replaceAll('@TMP@', work).replaceAll('@ROOT@', root).replaceAll('@PORT@', String(port)));
+  const child = spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/simple/`);
+  return { url, child };
+}
+
+/** bench/nginx, from the sources or from dist/bench. */
+function templateDir(): string {
+  for (const d of [join(here, 'nginx'), join(here, '..', '..', 'bench', 'nginx')]) if (existsSync(d)) return d;
+  throw new Error('bench/nginx/nginx.conf.template not found');
+}
+
+async function startPyvet(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /"url":"([^"]+)"/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`pyvet exited ${code}`)));
+  });
+  return { url, child };
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  await once(child, 'exit');
+}
+
+function rssOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+// --- wrk ---------------------------------------------------------------------------------
+
+interface Target {
+  label: string;
+  path: string;
+  accept?: string;
+  /** Round-robin over these paths (a wrk Lua script) instead of one URL. */
+  paths?: string[];
+}
+
+async function wrk(base: string, t: Target, seconds: number, work: string): Promise<number> {
+  const args = ['-t2', '-c32', `-d${seconds}s`, '--timeout', '5s'];
+  if (t.accept) args.push('-H', `Accept: ${t.accept}`);
+  if (t.paths) {
+    const script = join(work, `rr-${createHash('sha1').update(t.label).digest('hex').slice(0, 8)}.lua`);
+    writeFileSync(
+      script,
+      `local paths = {${t.paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
+    );
+    args.push('-s', script);
+  }
+  args.push(`${base}${t.path}`);
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d;
+  });
+  await once(child, 'exit');
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
+  if (bad) throw new Error(`${base}${t.path}: ${bad} non-2xx answers under load`);
+  return rps;
+}
+
+/** Both servers must send the same page (same bytes) before their speeds are compared. */
+async function sameBytes(a: string, b: string, t: Target): Promise<void> {
+  const get = async (base: string) => {
+    const r = await fetch(`${base}${t.path}`, { headers: { 'accept-encoding': 'identity', ...(t.accept ? { accept: t.accept } : {}) } });
+    if (r.status !== 200) throw new Error(`${base}${t.path}: ${r.status}`);
+    return createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex');
+  };
+  const [x, y] = await Promise.all([get(a), get(b)]);
+  if (x !== y) throw new Error(`${t.label}: pyvet and nginx send different bytes`);
+}
+
+interface Row {
+  label: string;
+  pyvet: number;
+  nginx: number;
+}
+
+async function measure(pyvet: string, nginx: string, targets: Target[], seconds: number, work: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const t of targets) {
+    if (!t.paths) await sameBytes(pyvet, nginx, t);
+    // Alternate and warm up both, so neither runs on a cold cache or a warmer CPU.
+    await wrk(pyvet, t, 1, work);
+    await wrk(nginx, t, 1, work);
+    const p = await wrk(pyvet, t, seconds, work);
+    const n = await wrk(nginx, t, seconds, work);
+    rows.push({ label: t.label, pyvet: p, nginx: n });
+    console.log(`  ${t.label.padEnd(34)} pyvet ${p.toFixed(0).padStart(8)} req/s   nginx ${n.toFixed(0).padStart(8)} req/s   ratio ${(p / n).toFixed(2)}x`);
+  }
+  return rows;
+}
+
+// --- phases ------------------------------------------------------------------------------
+
+async function phase(label: string, projects: number, versions: number, seconds: number, roundRobin: boolean): Promise<{ rows: Row[]; rss?: { rss: number; peak: number } }> {
+  const work = join(tmpdir(), `pyvet-bench-serve-${process.pid}-${projects}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const dataDir = join(work, 'data');
+  let pyvet: { url: string; child: ChildProcess } | undefined;
+  let nginx: { url: string; child: ChildProcess } | undefined;
+  try {
+    console.log(`\n${label}: ${projects} projects x ${versions} versions = ${projects * versions} files`);
+    let t0 = Date.now();
+    await initRepository(dataDir, { logDestination: silent });
+    const repo = await openRepository({ dataDir, logDestination: silent });
+    const pop = await populate(repo, projects, versions);
+    console.log(`  populated the catalog in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    t0 = Date.now();
+    const root = join(work, 'static');
+    // Phase 2 links only the files it requests: 100 k links would measure the disk, not nginx.
+    const measured = new Set([pop.big.filename, pop.small.filename]);
+    await exportTree(repo, root, repo.blobs as FsBlobStore, (f) => !roundRobin || measured.has(f.filename));
+    await repo.close();
+    console.log(`  exported the static tree in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    pyvet = await startPyvet(dataDir);
+    nginx = await startNginx(root, work);
+    const project = pop.projects[Math.floor(pop.projects.length / 2)]!;
+    const targets: Target[] = [
+      { label: '/simple/ (HTML)', path: '/simple/' },
+      { label: 'project page (HTML)', path: `/simple/${project}/` },
+      { label: 'project page (JSON)', path: `/simple/${project}/`, accept: JSON_TYPE },
+      { label: '.metadata file', path: `${filePath(pop.small)}.metadata` },
+      { label: `${Math.round(pop.big.size / 1024)} KB wheel`, path: filePath(pop.big) },
+    ];
+    if (roundRobin) {
+      targets.push({
+        label: `all ${pop.projects.length} project pages, round-robin`,
+        path: '/',
+        paths: pop.projects.map((p) => `/simple/${p}/`),
+      });
+    }
+    const rows = await measure(pyvet.url, nginx.url, targets, seconds, work);
+    const rss = rssOf(pyvet.child.pid!);
+    console.log(`  pyvet RSS ${(rss.rss / 1024 ** 2).toFixed(0)} MB (peak ${(rss.peak / 1024 ** 2).toFixed(0)} MB)`);
+    return { rows, rss };
+  } finally {
+    if (pyvet) await stop(pyvet.child);
+    if (nginx) await stop(nginx.child, 'SIGQUIT');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  for (const tool of ['nginx', 'wrk']) {
+    const found = spawn('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    const [code] = (await once(found, 'exit')) as [number];
+    if (code !== 0) {
+      console.log(`serve bench SKIPPED: ${tool} is not installed (apt-get install nginx-light wrk)`);
+      return;
+    }
+  }
+  const started = Date.now();
+  const small = await phase('phase 1', 300, 5, SECONDS, false);
+  const large = process.env.PYVET_BENCH_SMALL ? undefined : await phase('phase 2', 20_000, 5, Math.max(2, Math.round((SECONDS * 5) / 8)), true);
+  const summary = {
+    bench: 'serve',
+    peer: 'nginx (static PEP 503/691 export of the same catalog)',
+    load: 'wrk -t2 -c32 on loopback',
+    phase1: small.rows.map((r) => ({ ...r, ratio: r.pyvet / r.nginx })),
+    phase2: large && { rows: large.rows.map((r) => ({ ...r, ratio: r.pyvet / r.nginx })), rssBytes: large.rss },
+    seconds: (Date.now() - started) / 1000,
+  };
+  console.log(`\n${JSON.stringify(summary)}`);
+}
+
+if (process.argv[2] === 'serve') await serveChild(process.argv[3]!);
+else await main();
