@@ -153,10 +153,10 @@ function mutated(base: fc.Arbitrary<string>): fc.Arbitrary<string> {
 const environment = fc
   .record({
     python_full_version: fc.constantFrom('3.12.4', '3.11.1+', '2.7.18', '3.13.0rc2', '3.8.10', '3.10.0b1'),
-    python_version: fc.constantFrom('3.12', '3.11', '2.7', '3.13', '3.8', '3.10', '3'),
+    python_version: fc.constantFrom('3.12', '3.11', '2.7', '3.13', '3.8', '3.10', '3', '3.12.0rc1'),
     os_name: fc.constantFrom('posix', 'nt'),
     sys_platform: fc.constantFrom('linux', 'win32', 'darwin'),
-    platform_release: fc.constantFrom('6.8.0-45-generic', '5.15', '10', '14.1-RELEASE', ''),
+    platform_release: fc.constantFrom('6.8.0-45-generic', '5.15', '10', '14.1-RELEASE', '', '5.15.0+'),
     platform_system: fc.constantFrom('Linux', 'Windows', 'Darwin'),
     platform_version: fc.constantFrom('#45-Ubuntu SMP', '10.0.19045', 'Darwin'),
     platform_machine: fc.constantFrom('x86_64', 'AMD64', 'arm64', 'aarch64'),
@@ -167,7 +167,18 @@ const environment = fc
     extras: fc.option(fc.array(fc.constantFrom('foo', 'Foo.Bar', 'x', 'bar'), { maxLength: 3 }), { nil: undefined }),
     dependency_groups: fc.option(fc.array(fc.constantFrom('dev', 'Docs', 'foo'), { maxLength: 2 }), { nil: undefined }),
   })
-  .map((env) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as MarkerEnvironment);
+  .chain((env) =>
+    // Sometimes a standard key is missing, sometimes an unusual one is present (a marker comparing
+    // two quoted strings looks the right one up). python_full_version is always there: packaging
+    // reads it unconditionally to repair it.
+    fc.tuple(fc.option(fc.constantFrom('os_name', 'sys_platform', 'python_version', 'platform_release', 'extra')), fc.option(fc.constantFrom('a', 'posix', 'foo'))).map(
+      ([drop, add]) => {
+        const entries: [string, unknown][] = Object.entries(env).filter(([k, v]) => v !== undefined && k !== drop);
+        if (add !== null) entries.push([add, add === 'a' ? 'a' : 'posix']);
+        return Object.fromEntries(entries) as MarkerEnvironment;
+      },
+    ),
+  );
 const context = fc.constantFrom<EvaluateContext>('metadata', 'lock_file', 'requirement');
 
 // ---- properties ------------------------------------------------------------------------------
