@@ -7,6 +7,7 @@ import { PyvetError } from '../errors.js';
 import { isRole, requireRole, ROLES } from './roles.js';
 import type { Actor, Repository } from './types.js';
 
+const TOUCH_EVERY_MS = 60_000;
 const TOKEN = /^pyvet_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 export interface NewToken {
@@ -89,7 +90,10 @@ export async function authenticate(repo: Repository, presented: string): Promise
   const now = new Date();
   if (rec.revokedAt !== null) return null;
   if (rec.expiresAt !== null && Date.parse(rec.expiresAt) <= now.getTime()) return null;
-  await repo.catalog.tokens.touch(rec.id, now.toISOString());
+  // pip sends the token with every request: record use at most once a minute, not a write each time.
+  if (rec.lastUsedAt === null || now.getTime() - Date.parse(rec.lastUsedAt) >= TOUCH_EVERY_MS) {
+    await repo.catalog.tokens.touch(rec.id, now.toISOString());
+  }
   return { name: rec.name, role: rec.role };
 }
 
