@@ -262,6 +262,10 @@ for case in json.load(sys.stdin):
             r = Requirement(s)
             out.append({"ok": str(r), "name": r.name, "extras": sorted(r.extras), "specifier": str(r.specifier),
                         "url": r.url, "marker": None if r.marker is None else str(r.marker)})
+        elif kind == "requirement-equal":
+            out.append({"ok": Requirement(s) == Requirement(case["t"])})
+        elif kind == "marker-equal":
+            out.append({"ok": Marker(s) == Marker(case["t"])})
         else:
             env = {k: (frozenset(v) if isinstance(v, list) else v) for k, v in case["env"].items()}
             out.append({"ok": Marker(s).evaluate(env, case["context"])})
@@ -287,24 +291,41 @@ const EXPECTED_ERROR: Record<string, string[]> = {
 };
 
 describe('differential check against pypa/packaging', { skip: oracleAvailable() === true ? false : String(oracleAvailable()) }, () => {
-  it('parses, prints, rejects (same message) and evaluates like packaging on generated inputs', (t) => {
+  it('parses, prints, rejects (same message), compares and evaluates like packaging on generated inputs', (t) => {
     const markers = fc.sample(fc.oneof(marker, mutated(marker)), { seed: SEED, numRuns: 4000 });
     const requirements = fc.sample(fc.oneof(requirement, mutated(requirement)), { seed: SEED + 1, numRuns: 4000 });
     const evaluations = fc.sample(fc.tuple(fc.oneof(marker, realisticMarker), environment, context), { seed: SEED + 2, numRuns: 4000 });
+    // Pairs from small pools, so that equal and unequal pairs both occur.
+    const similarRequirement = fc
+      .tuple(
+        fc.constantFrom('foo', 'Foo_Bar', 'foo.bar', 'foo-bar', 'FOO'),
+        fc.constantFrom('', '[a]', '[a,b]', '[b, a]', '[A]', '[a,a]'),
+        fc.constantFrom('', '>=1.0', '>=1.0.0', '>=1', '==1.*', '==1.0.*', '<2,>=1.0', '>=1.0, <2', '>=1.0,<2,>=1.0', '===1.0', ' @ https://x', ' @ https://X'),
+        fc.constantFrom('', '; os_name == "a"', ";os_name=='a'", '; extra == "A_B"', '; extra=="a-b"', '; ("a" == os_name)'),
+      )
+      .map(([n, e, v, m]) => (v.startsWith(' @') && m !== '' ? `${n}${e}${v} ${m}` : `${n}${e}${v}${m}`));
+    const similarMarker = fc.constantFrom('os_name == "a"', "os_name=='a'", '"a" == os_name', '(os_name == "a")', 'extra == "Foo_Bar"', 'extra == "foo-bar"', '(extra == "Foo_Bar")', 'os_name == "a" and (sys_platform == "b")', 'os_name == "a" and sys_platform == "b"', 'python_implementation == "x"', 'platform_python_implementation == "x"');
+    const requirementPairs = fc.sample(fc.tuple(similarRequirement, similarRequirement), { seed: SEED + 3, numRuns: 1500 });
+    const markerPairs = fc.sample(fc.tuple(similarMarker, similarMarker), { seed: SEED + 4, numRuns: 300 });
     type Case =
       | { kind: 'marker'; s: string }
       | { kind: 'requirement'; s: string }
+      | { kind: 'requirement-equal'; s: string; t: string }
+      | { kind: 'marker-equal'; s: string; t: string }
       | { kind: 'evaluate'; s: string; env: MarkerEnvironment; context: EvaluateContext };
     const cases: Case[] = [
       ...markers.map((s) => ({ kind: 'marker' as const, s })),
       ...requirements.map((s) => ({ kind: 'requirement' as const, s })),
       ...evaluations.map(([s, env, context]) => ({ kind: 'evaluate' as const, s, env, context })),
+      ...requirementPairs.map(([s, t]) => ({ kind: 'requirement-equal' as const, s, t })),
+      ...markerPairs.map(([s, t]) => ({ kind: 'marker-equal' as const, s, t })),
     ];
     const r = spawnSync('python3', ['-c', ORACLE], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 << 20 });
     assert.equal(r.status, 0, r.stderr);
     const expected = JSON.parse(r.stdout) as { ok?: unknown; error?: string; message?: string; [k: string]: unknown }[];
     const failures: string[] = [];
-    const valid = { marker: 0, requirement: 0, evaluate: 0 };
+    const valid = { marker: 0, requirement: 0, evaluate: 0, 'requirement-equal': 0, 'marker-equal': 0 };
+    let equalPairs = 0;
     cases.forEach((c, i) => {
       const want = expected[i] as (typeof expected)[number];
       let got: Record<string, unknown>;
@@ -320,11 +341,14 @@ describe('differential check against pypa/packaging', { skip: oracleAvailable() 
             url: req.url,
             marker: req.marker?.toString() ?? null,
           };
-        } else got = { ok: Marker.parse(c.s).evaluate(c.env, c.context) };
+        } else if (c.kind === 'requirement-equal') got = { ok: Requirement.parse(c.s).equals(Requirement.parse(c.t)) };
+        else if (c.kind === 'marker-equal') got = { ok: Marker.parse(c.s).equals(Marker.parse(c.t)) };
+        else got = { ok: Marker.parse(c.s).evaluate(c.env, c.context) };
       } catch (err) {
         got = { error: err instanceof Error ? err.name : String(err), message: err instanceof Error ? err.message : '' };
       }
       if ('ok' in want) valid[c.kind]++;
+      if (c.kind.endsWith('-equal') && want.ok === true) equalPairs++;
       const same =
         'ok' in want
           ? JSON.stringify(got) === JSON.stringify(want)
@@ -334,7 +358,7 @@ describe('differential check against pypa/packaging', { skip: oracleAvailable() 
       if (!same) failures.push(`${JSON.stringify(c)}\n    packaging: ${JSON.stringify(want)}\n    pyvet:     ${JSON.stringify(got)}`);
     });
     t.diagnostic(
-      `${cases.length} generated cases compared with packaging (valid: ${valid.marker} markers, ${valid.requirement} requirements, ${valid.evaluate} evaluations), ${failures.length} differ`,
+      `${cases.length} generated cases compared with packaging (valid: ${valid.marker} markers, ${valid.requirement} requirements, ${valid.evaluate} evaluations; ${equalPairs} equal pairs), ${failures.length} differ`,
     );
     assert.deepEqual(failures.slice(0, 8), []);
   });
