@@ -320,8 +320,8 @@ export class Specifier {
     return this.#spec === null ? null : this.#spec.isPrerelease;
   }
 
-  /** @internal */
-  get _explicitPrereleases(): boolean | null {
+  /** The explicit override (null when auto-detected). */
+  get explicitPrereleases(): boolean | null {
     return this.#explicitPre;
   }
 

@@ -135,6 +135,17 @@ describe('Specifier API', () => {
     assert.equal(SpecifierSet.parse('===foobar').contains('FooBar'), true);
   });
 
+  test('withPrereleases overrides the auto-detected policy', () => {
+    const s = Specifier.parse('>=1.0');
+    assert.equal(s.prereleases, false);
+    assert.equal(s.contains('2.0a1'), true); // alone, a matching pre-release is accepted
+    const never = s.withPrereleases(false);
+    assert.equal(never.explicitPrereleases, false);
+    assert.equal(never.contains('2.0a1'), false);
+    assert.equal(SpecifierSet.parse('>=1.0').withPrereleases(false).contains('2.0a1'), false);
+    assert.equal(SpecifierSet.parse('>=1.0').withPrereleases(false).contains('2.0a1', { installed: true }), true);
+  });
+
   test('and() refuses conflicting overrides', () => {
     const a = SpecifierSet.parse('>=1', { prereleases: true });
     const b = SpecifierSet.parse('<2', { prereleases: false });
