@@ -91,20 +91,21 @@ const haveSource = localPypiAvailable() || clientAvailable('build') === true;
 describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi or python -m build' }, () => {
   const work = tempDir('pyvet-crash-');
   const stream = join(work.path, 'stream');
+  const few = join(work.path, 'few');
   let t: TestRepo;
   let total = 0;
 
   before(async () => {
     mkdirSync(stream);
     if (localPypiAvailable()) {
-      // 40 real wheels of moderate size from the local PyPI tree.
+      // 24 real wheels of moderate size from the local PyPI tree.
       const files = join(LOCAL_PYPI, 'files');
       const wheels = readdirSync(files)
         .filter((f) => f.endsWith('.whl'))
         .map((f) => ({ f, size: statSync(join(files, f)).size }))
         .filter((w) => w.size > 20_000 && w.size < 400_000)
         .sort((a, b) => (a.f < b.f ? -1 : 1))
-        .slice(0, 40);
+        .slice(0, 24);
       for (const w of wheels) symlinkSync(join(files, w.f), join(stream, w.f));
       total = wheels.length;
     } else {
@@ -112,6 +113,9 @@ describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi 
       for (const [i, name] of ['crasha', 'crashb', 'crashc', 'crashd'].entries()) buildProject({ name, version: `1.${i}` }, stream);
       total = readdirSync(stream).length;
     }
+    mkdirSync(few);
+    const fewNames = readdirSync(stream).sort().slice(0, 8);
+    for (const f of fewNames) symlinkSync(join(stream, f), join(few, f));
     t = await makeRepo();
     await t.repo.close();
   });
@@ -141,5 +145,31 @@ describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi 
     const out = JSON.parse(done.stdout) as { failed: unknown[] };
     assert.deepEqual(out.failed, []);
     assert.equal(await assertConsistent(t.dataDir), total);
+  });
+  it('two processes adding the same files at once: each file stored once, one audit entry each, chain intact', async () => {
+    const both = await makeRepo();
+    try {
+      await both.repo.close();
+      const run = () =>
+        new Promise<{ code: number | null; stdout: string }>((resolve) => {
+          const child = spawnCli(both.dataDir, ['--json', 'add', few]);
+          let stdout = '';
+          child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+          child.stderr!.resume();
+          child.on('exit', (code) => resolve({ code, stdout }));
+        });
+      const [a, b] = await Promise.all([run(), run()]);
+      assert.deepEqual([a.code, b.code], [0, 0]);
+      const added = [a, b].map((r) => (JSON.parse(r.stdout) as { added: unknown[] }).added.length);
+      const n = readdirSync(few).length;
+      assert.equal(added[0]! + added[1]!, n, `added ${added.join(' + ')}`);
+      assert.equal(await assertConsistent(both.dataDir), n);
+      await both.reopen();
+      const ingests = (await both.repo.catalog.audit.list()).filter((e) => e.action === 'file.ingest');
+      assert.equal(ingests.length, n);
+      assert.equal(new Set(ingests.map((e) => e.subject)).size, n);
+    } finally {
+      await both.cleanup();
+    }
   });
 });
