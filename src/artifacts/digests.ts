@@ -13,12 +13,13 @@ export interface Digests {
   size: number;
 }
 
-export async function hashFile(path: string): Promise<Digests> {
+/** Hashes a file; `signal` stops the read early (the promise then rejects with an AbortError). */
+export async function hashFile(path: string, opts: { signal?: AbortSignal } = {}): Promise<Digests> {
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
   const b2 = new Blake2b256();
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, ...(opts.signal ? { signal: opts.signal } : {}) })) {
     const buf = chunk as Buffer;
     sha256.update(buf);
     md5.update(buf);

@@ -38,7 +38,8 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
   }
   // Hashing reads the file front to back while the archive is read by member: run both at once,
   // except when a digest was promised, where nothing is opened before the digest is right.
-  const hashing = hashFile(path);
+  const stop = new AbortController();
+  const hashing = hashFile(path, { signal: stop.signal });
   hashing.catch(() => {}); // awaited below; an inspection error may come first
   const integrity: IntegrityReport = { checks: [] };
   if (opts.expectedSha256 !== undefined) {
@@ -51,10 +52,18 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
     }
     integrity.checks.push({ check: 'expected-sha256', ok: true });
   }
-  const read =
-    file.kind === 'wheel'
-      ? await inspectWheel(path, filename, file.parsed, limits, integrity)
-      : await inspectSdist(path, filename, file.parsed, limits, integrity);
+  let read: Awaited<ReturnType<typeof inspectWheel>>;
+  try {
+    read =
+      file.kind === 'wheel'
+        ? await inspectWheel(path, filename, file.parsed, limits, integrity)
+        : await inspectSdist(path, filename, file.parsed, limits, integrity);
+  } catch (err) {
+    // Nothing outlives the call: the caller may delete the file as soon as we throw.
+    stop.abort();
+    await hashing.catch(() => {});
+    throw err;
+  }
   const digests = await hashing;
   const name = file.parsed.name;
   const m = read.metadata;

@@ -27,6 +27,13 @@ const ALGORITHMS: Record<string, string> = {
 
 /** Splits CSV text as Python's csv.reader with the default dialect does. */
 export function parseCsv(text: string): string[][] {
+  // Almost every RECORD quotes nothing: then rows are lines and fields are between commas.
+  if (!text.includes('"')) {
+    return text
+      .split(/\r\n|\n|\r/)
+      .filter((line) => line !== '')
+      .map((line) => line.split(','));
+  }
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

@@ -74,7 +74,7 @@ export async function inspectSdist(
       }
       members = zip.members.length;
     } finally {
-      zip.close();
+      await zip.close();
     }
   } else {
     const captured = await readTarGz(

@@ -113,6 +113,7 @@ export async function readTarGz(
     await flowing;
   } catch (err) {
     extract.destroy();
+    await flowing.catch(() => {}); // settles once every stream, the file's too, is closed
     throw tarError(filename, failure ?? err);
   }
   if (failure) throw tarError(filename, failure);

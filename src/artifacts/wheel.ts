@@ -169,6 +169,6 @@ export async function inspectWheel(
     if (signed.length > 0) integrity.checks.push({ check: 'record-signature', ok: true, detail: `present, not verified: ${signed.join(', ')}` });
     return { ...read, metadataBytes };
   } finally {
-    zip.close();
+    await zip.close();
   }
 }

@@ -2,7 +2,9 @@
 // directory is checked as a whole before any member is inflated (count, names, duplicates,
 // links, overlapping members, declared sizes), then each member is inflated as a stream with
 // the ratio and total limits enforced on the bytes actually produced, and its CRC-32 checked.
-import { type FileHandle, open } from 'node:fs/promises';
+import { close, createReadStream, fstatSync, open, read } from 'node:fs';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { artifactError } from './errors.js';
@@ -27,11 +29,67 @@ const S_IFLNK = 0o120000;
 const UNIX_HOSTS = new Set([3, 19]);
 // Local file header size before the name: the least a member can occupy besides its data.
 const LOCAL_HEADER_BYTES = 30;
-// Members this small (both sizes) are read in one call and inflated synchronously with a hard
-// output cap: most wheel members are, and a stream per member costs several thread-pool round
-// trips each. Anything larger is inflated as a stream.
+// Members this small (both sizes) are read whole and inflated synchronously with a hard output
+// cap: most wheel members are, and a stream per member costs several thread-pool round trips.
+// Anything larger is inflated as a stream.
 const SMALL_MEMBER_BYTES = 4 * 1024 * 1024;
-const LOCAL_EXTRA_SLACK = 256;
+// Small members are read through a window this large: one read serves many of them.
+const READ_WINDOW_BYTES = 1024 * 1024;
+
+const SHARED_FD_FS = { open, read, close: (_fd: number, callback: (err: null) => void) => callback(null) };
+
+/**
+ * The archive file for yauzl, read through a window: yauzl reads the central directory in two
+ * small reads per member and we read small members one after the other, so one 1 MB read
+ * serves hundreds of those. Large members stream straight from the file.
+ */
+class FileReader extends yauzl.RandomAccessReader {
+  private window = { start: 0, bytes: Buffer.alloc(0) };
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    // Streams share the descriptor: destroying one (yauzl and for-await both do) must not close it.
+    return createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, fs: SHARED_FD_FS });
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    // yauzl's callback also takes the byte count (its types leave it out).
+    const done = callback as (err: Error | null, bytesRead?: number) => void;
+    this.bytesAt(position, length).then(
+      (bytes) => {
+        bytes.copy(buffer, offset);
+        done(null, bytes.length);
+      },
+      (err: Error) => done(err),
+    );
+  }
+
+  /** `length` bytes at `start`, from the window when it holds them. */
+  async bytesAt(start: number, length: number): Promise<Buffer> {
+    const w = this.window;
+    if (start >= w.start && start + length <= w.start + w.bytes.length) {
+      return w.bytes.subarray(start - w.start, start - w.start + length);
+    }
+    if (start + length > this.size) throw new Error('file data overflows file bounds');
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(length, READ_WINDOW_BYTES), this.size - start));
+    const bytesRead = await new Promise<number>((resolve, reject) =>
+      read(this.fd, buf, 0, buf.length, start, (err, n) => (err ? reject(err) : resolve(n))),
+    );
+    if (bytesRead < length) throw new Error('unexpected end of file');
+    this.window = { start, bytes: buf.subarray(0, bytesRead) };
+    return this.window.bytes.subarray(0, length);
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    close(this.fd, callback);
+  }
+}
 
 export class ZipArchive {
   /** Members in central-directory order. */
@@ -40,16 +98,19 @@ export class ZipArchive {
 
   private constructor(
     private readonly zip: yauzl.ZipFile,
-    private readonly file: FileHandle,
+    private readonly file: FileReader,
     private readonly filename: string,
     private readonly limits: ArtifactLimits,
   ) {}
 
   /** Opens and vets the central directory. The caller must close() the archive. */
   static async open(path: string, filename: string, limits: ArtifactLimits): Promise<ZipArchive> {
+    // A plain descriptor, not a FileHandle: yauzl closes it through FileReader.close.
+    const fd = await new Promise<number>((resolve, reject) => open(path, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+    const file = new FileReader(fd, fstatSync(fd).size);
     let zip: yauzl.ZipFile;
     try {
-      zip = await yauzl.openPromise(path, {
+      zip = await yauzl.fromRandomAccessReaderPromise(file, file.size, {
         lazyEntries: true,
         autoClose: false,
         decodeStrings: true,
@@ -58,13 +119,14 @@ export class ZipArchive {
         strictFileNames: true,
       });
     } catch (err) {
+      close(fd);
       throw zipError(filename, err);
     }
-    const archive = new ZipArchive(zip, await open(path, 'r'), filename, limits);
+    const archive = new ZipArchive(zip, file, filename, limits);
     try {
       await archive.readDirectory();
     } catch (err) {
-      archive.close();
+      await archive.close();
       throw err;
     }
     return archive;
@@ -173,25 +235,11 @@ export class ZipArchive {
   }
 
   private async readSmall(member: ZipMember): Promise<Buffer> {
-    const { entry } = member;
-    // One read for the local header and the data: its extra field is guessed no longer than
-    // the slack below (it rarely exists); when it is longer, the header is read first.
-    const start = entry.relativeOffsetOfLocalHeader;
-    const wanted = LOCAL_HEADER_BYTES + entry.fileNameLength + LOCAL_EXTRA_SLACK + member.compressedSize;
-    const buf = Buffer.allocUnsafe(Math.min(wanted, Math.max(0, this.zip.fileSize - start)));
-    const { bytesRead } = await this.file.read(buf, 0, buf.length, start);
-    if (bytesRead < LOCAL_HEADER_BYTES || buf.readUInt32LE(0) !== 0x04034b50) {
-      throw new Error(`invalid local file header for '${printable(member.path)}'`);
-    }
-    const dataStart = LOCAL_HEADER_BYTES + buf.readUInt16LE(26) + buf.readUInt16LE(28);
-    let raw: Buffer;
-    if (dataStart + member.compressedSize <= bytesRead) raw = buf.subarray(dataStart, dataStart + member.compressedSize);
-    else if (start + dataStart + member.compressedSize > this.zip.fileSize) throw new Error('file data overflows file bounds');
-    else {
-      raw = Buffer.allocUnsafe(member.compressedSize);
-      const more = await this.file.read(raw, 0, raw.length, start + dataStart);
-      if (more.bytesRead !== raw.length) throw new Error('unexpected end of file');
-    }
+    const start = member.entry.relativeOffsetOfLocalHeader;
+    const header = await this.file.bytesAt(start, LOCAL_HEADER_BYTES);
+    if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header for '${printable(member.path)}'`);
+    const dataStart = start + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
+    const raw = await this.file.bytesAt(dataStart, member.compressedSize);
     if (member.entry.compressionMethod === 0) return raw;
     try {
       return inflateRawSync(raw, { maxOutputLength: member.size + 1 });
@@ -215,9 +263,11 @@ export class ZipArchive {
     return Buffer.concat(chunks, total);
   }
 
-  close(): void {
+  /** Closes the archive; resolves once the file is closed (yauzl closes it after its last stream). */
+  async close(): Promise<void> {
+    const closed = once(this.file, 'close');
     this.zip.close();
-    this.file.close().catch(() => {});
+    await closed;
   }
 }
 

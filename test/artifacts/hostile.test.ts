@@ -3,6 +3,7 @@
 // comes from the one thing that was broken.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { type ArtifactLimits, type ArtifactReport, artifactLimits, inspectArtifact } from '../../src/artifacts/index.js';
 import { defaultConfig } from '../../src/config.js';
@@ -88,6 +89,28 @@ describe('valid builds pass', () => {
     assert.equal(r.metadataBytes.toString(), metadata);
     const record = r.integrity.checks.find((c) => c.check === 'record-hashes');
     assert.deepEqual(record, { check: 'record-hashes', ok: true, detail: '3 members' });
+  });
+
+  test('members larger than the in-memory path stream through, twice in a row', async () => {
+    const w = wheel({ files: { 'demo/noise.bin': randomBytes(5 * 1024 * 1024), 'demo/text.txt': randomBytes(3_500_000).toString('base64') } });
+    for (let i = 0; i < 2; i++) {
+      const r = await inspectBytes(w.filename, w.bytes);
+      assert.deepEqual(r.integrity.checks.find((c) => c.check === 'record-hashes')?.detail, '5 members');
+    }
+  });
+
+  test('no file descriptor is left open, whatever the outcome', { skip: !existsSync('/proc/self/fd') }, async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const cases = [wheel(), wheel({ record: (rows) => rows.slice(1) }), wheel({ extraEntries: [{ name: '../x', data: '' }] })];
+    const tar = await sdist();
+    await inspectBytes(tar.filename, tar.bytes);
+    const before = open();
+    for (let i = 0; i < 5; i++) {
+      for (const c of cases) await inspectBytes(c.filename, c.bytes).catch(() => {});
+      await inspectBytes(tar.filename, tar.bytes);
+      await inspectBytes('demo-1.0.tar.gz', Buffer.from('not gzip')).catch(() => {});
+    }
+    assert.equal(open(), before);
   });
 
   test('names and versions agree after normalisation', async () => {
