@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -11,6 +13,7 @@ import {
   parseWheelFilename,
 } from '../../src/standards/filenames.js';
 import { compareCodePoints } from '../../src/standards/tags.js';
+import { cleanPipEnv, LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
 import { vectorFile } from './vectors.js';
 
 interface Case {
@@ -111,5 +114,42 @@ describe('parseDistributionFilename', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('real wheel filenames', () => {
+  it(`every wheel under ${LOCAL_PYPI}/files reads as packaging reads it`, (t) => {
+    if (!localPypiAvailable()) return t.skip(`${LOCAL_PYPI} is absent`);
+    const names = readdirSync(join(LOCAL_PYPI, 'files')).filter((f) => f.endsWith('.whl'));
+    const ours = names.map((f) => {
+      try {
+        const w = parseWheelFilename(f);
+        return [w.name, w.version.toString(), w.build, w.tags.map(String).sort(compareCodePoints)];
+      } catch (err) {
+        if (err instanceof InvalidWheelFilename) return ['invalid'];
+        throw err;
+      }
+    });
+    const invalid = ours.filter((o) => o[0] === 'invalid').length;
+    process.stdout.write(`# ${names.length} real wheel filenames, ${invalid} invalid\n`);
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import json, sys
+from packaging.utils import parse_wheel_filename, InvalidWheelFilename
+out = []
+for f in json.load(sys.stdin):
+    try:
+        n, v, b, t = parse_wheel_filename(f)
+        out.append([n, str(v), list(b), sorted(str(x) for x in t)])
+    except InvalidWheelFilename:
+        out.append(["invalid"])
+json.dump(out, sys.stdout)`,
+      ],
+      { input: JSON.stringify(names), encoding: 'utf8', env: cleanPipEnv(), maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (r.status !== 0) return t.skip(`packaging oracle unavailable: ${r.stderr.trim().split('\n').at(-1)}`);
+    assert.deepEqual(ours, JSON.parse(r.stdout));
   });
 });

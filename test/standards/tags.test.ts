@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -25,6 +27,8 @@ import {
   targetTags,
   UnsortedTagsError,
 } from '../../src/standards/tags.js';
+import { parseWheelFilename } from '../../src/standards/filenames.js';
+import { cleanPipEnv, LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
 import { vectorFile } from './vectors.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: vector cases are heterogeneous JSON
@@ -206,5 +210,52 @@ describe('targets', () => {
     );
     assert.deepEqual(tags.slice(0, 2), ['pp310-pypy310_pp73-linux_x86_64', 'pp310-none-linux_x86_64']);
     assert.ok(tags.includes('pp3-none-any'));
+  });
+});
+
+describe('best wheels among real files', () => {
+  // Targets described explicitly, as a pyvet server describes its release targets.
+  const TARGETS: [string, Parameters<typeof targetTags>[0]][] = [
+    ['cp312 manylinux x86_64', { implementation: 'cp', pythonVersion: [3, 12], platforms: linuxPlatforms({ sysconfigPlatform: 'linux-x86_64', glibc: [2, 31] }) }],
+    ['cp311 musllinux aarch64', { implementation: 'cp', pythonVersion: [3, 11], platforms: linuxPlatforms({ sysconfigPlatform: 'linux-aarch64', musl: [1, 2] }) }],
+    ['cp310 win_amd64', { implementation: 'cp', pythonVersion: [3, 10], platforms: ['win_amd64'] }],
+    ['cp313 macOS 14 arm64', { implementation: 'cp', pythonVersion: [3, 13], platforms: macPlatforms([14, 0], 'arm64') }],
+    ['cp312 z/OS', { implementation: 'cp', pythonVersion: [3, 12], platforms: ['zos_31_s390x'] }],
+  ];
+
+  it(`for each project under ${LOCAL_PYPI}, every target gets the wheel packaging's selector picks`, (t) => {
+    if (!localPypiAvailable()) return t.skip(`${LOCAL_PYPI} is absent`);
+    const byProject = new Map<string, string[]>();
+    for (const f of readdirSync(join(LOCAL_PYPI, 'files')).filter((x) => x.endsWith('.whl')).sort()) {
+      const name = parseWheelFilename(f).name;
+      byProject.set(name, [...(byProject.get(name) ?? []), f]);
+    }
+    const groups = [...byProject.values()];
+    const supported = TARGETS.map(([, target]) => targetTags(target).map(String));
+    const ours = supported.map((tags) => {
+      const select = createCompatibleTagsSelector<string>(tags);
+      return groups.map((g) => select(g.map((f) => [f, parseWheelFilename(f).tags] as const))[0] ?? null);
+    });
+    const picked = ours.map((o) => o.filter((x) => x !== null).length);
+    process.stdout.write(`# ${groups.length} projects; wheels picked per target: ${TARGETS.map(([n], i) => `${n} ${picked[i]}`).join(', ')}\n`);
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import json, sys
+from packaging.tags import Tag, create_compatible_tags_selector
+from packaging.utils import parse_wheel_filename
+data = json.load(sys.stdin)
+out = []
+for tags in data["supported"]:
+    select = create_compatible_tags_selector(Tag(*t.split("-")) for t in tags)
+    out.append([next(iter(select((f, parse_wheel_filename(f)[3]) for f in g)), None) for g in data["groups"]])
+json.dump(out, sys.stdout)`,
+      ],
+      { input: JSON.stringify({ supported, groups }), encoding: 'utf8', env: cleanPipEnv(), maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (r.status !== 0) return t.skip(`packaging oracle unavailable: ${r.stderr.trim().split('\n').at(-1)}`);
+    assert.deepEqual(ours, JSON.parse(r.stdout));
+    assert.ok(picked.every((n) => n > 0));
   });
 });
