@@ -12,13 +12,21 @@ export interface StaticServer {
   log: string[];
   /** Fail the next `n` requests whose path matches with this status (or 'reset' to drop the socket). */
   injectFaults(match: RegExp, n: number, fault: number | 'reset'): void;
+  /** Delay every response whose path matches by `ms` (to interrupt transfers half-way). */
+  throttle(match: RegExp, ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startStaticServer(root: string): Promise<StaticServer> {
   const log: string[] = [];
   const faults: { match: RegExp; left: number; fault: number | 'reset' }[] = [];
+  const delays: { match: RegExp; ms: number }[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const delay = delays.find((d) => d.match.test(req.url ?? ''));
+    if (delay) setTimeout(() => handle(req, res), delay.ms);
+    else handle(req, res);
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     log.push(path);
     const f = faults.find((x) => x.left > 0 && x.match.test(path));
@@ -64,7 +72,7 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     } catch {
       res.writeHead(404).end();
     }
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -72,6 +80,9 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     log,
     injectFaults(match, n, fault) {
       faults.push({ match, left: n, fault });
+    },
+    throttle(match, ms) {
+      delays.push({ match, ms });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,229 @@
+// Mirroring against real HTTP upstreams on loopback: crafted PEP 503 trees whose files are real
+// (valid) wheels, so every guarantee can be provoked: hash mismatches, owned names, priorities,
+// hash-pinned requirements files, and a SIGKILL half-way through.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { initRepository, openRepository } from '../../src/repository/index.js';
+import type { Repository } from '../../src/repository/types.js';
+import { getTargets } from '../../src/resolve/targets.js';
+import { mirror } from '../../src/upstream/mirror.js';
+import { addUpstream } from '../../src/upstream/upstreams.js';
+import { setPolicy } from '../../src/vetting/policy.js';
+import { buildWheel } from '../helpers/archives.js';
+import { runCliAsync, spawnCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
+import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
+
+const ADMIN = { name: 'cli:test', role: 'admin' as const };
+
+interface TreeWheel {
+  name: string;
+  version: string;
+  requires?: string[];
+  /** Lie about the sha256 in the index. */
+  wrongHash?: boolean;
+  /** Extra payload to make the file big. */
+  padding?: number;
+}
+
+/** Writes a PEP 503 tree (simple/<project>/index.html + files/) of real wheels. */
+function writeTree(root: string, wheels: TreeWheel[]): Map<string, string> {
+  mkdirSync(join(root, 'files'), { recursive: true });
+  const byProject = new Map<string, string[]>();
+  const hashes = new Map<string, string>();
+  for (const w of wheels) {
+    const padding = w.padding ? { 'pad.bin': randomBytes(w.padding) } : {};
+    const { filename, bytes } = buildWheel({
+      name: w.name,
+      version: w.version,
+      metadataLines: (w.requires ?? []).map((r) => `Requires-Dist: ${r}`),
+      files: padding,
+    });
+    writeFileSync(join(root, 'files', filename), bytes);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    hashes.set(filename, sha);
+    const listed = w.wrongHash ? 'f'.repeat(64) : sha;
+    const project = w.name.toLowerCase().replace(/[-_.]+/g, '-');
+    const links = byProject.get(project) ?? [];
+    links.push(`<a href="../../files/${filename}#sha256=${listed}">${filename}</a>`);
+    byProject.set(project, links);
+  }
+  for (const [project, links] of byProject) {
+    mkdirSync(join(root, 'simple', project), { recursive: true });
+    writeFileSync(join(root, 'simple', project, 'index.html'), `<!DOCTYPE html><html><body>\n${links.join('\n')}\n</body></html>\n`);
+  }
+  return hashes;
+}
+
+function blobCount(dataDir: string): number {
+  let n = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (e.name !== 'tmp') walk(join(d, e.name));
+      } else n++;
+    }
+  };
+  if (existsSync(join(dataDir, 'blobs'))) walk(join(dataDir, 'blobs'));
+  return n;
+}
+
+describe('mirror from loopback upstreams', () => {
+  const tmp = tempDir();
+  let a: StaticServer;
+  let b: StaticServer;
+  let repo: Repository;
+  const target = () => getTargets(repo.config, ['cp311-manylinux_x86_64']);
+
+  before(async () => {
+    writeTree(join(tmp.path, 'a'), [
+      { name: 'demo-app', version: '1.0', requires: ['demo-lib>=1.0', 'acme-secret; python_version >= "3"', 'winonly; sys_platform == "win32"'] },
+      { name: 'demo-app', version: '2.0', requires: ['demo-lib>=1.0'] },
+      { name: 'demo-lib', version: '1.0' },
+      { name: 'acme-secret', version: '9.9' },
+      { name: 'broken', version: '1.0', wrongHash: true },
+    ]);
+    writeTree(join(tmp.path, 'b'), [
+      { name: 'demo-lib', version: '1.0' },
+      { name: 'demo-lib', version: '5.0' },
+      { name: 'only-b', version: '1.0' },
+    ]);
+    a = await startStaticServer(join(tmp.path, 'a'));
+    b = await startStaticServer(join(tmp.path, 'b'));
+    const data = join(tmp.path, 'data');
+    await initRepository(data);
+    repo = await openRepository({ dataDir: data });
+    const policy = join(tmp.path, 'policy.yaml');
+    writeFileSync(policy, 'owned_names:\n  - "acme-*"\n');
+    await setPolicy(repo, policy, ADMIN);
+    await addUpstream(repo, { name: 'a', url: `${a.url}/simple/`, priority: 10 }, ADMIN);
+    await addUpstream(repo, { name: 'b', url: `${b.url}/simple/`, priority: 20 }, ADMIN);
+  });
+  after(async () => {
+    await repo.close();
+    await a.close();
+    await b.close();
+    tmp.cleanup();
+  });
+
+  test('follows dependencies into quarantine, refusing owned names without asking any upstream', async () => {
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['demo-app==1.0'], targets: target(), withDeps: true });
+    assert.deepEqual(r.fetched.map((f) => f.filename).sort(), ['demo_app-1.0-py3-none-any.whl', 'demo_lib-1.0-py3-none-any.whl']);
+    assert.deepEqual(r.refused.map((x) => [x.project, x.code]), [['acme-secret', 'OWNED_NAME']]);
+    // The marker excluded winonly on Linux: nobody asked for it.
+    assert.ok(!a.log.some((p) => p.includes('winonly')));
+    assert.ok(!a.log.some((p) => p.includes('acme')) && !b.log.some((p) => p.includes('acme')), 'owned name looked up upstream');
+    const lib = await repo.catalog.files.getByFilename('demo_lib-1.0-py3-none-any.whl');
+    assert.equal(lib?.state, 'quarantined');
+    assert.equal(lib?.origin, 'upstream:a', 'demo-lib must come from the preferred upstream only');
+    const audit = await repo.catalog.audit.list();
+    assert.ok(audit.some((e) => e.action === 'file.ingest' && e.subject === 'demo_lib-1.0-py3-none-any.whl'));
+  });
+
+  test('an owned name asked for directly is refused too', async () => {
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['acme-secret'], targets: target() });
+    assert.equal(r.fetched.length, 0);
+    assert.equal(r.refused[0]?.code, 'OWNED_NAME');
+    assert.equal(await repo.catalog.files.getByFilename('acme_secret-9.9-py3-none-any.whl'), undefined);
+  });
+
+  test('one upstream per project: the preferred one wins even when another has newer versions', async () => {
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['demo-lib'], targets: target() });
+    assert.deepEqual([...r.fetched, ...r.present].map((f) => [f.filename, f.upstream]), [['demo_lib-1.0-py3-none-any.whl', 'a']]);
+    // A project only the second upstream has comes from there.
+    const only = await mirror(repo, { actor: ADMIN, requirements: ['only-b'], targets: target() });
+    assert.equal(only.fetched[0]?.upstream, 'b');
+  });
+
+  test('a file whose bytes do not match the index hash is refused and nothing is stored', async () => {
+    const blobs = blobCount(repo.config.data_dir);
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['broken'], targets: target() });
+    assert.equal(r.fetched.length, 0);
+    assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_HASH_MISMATCH']);
+    assert.equal(await repo.catalog.files.getByFilename('broken-1.0-py3-none-any.whl'), undefined);
+    assert.equal(blobCount(repo.config.data_dir), blobs);
+    const work = join(repo.config.data_dir, 'tmp', 'mirror');
+    const leftovers = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).includes('broken')) : [];
+    assert.deepEqual(leftovers, []);
+  });
+
+  test('a hash-pinned requirements file fetches exactly the pinned bytes', async () => {
+    const good = createHash('sha256')
+      .update(buildWheel({ name: 'demo-app', version: '2.0', metadataLines: ['Requires-Dist: demo-lib>=1.0'] }).bytes)
+      .digest('hex');
+    const text = `--require-hashes\ndemo-app==2.0 --hash=sha256:${good}\n`;
+    const r = await mirror(repo, { actor: ADMIN, requirementsFile: { text, source: 'pins.txt' }, targets: target() });
+    assert.deepEqual(r.fetched.map((f) => f.sha256), [good]);
+    const wrong = `--require-hashes\ndemo-app==1.0 --hash=sha256:${'0'.repeat(64)}\n`;
+    const w = await mirror(repo, { actor: ADMIN, requirementsFile: { text: wrong, source: 'bad.txt' }, targets: target() });
+    assert.equal(w.fetched.length, 0);
+    assert.match(w.unsatisfied[0]?.reason ?? '', /pinned hashes/);
+  });
+
+  test('upstream project patterns restrict what an upstream may supply', async () => {
+    await addUpstream(repo, { name: 'a', url: `${a.url}/simple/`, priority: 10, projects: ['demo-app'] }, ADMIN);
+    try {
+      const r = await mirror(repo, { actor: ADMIN, requirements: ['demo-lib>=2'], targets: target() });
+      assert.deepEqual(r.fetched.map((f) => [f.filename, f.upstream]), [['demo_lib-5.0-py3-none-any.whl', 'b']]);
+    } finally {
+      await addUpstream(repo, { name: 'a', url: `${a.url}/simple/`, priority: 10 }, ADMIN);
+    }
+  });
+});
+
+describe('an interrupted mirror resumes without downloading again', () => {
+  const tmp = tempDir();
+  let up: StaticServer;
+  const data = join(tmp.path, 'data');
+  const names = ['big-one', 'big-two', 'big-three', 'big-four'];
+
+  before(async () => {
+    writeTree(
+      join(tmp.path, 'up'),
+      names.map((name) => ({ name, version: '1.0', padding: 3 * 1024 * 1024 })),
+    );
+    up = await startStaticServer(join(tmp.path, 'up'));
+    await initRepository(data);
+  });
+  after(async () => {
+    await up.close();
+    tmp.cleanup();
+  });
+
+  test('SIGKILL after the first file is stored, then a re-run fetches only the rest', async () => {
+    // Files arrive slowly, so the kill lands while later files are still in flight.
+    up.throttle(/\/files\//, 700);
+    const env = { PYVET_MIRROR__CONCURRENCY: '1', PYVET_LOG_LEVEL: 'info' };
+    const child = spawnCli(data, ['mirror', ...names, '--from', `${up.url}/simple/`], env);
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('file ingested')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`mirror exited before any file was stored:\n${seen}`)));
+    });
+    await new Promise((r) => child.once('exit', r));
+    const firstRun = up.log.filter((p) => p.startsWith('/files/'));
+    const repo = await openRepository({ dataDir: data });
+    const stored = (await repo.catalog.files.list()).map((f) => f.filename);
+    await repo.close();
+    assert.ok(stored.length >= 1 && stored.length < names.length, `stored after kill: ${stored.join(', ')}`);
+
+    const before = up.log.length;
+    const r = await runCliAsync(data, ['--json', 'mirror', ...names, '--from', `${up.url}/simple/`]);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { fetched: { filename: string }[]; present: { filename: string }[] };
+    assert.deepEqual(report.present.map((f) => f.filename).sort(), [...stored].sort());
+    assert.equal(report.fetched.length + report.present.length, names.length);
+    const secondRun = up.log.slice(before).filter((p) => p.startsWith('/files/'));
+    for (const f of stored) assert.ok(!secondRun.some((p) => p.endsWith(f)), `${f} was downloaded again`);
+    assert.ok(firstRun.length >= 1);
+  });
+});
