@@ -106,10 +106,17 @@ describe('parseDistributionFilename', () => {
     const part = fc.string({ unit: 'grapheme-composite', maxLength: 12 });
     fc.assert(
       fc.property(fc.array(part, { minLength: 1, maxLength: 7 }), suffix, (parts, ext) => {
-        try {
-          parseDistributionFilename(parts.join('-') + ext, { validateOrder: parts.length % 2 === 0 });
-        } catch (e) {
-          if (!typed(e)) throw e;
+        const filename = parts.join('-') + ext;
+        for (const parse of [
+          () => parseDistributionFilename(filename, { validateOrder: parts.length % 2 === 0 }),
+          () => parseWheelFilename(filename, { validateOrder: true }),
+          () => parseSdistFilename(filename),
+        ]) {
+          try {
+            parse();
+          } catch (e) {
+            if (!typed(e)) throw e;
+          }
         }
       }),
       { numRuns: 3000 },
