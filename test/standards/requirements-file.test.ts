@@ -213,8 +213,10 @@ describe('writeRequirementsFile', () => {
           if (e instanceof InvalidRequirementsFile) return;
           throw e;
         }
-        const again = parseRequirementsFile(writeRequirementsFile(parsed));
+        const written = writeRequirementsFile(parsed);
+        const again = parseRequirementsFile(written);
         assert.deepEqual(semantics(again), semantics(parsed));
+        assert.equal(writeRequirementsFile(again), written, 'write(parse(x)) is a fixed point');
       }),
       { numRuns: 1500 },
     );
