@@ -74,7 +74,14 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
   checkRights(opts);
   const filename = opts.filename ?? basename(path);
   const present = await existing(repo, filename, path);
-  if (present) return { file: present, created: false, decision: null };
+  if (present) {
+    // Adding again with --approve approves what still waits; nothing else changes.
+    if (opts.approve && present.state === 'quarantined') {
+      const approved = await approveFiles(repo, filename, opts.actor, opts.reason!);
+      return { file: approved.changed[0] ?? present, created: false, decision: null };
+    }
+    return { file: present, created: false, decision: null };
+  }
 
   const report = await inspectArtifact(path, {
     filename,

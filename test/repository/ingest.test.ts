@@ -135,6 +135,10 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
     assert.deepEqual([r.file.kind, r.file.state, r.file.origin], ['sdist', 'quarantined', 'upload:ci']);
     const approved = await ingestFile(t.repo, alpha2.wheel, { actor: admin, origin: 'local', approve: true, reason: 'built in-house' });
     assert.deepEqual([approved.file.state, approved.file.stateReason], ['approved', 'built in-house']);
+    // The same bytes added again with --approve: no new file, but what waited is approved.
+    const again = await ingestFile(t.repo, alpha1.sdist, { actor: admin, origin: 'local', approve: true, reason: 'second look' });
+    assert.deepEqual([again.created, again.file.id, again.file.state], [false, r.file.id, 'approved']);
+
   });
 
   it('approves, rejects, yanks and unyanks by filename, NAME and NAME==VERSION, with reasons and audit entries', async () => {
@@ -146,7 +150,8 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
     await assert.rejects(approveFiles(t.repo, 'not a selector!', admin, 'x'), (e: unknown) => (e as PyvetError).code === 'SELECTOR_INVALID');
 
     const a = await approveFiles(t.repo, 'AlphaPkg==1.0.0', admin, 'reviewed');
-    assert.deepEqual(a.changed.map((f) => f.filename).sort(), [basename(alpha1.sdist), basename(alpha1.wheel)].sort());
+    assert.deepEqual(a.changed.map((f) => f.filename), [basename(alpha1.wheel)]);
+    assert.deepEqual(a.unchanged.map((f) => f.filename), [basename(alpha1.sdist)], 'approved on the second add');
     assert.ok(a.changed.every((f) => f.state === 'approved' && f.stateChangedBy === admin.name && f.stateReason === 'reviewed'));
     const again = await approveFiles(t.repo, 'alphapkg', admin, 'again');
     assert.deepEqual([again.changed.length, again.unchanged.length], [0, 3]);
