@@ -159,6 +159,10 @@ export class ZipArchive {
           const what = type === S_IFLNK ? 'a symbolic link' : 'a device or other special file';
           throw artifactError('ARCHIVE_LINK', filename, `member '${printable(path)}' is ${what}`, { member: printable(path) });
         }
+        // A directory's bytes would never be read, so it may not have any.
+        if (isDirectory && (entry.uncompressedSize !== 0 || entry.compressedSize > 2)) {
+          throw artifactError('ARCHIVE_CORRUPT', filename, `directory member '${printable(path)}' carries data`, { member: printable(path) });
+        }
         if (entry.isEncrypted()) {
           throw artifactError('ARCHIVE_UNSUPPORTED', filename, `member '${printable(path)}' is encrypted`);
         }

@@ -174,6 +174,15 @@ describe('sizes and bombs', () => {
     });
   });
 
+  test('a large lying member is stopped while streaming, and the archive still closes', async () => {
+    // Over 4 MB compressed and declared: inflated as a stream rather than in one step.
+    const size = 10 * 1024 * 1024;
+    await refuseWheel('ARCHIVE_ZIP_BOMB', {
+      extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(6 * GB), size, crc32: 0 }],
+      record: listed('demo/data.bin', size),
+    });
+  });
+
   test('overlapping members (one kernel inflated by many entries)', async () => {
     const e = await refused('ARCHIVE_ZIP_BOMB', 'demo-1.0-py3-none-any.whl', buildOverlappingZip(64 * 1024, 200));
     assert.match(e.message, /overlap/);
@@ -268,6 +277,10 @@ describe('corrupt archives', () => {
       extraEntries: [{ name: 'demo/x.py', data: 'print(1)\n', method: 'store', compressedSize: 5 }],
       record: listed('demo/x.py', 9),
     });
+  });
+
+  test('a directory member that carries data', async () => {
+    await refuseWheel('ARCHIVE_CORRUPT', { extraEntries: [{ name: 'demo/sub/', data: 'hidden payload', method: 'deflate' }] });
   });
 
   test('compression other than stored and deflate', async () => {
