@@ -9,7 +9,7 @@ const compiled = fileURLToPath(import.meta.url).includes(`${sep}dist${sep}`);
 
 /** The parent's environment minus what would make a child node process act as a test runner child. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
   delete env.NODE_TEST_CONTEXT;
   return env;
 }

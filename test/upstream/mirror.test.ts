@@ -35,7 +35,7 @@ function writeTree(root: string, wheels: TreeWheel[]): Map<string, string> {
   const byProject = new Map<string, string[]>();
   const hashes = new Map<string, string>();
   for (const w of wheels) {
-    const padding = w.padding ? { 'pad.bin': randomBytes(w.padding) } : {};
+    const padding: Record<string, Buffer> = w.padding ? { 'pad.bin': randomBytes(w.padding) } : {};
     const { filename, bytes } = buildWheel({
       name: w.name,
       version: w.version,
