@@ -117,6 +117,11 @@ const FIELDS: Record<string, FieldSpec> = {
   obsoletes: { key: 'obsoletes', kind: 'list', added: '1.1' },
 };
 
+/** Sets a key that comes from the input as an own property, even '__proto__'. */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function fieldSpec(key: string): FieldSpec | undefined {
   return Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
 }
@@ -315,8 +320,7 @@ function emptyMetadata(): CoreMetadata {
     requires: [],
     provides: [],
     obsoletes: [],
-    // Header names come from the input: no prototype, so '__proto__' is just a name.
-    unparsed: Object.create(null),
+    unparsed: {},
     problems: [],
   };
 }
@@ -345,7 +349,7 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   for (const [key, values] of grouped) {
     const spec = fieldSpec(key);
     if (spec === undefined) {
-      meta.unparsed[key] = values;
+      setOwn(meta.unparsed, key, values);
     } else if (spec.kind === 'string' && values.length === 1) {
       present.set(key, values[0]!);
     } else if (spec.kind === 'list') {
@@ -354,19 +358,19 @@ export function parseCoreMetadata(text: string): CoreMetadata {
     } else if (spec.kind === 'keywords' && values.length === 1) {
       present.set(key, values[0]!.split(',').map(pyStrip));
     } else if (spec.kind === 'urls') {
-      const urls: Record<string, string> = Object.create(null);
+      const urls: Record<string, string> = {};
       let duplicate = false;
       for (const pair of values) {
         const comma = pair.indexOf(',');
         const label = pyStrip(comma >= 0 ? pair.slice(0, comma) : pair);
         const url = comma >= 0 ? pyStrip(pair.slice(comma + 1)) : '';
         if (Object.hasOwn(urls, label)) duplicate = true;
-        urls[label] = url;
+        setOwn(urls, label, url);
       }
-      if (duplicate) meta.unparsed[key] = values;
+      if (duplicate) setOwn(meta.unparsed, key, values);
       else present.set(key, urls);
     } else {
-      meta.unparsed[key] = values;
+      setOwn(meta.unparsed, key, values);
     }
   }
   // The body is the Description too; both at once is ambiguous, so both become unparsed.
