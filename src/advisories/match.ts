@@ -43,17 +43,29 @@ export interface CompiledAffected {
   versions: Set<string>;
 }
 
-const cache = new Map<string, Version | null>();
+/** A version string parsed once, with its PEP 440 equality key (see `versions`). */
+interface Parsed {
+  version: Version | null;
+  key: string;
+}
 
-/** Version.tryParse with a cache: advisory data repeats the same bounds over and over. */
-export function parseVersionCached(s: string): Version | null {
-  let v = cache.get(s);
-  if (v === undefined) {
-    v = Version.tryParse(s);
+const cache = new Map<string, Parsed>();
+
+/** Parses with a cache: advisory data and file lists repeat the same versions over and over. */
+function parseCached(s: string): Parsed {
+  let p = cache.get(s);
+  if (p === undefined) {
+    const version = Version.tryParse(s);
+    p = { version, key: version ? canonicalizeVersion(version) : s };
     if (cache.size > 200_000) cache.clear();
-    cache.set(s, v);
+    cache.set(s, p);
   }
-  return v;
+  return p;
+}
+
+/** Version.tryParse, cached. */
+export function parseVersionCached(s: string): Version | null {
+  return parseCached(s).version;
 }
 
 function eventOf(e: RangeEvent): { kind: Kind; raw: string } | null {
@@ -116,17 +128,27 @@ export function rangeAffects(range: CompiledRange, v: Version): boolean {
 
 export function compileAffected(advisory: Advisory, entry: AffectedPackage): CompiledAffected {
   const versions = new Set<string>();
-  for (const s of entry.versions) {
-    const v = parseVersionCached(s);
-    versions.add(v ? canonicalizeVersion(v) : s);
-  }
+  for (const s of entry.versions) versions.add(parseCached(s).key);
   return { advisory, ranges: entry.ranges.map(compileRange), versions };
 }
 
 /** Does this entry cover `version` (a string as stored, e.g. a file's version)? */
-export function affects(entry: CompiledAffected, version: string, parsed = parseVersionCached(version)): boolean {
-  if (entry.versions.has(parsed === null ? version : canonicalizeVersion(parsed))) return true;
+export function affects(entry: CompiledAffected, version: string): boolean {
+  const { version: parsed, key } = parseCached(version);
+  if (entry.versions.has(key)) return true;
   return parsed !== null && entry.ranges.some((r) => rangeAffects(r, parsed));
+}
+
+/** The position of `v` among sorted distinct `bounds` (see AdvisoryIndex). */
+function positionOf(bounds: Version[], v: Version): number {
+  let lo = 0;
+  let hi = bounds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Version.compare(bounds[mid]!, v) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return 2 * lo + (lo < bounds.length && Version.compare(bounds[lo]!, v) === 0 ? 1 : 0);
 }
 
 interface PackageTable {
@@ -135,7 +157,8 @@ interface PackageTable {
   entries: CompiledAffected[];
   /** Built on first use: the advisories whose ranges cover each position (see AdvisoryIndex). */
   byPosition?: Advisory[][];
-  /** Built on first use: the advisories whose `versions` list holds each equality key. */
+  /** Built on first use: for each equality key some `versions` list holds, the full answer
+   * (those lists' advisories plus what the ranges say at that version's position). */
   byVersion?: Map<string, Advisory[]>;
 }
 
@@ -188,13 +211,20 @@ export class AdvisoryIndex {
       }
       byPosition.push(hits);
     }
-    const byVersion = new Map<string, Advisory[]>();
+    const listed = new Map<string, { version: Version | null; advisories: Set<Advisory> }>();
     for (const e of table.entries)
       for (const key of e.versions) {
-        const list = byVersion.get(key) ?? [];
-        if (!list.includes(e.advisory)) list.push(e.advisory);
-        byVersion.set(key, list);
+        let l = listed.get(key);
+        if (!l) listed.set(key, (l = { version: parseCached(key).version, advisories: new Set() }));
+        l.advisories.add(e.advisory);
       }
+    const byVersion = new Map<string, Advisory[]>();
+    for (const [key, l] of listed) {
+      const ranged = l.version ? byPosition[positionOf(table.bounds, l.version)]! : [];
+      const merged = new Set(ranged);
+      for (const a of l.advisories) merged.add(a);
+      byVersion.set(key, merged.size === ranged.length ? ranged : [...merged]);
+    }
     table.byPosition = byPosition;
     table.byVersion = byVersion;
     return { byPosition, byVersion };
@@ -205,23 +235,10 @@ export class AdvisoryIndex {
     const table = this.byPackage.get(project);
     if (!table) return [];
     const { byPosition, byVersion } = this.prepare(table);
-    const parsed = parseVersionCached(version);
-    const listed = byVersion.get(parsed === null ? version : canonicalizeVersion(parsed));
-    if (parsed === null) return listed ?? [];
-    let lo = 0;
-    let hi = table.bounds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (Version.compare(table.bounds[mid]!, parsed) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    const equal = lo < table.bounds.length && Version.compare(table.bounds[lo]!, parsed) === 0;
-    const ranged = byPosition[2 * lo + (equal ? 1 : 0)]!;
-    if (!listed || ranged.length === 0) return listed ?? ranged;
-    // Usually the versions list repeats what the ranges say: merge without quadratic scans.
-    const merged = new Set(ranged);
-    for (const a of listed) merged.add(a);
-    return merged.size === ranged.length ? ranged : [...merged];
+    const { version: parsed, key } = parseCached(version);
+    const listed = byVersion.get(key);
+    if (listed) return listed;
+    return parsed === null ? [] : byPosition[positionOf(table.bounds, parsed)]!;
   }
 
   packages(): string[] {

@@ -152,9 +152,10 @@ export function evaluateFile(input: EvaluationInput): VettingResult {
     !POPULAR_NAMES.has(file.project) &&
     !policy.typosquat.allow.some((n) => canonicalizeName(n) === file.project)
   ) {
-    const known = new Set([...POPULAR_NAMES, ...input.hostedProjects]);
-    known.delete(file.project);
-    const similar = lookalikes(file.project, known, policy.typosquat.max_distance);
+    const d = policy.typosquat.max_distance;
+    const similar = [
+      ...new Set([...lookalikes(file.project, POPULAR_NAMES, d), ...lookalikes(file.project, input.hostedProjects, d)]),
+    ].sort();
     gates.push(
       similar.length > 0
         ? gate('typosquat', 'hold', `typosquat: new name ${file.project} is within ${policy.typosquat.max_distance} edit(s) of ${similar.join(', ')}`)
