@@ -262,6 +262,17 @@ function cmpNum(a: Num, b: Num): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
+/** The rarer parts of a version. @internal */
+interface Rare {
+  epoch: Num;
+  rest: readonly Num[] | null;
+  preL: number;
+  preN: Num;
+  post: Num | null;
+  dev: Num | null;
+  local: string | null;
+}
+
 export interface VersionParts {
   epoch?: number | bigint;
   release: readonly (number | bigint)[];
@@ -276,21 +287,15 @@ export interface VersionParts {
  * are bigints like `release` (components may exceed 2^53); `epoch` is a number.
  */
 export class Version {
-  /** @internal */ readonly _epoch: Num;
-  // The release is held inline: its first three components (0 when absent, which is also how
-  // comparison pads) and the rest, if any, in an array. Most versions then are one object,
-  // which matters to the garbage collector when a million of them are alive.
+  // Memory matters when a million versions are alive (the garbage collector visits each), so the
+  // common shape, up to three release components and nothing else, is one small object: the
+  // components inline (0 when absent, which is also how comparison pads) and `_x`, the rarer
+  // parts (epoch, further components, pre/post/dev, local), null when there are none.
   /** @internal number of release components */ readonly _n: number;
   /** @internal */ readonly _r0: Num;
   /** @internal */ readonly _r1: Num;
   /** @internal */ readonly _r2: Num;
-  /** @internal components from the fourth on */ readonly _rest: readonly Num[] | null;
-  /** @internal pre-release letter: -1 none, 0 a, 1 b, 2 rc */ readonly _preL: number;
-  /** @internal */ readonly _preN: Num;
-  /** @internal */ readonly _post: Num | null;
-  /** @internal */ readonly _dev: Num | null;
-  /** normalized local label or null */
-  readonly local: string | null;
+  /** @internal */ readonly _x: Rare | null;
   // Derived values, computed on first use; one field keeps a million parsed versions small.
   #cache:
     | { str?: string; localKey?: (string | Num)[]; sortKey?: string; release?: readonly bigint[]; rel?: readonly Num[] }
@@ -306,17 +311,44 @@ export class Version {
     local: string | null,
   ) {
     const n = rel.length;
-    this._epoch = epoch;
     this._n = n;
     this._r0 = rel[0]!;
     this._r1 = n > 1 ? rel[1]! : 0;
     this._r2 = n > 2 ? rel[2]! : 0;
-    this._rest = n > 3 ? rel.slice(3) : null;
-    this._preL = preL;
-    this._preN = preN;
-    this._post = post;
-    this._dev = dev;
-    this.local = local;
+    this._x =
+      epoch === 0 && n <= 3 && preL < 0 && post === null && dev === null && local === null
+        ? null
+        : { epoch, rest: n > 3 ? rel.slice(3) : null, preL, preN, post, dev, local };
+  }
+
+  /** The normalized local label (lowercase, '.'-separated), or null. */
+  get local(): string | null {
+    return this._x === null ? null : this._x.local;
+  }
+
+  /** @internal */
+  get _epoch(): Num {
+    return this._x === null ? 0 : this._x.epoch;
+  }
+  /** @internal components from the fourth on */
+  get _rest(): readonly Num[] | null {
+    return this._x === null ? null : this._x.rest;
+  }
+  /** @internal pre-release letter: -1 none, 0 a, 1 b, 2 rc */
+  get _preL(): number {
+    return this._x === null ? -1 : this._x.preL;
+  }
+  /** @internal */
+  get _preN(): Num {
+    return this._x === null ? 0 : this._x.preN;
+  }
+  /** @internal */
+  get _post(): Num | null {
+    return this._x === null ? null : this._x.post;
+  }
+  /** @internal */
+  get _dev(): Num | null {
+    return this._x === null ? null : this._x.dev;
   }
 
   /** The release components as numbers (cold paths only: builds an array). @internal */
@@ -332,7 +364,7 @@ export class Version {
   /** Release component i, 0 beyond the end (the padding comparisons use). @internal */
   _relAt(i: number): Num {
     if (i >= this._n) return 0;
-    return i === 0 ? this._r0 : i === 1 ? this._r1 : i === 2 ? this._r2 : this._rest![i - 3]!;
+    return i === 0 ? this._r0 : i === 1 ? this._r1 : i === 2 ? this._r2 : this._x!.rest![i - 3]!;
   }
 
   /** Parses a version; throws InvalidVersion (with the position where it stopped making sense). */
@@ -556,10 +588,15 @@ function preRank(v: Version): number {
 
 /** Compares ignoring local labels. @internal */
 export function comparePublic(a: Version, b: Version): number {
-  if (a._epoch !== b._epoch) return a._epoch < b._epoch ? -1 : 1;
+  const xa = a._x;
+  const xb = b._x;
+  if (xa !== xb && (xa === null ? 0 : xa.epoch) !== (xb === null ? 0 : xb.epoch)) {
+    return (xa === null ? 0 : xa.epoch) < (xb === null ? 0 : xb.epoch) ? -1 : 1;
+  }
   if (a._r0 !== b._r0) return a._r0 < b._r0 ? -1 : 1;
   if (a._r1 !== b._r1) return a._r1 < b._r1 ? -1 : 1;
   if (a._r2 !== b._r2) return a._r2 < b._r2 ? -1 : 1;
+  if (xa === null && xb === null) return 0;
   if (a._rest !== null || b._rest !== null) {
     const n = Math.max(a._n, b._n);
     for (let i = 3; i < n; i++) {
@@ -568,25 +605,26 @@ export function comparePublic(a: Version, b: Version): number {
       if (x !== y) return x < y ? -1 : 1;
     }
   }
-  if (a._preL !== b._preL || a._post !== b._post || a._dev !== b._dev || a._preN !== b._preN) {
-    const pa = preRank(a);
-    const pb = preRank(b);
-    if (pa !== pb) return pa < pb ? -1 : 1;
-    let c = cmpNum(a._preN, b._preN);
-    if (c !== 0) return c;
-    if (a._post !== b._post) {
-      if (a._post === null) return -1;
-      if (b._post === null) return 1;
-      return cmpNum(a._post, b._post);
-    }
-    if (a._dev !== b._dev) {
-      if (a._dev === null) return 1;
-      if (b._dev === null) return -1;
-      c = cmpNum(a._dev, b._dev);
-      if (c !== 0) return c;
-    }
+  const pa = preRank(a);
+  const pb = preRank(b);
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  let c = cmpNum(a._preN, b._preN);
+  if (c !== 0) return c;
+  const postA = a._post;
+  const postB = b._post;
+  if (postA !== postB) {
+    if (postA === null) return -1;
+    if (postB === null) return 1;
+    return cmpNum(postA, postB);
   }
-  return 0;
+  const devA = a._dev;
+  const devB = b._dev;
+  if (devA !== devB) {
+    if (devA === null) return 1;
+    if (devB === null) return -1;
+    c = cmpNum(devA, devB);
+  }
+  return c;
 }
 
 function compareVersions(a: Version, b: Version): -1 | 0 | 1 {
