@@ -1,7 +1,8 @@
 // A zip archive (wheel, or sdist .zip) read through yauzl without trusting it: the central
 // directory is checked as a whole before any member is inflated (count, names, duplicates,
-// links, overlapping members, declared sizes), then each member is inflated as a stream with
-// the ratio and total limits enforced on the bytes actually produced, and its CRC-32 checked.
+// links, overlapping members, declared sizes), then each member is inflated (small ones in one
+// step with a hard output cap, others as a stream) with the ratio and total limits enforced on
+// the bytes actually produced, its size compared with the declared one and its CRC-32 checked.
 import { close, createReadStream, fstatSync, open, read } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -32,7 +33,7 @@ const LOCAL_HEADER_BYTES = 30;
 // Members this small (both sizes) are read whole and inflated synchronously with a hard output
 // cap: most wheel members are, and a stream per member costs several thread-pool round trips.
 // Anything larger is inflated as a stream.
-const SMALL_MEMBER_BYTES = 4 * 1024 * 1024;
+const SMALL_MEMBER_BYTES = 512 * 1024;
 // Small members are read through a window this large: one read serves many of them.
 const READ_WINDOW_BYTES = 1024 * 1024;
 
