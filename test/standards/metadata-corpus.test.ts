@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import yauzl from 'yauzl';
 import { InvalidMetadata, parseCoreMetadata } from '../../src/standards/metadata.js';
 import { cleanPipEnv, LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
+import { NO_ORACLE, packagingOracleAvailable, runOracle } from './packaging-oracle.js';
 
 interface Doc {
   source: string;
@@ -90,15 +91,7 @@ json.dump(out, sys.stdout)
 `;
 
 function oracleFields(texts: string[]): (string[] | null)[] | undefined {
-  if (spawnSync('python3', ['-c', 'import packaging.metadata'], { env: cleanPipEnv() }).status !== 0) return undefined;
-  const r = spawnSync('python3', ['-c', ORACLE], {
-    input: JSON.stringify(texts),
-    encoding: 'utf8',
-    env: cleanPipEnv(),
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as (string[] | null)[];
+  return packagingOracleAvailable() ? runOracle(ORACLE, texts) : undefined;
 }
 
 function check(label: string, docs: Doc[]): void {
@@ -123,7 +116,7 @@ function check(label: string, docs: Doc[]): void {
   process.stdout.write(`# ${label}: ${docs.length} parsed, ${malformed} with problems\n${lines.join('\n')}\n`);
   const oracle = oracleFields(docs.map((d) => d.text));
   if (oracle === undefined) {
-    process.stdout.write('# packaging is not importable by python3: oracle comparison skipped\n');
+    process.stdout.write(`# ${NO_ORACLE}\n`);
     return;
   }
   const crashed = oracle.filter((o) => o === null).length;

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalizeLicenseExpression, InvalidLicenseExpression } from '../../src/standards/licenses.js';
@@ -10,7 +9,7 @@ import {
   parseCoreMetadata,
   parseRfc822,
 } from '../../src/standards/metadata.js';
-import { cleanPipEnv } from '../helpers/python.js';
+import { NO_ORACLE, packagingOracleAvailable, runOracle } from './packaging-oracle.js';
 
 // Hand-written documents, one per Metadata-Version shape.
 const V1_0 = `Metadata-Version: 1.0
@@ -284,19 +283,8 @@ for text in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-function packagingAvailable(): boolean {
-  return spawnSync('python3', ['-c', 'import packaging.metadata'], { env: cleanPipEnv() }).status === 0;
-}
-
 function packagingView(texts: string[]): ({ problems: [string, string][] } | null)[] {
-  const r = spawnSync('python3', ['-c', ORACLE], {
-    input: JSON.stringify(texts),
-    encoding: 'utf8',
-    env: cleanPipEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
+  return runOracle(ORACLE, texts);
 }
 
 describe('problems', () => {
@@ -307,7 +295,7 @@ describe('problems', () => {
   }
 
   it('are exactly what packaging reports for the same documents', (t) => {
-    if (!packagingAvailable()) return t.skip('packaging is not importable by python3');
+    if (!packagingOracleAvailable()) return t.skip(NO_ORACLE);
     const texts = [V1_0, V1_1, V1_2, V2_1, V2_2, V2_3, V2_4, ...MALFORMED.map(([, text]) => text)];
     const oracle = packagingView(texts);
     texts.forEach((text, i) => {
@@ -371,7 +359,7 @@ describe('problems', () => {
       ),
       fc.string({ unit: 'grapheme-composite', maxLength: 20 }),
     );
-    if (!packagingAvailable()) return t.skip('packaging is not importable by python3');
+    if (!packagingOracleAvailable()) return t.skip(NO_ORACLE);
     const docs = fc.sample(fc.array(line, { minLength: 1, maxLength: 12 }), { numRuns: 800, seed: 42 }).map((ls) => ls.join('\n'));
     const oracle = packagingView(docs);
     let compared = 0;
@@ -472,22 +460,17 @@ describe('canonicalizeLicenseExpression', () => {
   ];
 
   it('agrees with packaging.licenses on valid and invalid expressions', (t) => {
-    const r = spawnSync(
-      'python3',
-      [
-        '-c',
-        `import json, sys
+    if (!packagingOracleAvailable()) return t.skip(NO_ORACLE);
+    const expected = runOracle<(string | null)[]>(
+      `import json, sys
 from packaging.licenses import canonicalize_license_expression as c
 out = []
 for e in json.load(sys.stdin):
     try: out.append(c(e))
     except ValueError as x: out.append(None)
 print(json.dumps(out))`,
-      ],
-      { input: JSON.stringify(EXPRESSIONS), encoding: 'utf8', env: cleanPipEnv() },
+      EXPRESSIONS,
     );
-    if (r.status !== 0) return t.skip('packaging is not importable by python3');
-    const expected = JSON.parse(r.stdout) as (string | null)[];
     EXPRESSIONS.forEach((e, i) => {
       let ours: string | null;
       try {

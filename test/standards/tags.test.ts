@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,7 +27,8 @@ import {
   UnsortedTagsError,
 } from '../../src/standards/tags.js';
 import { parseWheelFilename } from '../../src/standards/filenames.js';
-import { cleanPipEnv, LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
+import { LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
+import { NO_ORACLE, packagingOracleAvailable, runOracle } from './packaging-oracle.js';
 import { vectorFile } from './vectors.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: vector cases are heterogeneous JSON
@@ -238,11 +238,9 @@ describe('best wheels among real files', () => {
     });
     const picked = ours.map((o) => o.filter((x) => x !== null).length);
     process.stdout.write(`# ${groups.length} projects; wheels picked per target: ${TARGETS.map(([n], i) => `${n} ${picked[i]}`).join(', ')}\n`);
-    const r = spawnSync(
-      'python3',
-      [
-        '-c',
-        `import json, sys
+    if (!packagingOracleAvailable()) return t.skip(NO_ORACLE);
+    const expected = runOracle(
+      `import json, sys
 from packaging.tags import Tag, create_compatible_tags_selector
 from packaging.utils import parse_wheel_filename
 data = json.load(sys.stdin)
@@ -251,11 +249,9 @@ for tags in data["supported"]:
     select = create_compatible_tags_selector(Tag(*t.split("-")) for t in tags)
     out.append([next(iter(select((f, parse_wheel_filename(f)[3]) for f in g)), None) for g in data["groups"]])
 json.dump(out, sys.stdout)`,
-      ],
-      { input: JSON.stringify({ supported, groups }), encoding: 'utf8', env: cleanPipEnv(), maxBuffer: 64 * 1024 * 1024 },
+      { supported, groups },
     );
-    if (r.status !== 0) return t.skip(`packaging oracle unavailable: ${r.stderr.trim().split('\n').at(-1)}`);
-    assert.deepEqual(ours, JSON.parse(r.stdout));
+    assert.deepEqual(ours, expected);
     assert.ok(picked.every((n) => n > 0));
   });
 });
