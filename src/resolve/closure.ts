@@ -5,7 +5,7 @@
 // an operator knows what to mirror next.
 import type { FileRecord } from '../catalog/types.js';
 import type { Repository } from '../repository/types.js';
-import { markerApplies, matching, type ParsedRequirement, parseRequirement } from './requirements.js';
+import { anyMatching, markerApplies, type ParsedRequirement, parseRequirement } from './requirements.js';
 import type { Target } from './targets.js';
 import { buildUniverse, type Candidate, type RequiresPythonViolation, type Universe } from './universe.js';
 
@@ -86,7 +86,7 @@ type Outcome = 'ok' | 'missing' | 'unsatisfiable';
 
 export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {}): TargetClosure {
   const target = universe.target;
-  const outcomes = new Map<string, Outcome>();
+  const outcomes = new Map<ParsedRequirement, Outcome>();
   const problems = new Map<string, ClosureProblem & { outcome: Outcome }>();
   const invalid: TargetClosure['invalid'] = [];
   // Reverse edges (dependency project → dependant projects) for the chains.
@@ -99,17 +99,15 @@ export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {})
   const extrasSeen = new Set<string>();
 
   const outcomeOf = (r: ParsedRequirement): Outcome => {
-    const key = r.text;
-    let o = outcomes.get(key);
+    let o = outcomes.get(r);
     if (o === undefined) {
       const candidates = universe.byProject.get(r.project);
       if (r.url || !candidates || candidates.length === 0) o = r.url && candidates?.length ? 'unsatisfiable' : 'missing';
       else {
-        const fits = matching([r], candidates, opts.prereleases);
-        const withExtras = fits.filter((c) => r.extras.every((e) => c.file.providesExtra.includes(e)));
-        o = withExtras.length > 0 ? 'ok' : 'unsatisfiable';
+        // An extra the project does not provide only earns a warning from pip: not a problem.
+        o = anyMatching(r, candidates, opts.prereleases) ? 'ok' : 'unsatisfiable';
       }
-      outcomes.set(key, o);
+      outcomes.set(r, o);
     }
     return o;
   };
@@ -181,9 +179,10 @@ export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {})
 
   const missing: ClosureProblem[] = [];
   const unsatisfiable: ClosureProblem[] = [];
+  const up = chainLinks(dependants);
   for (const { outcome, ...p } of problems.values()) {
     p.neededBy.sort(compareRefs);
-    p.chain = chainTo(p.neededBy[0]!.project, dependants);
+    p.chain = chainFrom(p.neededBy[0]!.project, up);
     (outcome === 'missing' ? missing : unsatisfiable).push(p);
   }
   const byRequirement = (a: ClosureProblem, b: ClosureProblem) =>
@@ -209,28 +208,50 @@ function compareRefs(a: FileRef, b: FileRef): number {
   return a.project < b.project ? -1 : a.project > b.project ? 1 : a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0;
 }
 
-/** Shortest path, walking dependants upwards from `project` to a project nothing depends on. */
-function chainTo(project: string, dependants: Map<string, Set<string>>): string[] {
-  const parent = new Map<string, string | null>([[project, null]]);
-  const queue = [project];
-  let root = project;
-  for (let i = 0; i < queue.length; i++) {
-    const p = queue[i]!;
-    const up = [...(dependants.get(p) ?? [])].filter((d) => d !== p).sort();
-    if (up.length === 0) {
-      root = p;
-      break;
+/**
+ * For every project, the next project up a shortest chain to a project nothing depends on: one
+ * breadth-first walk down from all such roots at once (per-problem searches were quadratic).
+ * Projects only reachable through a cycle get no link.
+ */
+function chainLinks(dependants: Map<string, Set<string>>): Map<string, string | null> {
+  const forward = new Map<string, string[]>();
+  const nodes = new Set<string>(dependants.keys());
+  for (const [dep, users] of dependants) {
+    for (const u of users) {
+      nodes.add(u);
+      if (u === dep) continue;
+      let list = forward.get(u);
+      if (!list) {
+        list = [];
+        forward.set(u, list);
+      }
+      list.push(dep);
     }
-    for (const d of up) {
-      if (!parent.has(d)) {
-        parent.set(d, p);
+  }
+  const up = new Map<string, string | null>();
+  const queue: string[] = [];
+  for (const n of [...nodes].sort()) {
+    const users = dependants.get(n);
+    if (!users || [...users].every((u) => u === n)) {
+      up.set(n, null);
+      queue.push(n);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const u = queue[i]!;
+    for (const d of (forward.get(u) ?? []).sort()) {
+      if (!up.has(d)) {
+        up.set(d, u);
         queue.push(d);
       }
     }
-    // Everything upwards is a cycle: end the chain at the last project reached.
-    if (i === queue.length - 1) root = p;
   }
-  const chain: string[] = [];
-  for (let p: string | null | undefined = root; p; p = parent.get(p)) chain.push(p);
-  return chain;
+  return up;
+}
+
+/** The chain of projects from a root down to `project` (just `project` when only a cycle leads there). */
+function chainFrom(project: string, up: Map<string, string | null>): string[] {
+  const chain = [project];
+  for (let p = up.get(project); p; p = up.get(p)) chain.push(p);
+  return chain.reverse();
 }

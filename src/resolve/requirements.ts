@@ -65,10 +65,25 @@ export function parseRequirementFrom(text: string, where: string): ParsedRequire
 }
 
 const markerResults = new WeakMap<Target, Map<string, boolean>>();
+// The common case (no extra) keyed by the parsed requirement itself: no key string to build.
+const plainResults = new WeakMap<Target, Map<ParsedRequirement, boolean>>();
 
 /** Whether a requirement applies on a target for one extra ('' = no extra), memoized per target. */
 export function markerApplies(r: ParsedRequirement, target: Target, extra = ''): boolean {
   if (!r.marker) return true;
+  if (extra === '') {
+    let plain = plainResults.get(target);
+    if (!plain) {
+      plain = new Map();
+      plainResults.set(target, plain);
+    }
+    let ok = plain.get(r);
+    if (ok === undefined) {
+      ok = evaluateMarker(r.marker, target, '');
+      plain.set(r, ok);
+    }
+    return ok;
+  }
   let cache = markerResults.get(target);
   if (!cache) {
     cache = new Map();
@@ -170,17 +185,32 @@ export function mentionsPrerelease(specifierText: string): boolean {
   return m;
 }
 
+const ANY_PRE = { prereleases: true } as const;
+
 /**
  * The items whose version every specifier admits, in input order, choosing pre-releases the
  * way pip's finder does (packaging 21.3, which pip vendors): with --pre, always; else when a
  * clause names a pre-release; and with no clause at all, only when no final release exists.
  */
 export function matching<T extends Versioned>(specs: readonly SpecifierLike[], items: readonly T[], prereleases?: boolean): T[] {
-  const inAll = items.filter((i) => specs.every((s) => s.specifier.contains(i.version, { prereleases: true })));
+  const inAll = items.filter((i) => specs.every((s) => s.specifier.contains(i.version, ANY_PRE)));
   if (prereleases) return inAll;
   if (specs.some((s) => s.specifierText !== '')) {
     return specs.some((s) => mentionsPrerelease(s.specifierText)) ? inAll : inAll.filter((i) => !i.version.isPrerelease);
   }
   const finals = inAll.filter((i) => !i.version.isPrerelease);
   return finals.length > 0 ? finals : inAll;
+}
+
+/** Whether `matching([spec], items)` is non-empty, without building it (closure asks this a lot). */
+export function anyMatching(spec: SpecifierLike, items: readonly Versioned[], prereleases?: boolean): boolean {
+  const allowPre = prereleases === true || (spec.specifierText !== '' && mentionsPrerelease(spec.specifierText));
+  let pre = false;
+  for (const i of items) {
+    if (!spec.specifier.contains(i.version, ANY_PRE)) continue;
+    if (allowPre || !i.version.isPrerelease) return true;
+    pre = true;
+  }
+  // No clause at all: a pre-release will do when nothing final exists.
+  return pre && spec.specifierText === '';
 }
