@@ -52,8 +52,19 @@ function describe(a: Advisory): string {
   return `advisory ${a.id} (no severity given)`;
 }
 
+// Scans evaluate the same few thousand advisories against one policy for every file.
+const reasonCache = new WeakMap<Policy, WeakMap<Advisory, string | null>>();
+
 /** Why an advisory blocks under `policy`, or null when it does not. */
 function blockingReason(a: Advisory, policy: Policy): string | null {
+  let byAdvisory = reasonCache.get(policy);
+  if (!byAdvisory) reasonCache.set(policy, (byAdvisory = new WeakMap()));
+  let reason = byAdvisory.get(a);
+  if (reason === undefined) byAdvisory.set(a, (reason = computeBlockingReason(a, policy)));
+  return reason;
+}
+
+function computeBlockingReason(a: Advisory, policy: Policy): string | null {
   if (a.score !== null) {
     return a.score >= policy.max_cvss ? `max_cvss: ${describe(a)} ≥ max ${policy.max_cvss.toFixed(1)}` : null;
   }

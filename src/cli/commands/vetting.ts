@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { FileState } from '../../catalog/types.js';
 import { PyvetError } from '../../errors.js';
+import { canonicalizeName } from '../../standards/names.js';
 import {
   checkPolicyFile,
   evidence,
@@ -54,7 +55,7 @@ export function register(program: Command): void {
       const rows = await withRepository(c, (repo) =>
         scanFiles(repo, {
           ...(opts.state ? { states: [opts.state as FileState] } : {}),
-          ...(opts.project ? { project: opts.project.toLowerCase().replace(/[-_.]+/g, '-') } : {}),
+          ...(opts.project ? { project: canonicalizeName(opts.project) } : {}),
         }),
       );
       if (rows.some((r) => r.findings.some((f) => f.blocking))) process.exitCode = 1;
