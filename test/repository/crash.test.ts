@@ -5,7 +5,7 @@
 // the batch, so a crash never leaves a state that blocks a retry.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, watch } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -32,20 +32,35 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Starts `pyvet add dir` and SIGKILLs it once it has ingested `after` files plus `delayMs`. */
-function addAndKill(dataDir: string, dir: string, afterFiles: number, delayMs: number): Promise<{ killed: boolean; ingested: number }> {
+/**
+ * Starts `pyvet add dir` and SIGKILLs it: after it has ingested `afterFiles` files plus
+ * `delayMs`, or, with `midWrite`, the moment a blob temp file appears after that (so the kill
+ * lands while bytes are being written, before the rename).
+ */
+function addAndKill(
+  dataDir: string,
+  dir: string,
+  afterFiles: number,
+  delayMs: number,
+  midWrite: boolean,
+): Promise<{ killed: boolean; ingested: number }> {
   const child = spawnCli(dataDir, ['add', dir], { PYVET_LOG_LEVEL: 'info' });
   let ingested = 0;
   let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  const kill = () => child.kill('SIGKILL');
   child.stdout!.resume();
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
     ingested += chunk.split('"msg":"file ingested"').length - 1;
-    if (ingested >= afterFiles && !timer) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+    if (ingested < afterFiles || timer || watcher) return;
+    if (midWrite) watcher = watch(join(dataDir, 'blobs', 'tmp'), (event) => event === 'rename' && kill());
+    else timer = setTimeout(kill, delayMs);
   });
   return new Promise((resolve) => {
     child.on('exit', (_code, signal) => {
       clearTimeout(timer);
+      watcher?.close();
       resolve({ killed: signal === 'SIGKILL', ingested });
     });
   });
@@ -124,16 +139,21 @@ describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi 
     work.cleanup();
   });
 
-  it(`leaves only complete blobs and a consistent, verifiable catalog after ${ROUNDS} SIGKILLs`, async () => {
+  it(`leaves only complete blobs and a consistent, verifiable catalog after ${ROUNDS} SIGKILLs`, async (ctx) => {
     const seed = Number(process.env.PYVET_CRASH_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
+    ctx.diagnostic(`seed ${seed}`);
     let kills = 0;
     let previous = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const afterFiles = 1 + Math.floor(random() * 3);
       const delayMs = Math.floor(random() * 150);
-      const r = await addAndKill(t.dataDir, stream, afterFiles, delayMs);
+      const midWrite = round % 2 === 1;
+      const r = await addAndKill(t.dataDir, stream, afterFiles, delayMs, midWrite);
       if (r.killed) kills++;
+      const leftovers = readdirSync(join(t.dataDir, 'blobs', 'tmp')).length;
+      const when = midWrite ? 'at a blob write' : `+${delayMs} ms`;
+      ctx.diagnostic(`round ${round}: killed=${r.killed} after ${r.ingested} files (${when}), ${leftovers} temp file(s) left`);
       const stored = await assertConsistent(t.dataDir);
       assert.ok(stored >= previous, `seed ${seed}: files never disappear`);
       previous = stored;
@@ -145,6 +165,8 @@ describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi 
     const out = JSON.parse(done.stdout) as { failed: unknown[] };
     assert.deepEqual(out.failed, []);
     assert.equal(await assertConsistent(t.dataDir), total);
+    // Temp files of the killed writers were cleaned when the store was next opened.
+    assert.deepEqual(readdirSync(join(t.dataDir, 'blobs', 'tmp')), []);
   });
   it('two processes adding the same files at once: each file stored once, one audit entry each, chain intact', async () => {
     const both = await makeRepo();
