@@ -279,8 +279,8 @@ export class Specifier {
     this.version = version;
     this.#explicitPre = prereleases;
     this.#op = OPS[operator]!;
-    const wildcard = version.endsWith('.*');
-    this.#spec = this.#op === Op.Arbitrary || !wildcard ? Version.tryParse(version) : Version.tryParse(version.slice(0, -2));
+    const wildcard = (this.#op === Op.Equal || this.#op === Op.NotEqual) && version.endsWith('.*');
+    this.#spec = Version.tryParse(wildcard ? version.slice(0, -2) : version);
     this.#prefix = null;
     if (wildcard) this.#prefix = makePrefix(version.slice(0, -2));
     else if (this.#op === Op.Compatible) this.#prefix = makePrefix(compatiblePrefix(version));
