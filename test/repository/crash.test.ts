@@ -32,17 +32,21 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/** When a round kills: a delay after a logged ingest, a blob temp file appearing, a catalog WAL write. */
+type Trigger = 'delay' | 'blob' | 'wal';
+const TRIGGERS: Trigger[] = ['delay', 'blob', 'wal'];
+
 /**
- * Starts `pyvet add dir` and SIGKILLs it: after it has ingested `afterFiles` files plus
- * `delayMs`, or, with `midWrite`, the moment a blob temp file appears after that (so the kill
- * lands while bytes are being written, before the rename).
+ * Starts `pyvet add dir` and SIGKILLs it once it has ingested `afterFiles` files: `delayMs`
+ * later, or the moment a blob temp file appears (bytes being written, before the rename), or the
+ * moment the catalog's WAL is written (a transaction being committed).
  */
 function addAndKill(
   dataDir: string,
   dir: string,
   afterFiles: number,
   delayMs: number,
-  midWrite: boolean,
+  trigger: Trigger,
 ): Promise<{ killed: boolean; ingested: number }> {
   const child = spawnCli(dataDir, ['add', dir], { PYVET_LOG_LEVEL: 'info' });
   let ingested = 0;
@@ -54,7 +58,8 @@ function addAndKill(
   child.stderr!.on('data', (chunk: string) => {
     ingested += chunk.split('"msg":"file ingested"').length - 1;
     if (ingested < afterFiles || timer || watcher) return;
-    if (midWrite) watcher = watch(join(dataDir, 'blobs', 'tmp'), (event) => event === 'rename' && kill());
+    if (trigger === 'blob') watcher = watch(join(dataDir, 'blobs', 'tmp'), (event) => event === 'rename' && kill());
+    else if (trigger === 'wal') watcher = watch(join(dataDir, 'catalog.sqlite-wal'), kill);
     else timer = setTimeout(kill, delayMs);
   });
   return new Promise((resolve) => {
@@ -148,11 +153,11 @@ describe('kill -9 during ingest', { skip: haveSource ? false : 'needs /opt/pypi 
     for (let round = 0; round < ROUNDS; round++) {
       const afterFiles = 1 + Math.floor(random() * 3);
       const delayMs = Math.floor(random() * 150);
-      const midWrite = round % 2 === 1;
-      const r = await addAndKill(t.dataDir, stream, afterFiles, delayMs, midWrite);
+      const trigger = TRIGGERS[round % TRIGGERS.length]!;
+      const r = await addAndKill(t.dataDir, stream, afterFiles, delayMs, trigger);
       if (r.killed) kills++;
       const leftovers = readdirSync(join(t.dataDir, 'blobs', 'tmp')).length;
-      const when = midWrite ? 'at a blob write' : `+${delayMs} ms`;
+      const when = trigger === 'delay' ? `+${delayMs} ms` : `at a ${trigger} write`;
       ctx.diagnostic(`round ${round}: killed=${r.killed} after ${r.ingested} files (${when}), ${leftovers} temp file(s) left`);
       const stored = await assertConsistent(t.dataDir);
       assert.ok(stored >= previous, `seed ${seed}: files never disappear`);
