@@ -1,5 +1,6 @@
 // kill -9 during ingest: a real `pyvet add` process ingesting a stream of real wheels is killed
-// with SIGKILL at random points, several rounds. After each: every blob outside blobs/tmp is
+// with SIGKILL at random points (a random delay, the moment a blob is being written, the moment a
+// transaction writes the WAL), several rounds. After each: every blob outside blobs/tmp is
 // complete (its bytes hash to its name), every catalog row's blobs exist and match, the SQLite
 // file passes integrity_check, and the audit chain verifies. A last uninterrupted run finishes
 // the batch, so a crash never leaves a state that blocks a retry.
