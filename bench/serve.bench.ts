@@ -3,46 +3,36 @@
 //
 //   phase 1: 300 projects x 5 versions; /simple/, a project page (HTML and JSON), a .metadata
 //            file and a 50 KB file; requests/s for each server and pyvet/nginx ratios.
-//   phase 2: 100 k files (20 000 projects x 5, synthetic catalog rows sharing a pool of blobs):
-//            the same URLs plus every project page round-robin, and pyvet's RSS.
+//   phase 2: 100 k files (10 000 projects x 10): the same URLs plus every project page
+//            round-robin, and pyvet's RSS.
 //
 // Rows go straight into the catalog and blob store (the fast path; ingest is benchmarked
-// elsewhere). The static tree is rendered with the server's own render functions, so both
+// elsewhere): phase 1 through FileStore.insert, phase 2 clones one such row 100 k times in a
+// single SQL statement (column lists read from the schema, so it follows migrations). The static tree is rendered with the server's own render functions, so both
 // servers send the same bytes. Both log nothing per request (pyvet access_log off, nginx
-// access_log off). pyvet runs in a child process so that its RSS is its own.
-//   Env: PYVET_BENCH_SECONDS (default 8, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only).
+// access_log off). pyvet runs as the real `pyvet serve` in child processes: once as one process
+// and once with --workers 2, since nginx runs a worker per core (2 here); RSS is read from /proc.
+//   Env: PYVET_BENCH_SECONDS (default 6, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { FileRecord, NewFile } from '../src/catalog/types.js';
 import type { FsBlobStore } from '../src/blobs/fs.js';
 import { initRepository, openRepository } from '../src/repository/open.js';
 import type { Repository } from '../src/repository/types.js';
-import { startServer } from '../src/server/index.js';
 import { filePath, renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from '../src/server/render.js';
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
-const SECONDS = Number(process.env.PYVET_BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.PYVET_BENCH_SECONDS ?? 6);
 const here = dirname(fileURLToPath(import.meta.url));
 const silent = new Writable({ write: (_c, _e, cb) => cb() });
-
-// --- child mode: the pyvet server --------------------------------------------------------
-
-async function serveChild(dataDir: string): Promise<void> {
-  const repo = await openRepository({ dataDir, logDestination: silent });
-  repo.config.server.access_log = false;
-  const server = await startServer(repo, { host: '127.0.0.1', port: 0 });
-  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
-  process.on('SIGTERM', () => {
-    void server.close().then(() => repo.close().then(() => process.exit(0)));
-  });
-}
 
 // --- populating a catalog ----------------------------------------------------------------
 
@@ -107,6 +97,43 @@ async function populate(repo: Repository, projects: number, versions: number): P
   }
   const first = await repo.catalog.files.list({ project: names[0]! });
   return { projects: names, big: first[0]!, small: first[1]! };
+}
+
+/**
+ * Grows the catalog to `projects` x `versions` files by cloning the row of `template` (and its
+ * project and release rows) with new names, in one transaction: 100 k FileStore.insert calls
+ * would take minutes, and this is a benchmark of serving, not of inserting.
+ */
+function cloneRows(catalogPath: string, template: FileRecord, from: number, projects: number, versions: number): void {
+  const db = new Database(catalogPath);
+  try {
+    const columns = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    const name = "printf('bench-project-%05d', n.i / :versions)";
+    const version = "printf('1.%d.0', n.i % :versions)";
+    const subst: Record<string, string> = {
+      name,
+      display_name: name,
+      project: name,
+      version,
+      filename: "printf('bench_project_%05d-1.%d.0-py3-none-any.whl', n.i / :versions, n.i % :versions)",
+    };
+    const clone = (table: string, where: string, step: string) => {
+      const cols = columns(table).filter((c) => c !== 'id');
+      const select = cols.map((c) => subst[c] ?? `t.${c}`).join(', ');
+      db.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + ${step} FROM n WHERE i + ${step} < :last)
+         INSERT INTO ${table} (${cols.join(', ')}) SELECT ${select} FROM n, ${table} t WHERE ${where}`,
+      ).run({ first: from * versions, last: projects * versions, versions, project: template.project, version: template.version, id: template.id });
+    };
+    db.transaction(() => {
+      clone('projects', 't.name = :project', ':versions');
+      clone('releases', 't.project = :project AND t.version = :version', '1');
+      clone('files', 't.id = :id', '1');
+      db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'files'").run();
+    })();
+  } finally {
+    db.close();
+  }
 }
 
 /** The static PEP 503/691 tree nginx serves: the same pages pyvet renders, and hard links to the blobs. */
@@ -175,19 +202,27 @@ function templateDir(): string {
   throw new Error('bench/nginx/nginx.conf.template not found');
 }
 
-async function startPyvet(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve', dataDir], {
+/** `pyvet serve` on `dataDir`: the compiled CLI under dist/, else the sources through tsx. */
+async function startPyvet(dataDir: string, workers: number): Promise<{ url: string; child: ChildProcess }> {
+  const compiled = here.includes(`${sep}dist${sep}`);
+  const root = compiled ? join(here, '..', '..') : join(here, '..');
+  const cli = compiled ? [join(root, 'dist', 'src', 'cli', 'main.js')] : ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts')];
+  const args = [...cli, '--data', dataDir, '--json', 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, PYVET_SERVER__ACCESS_LOG: 'false', PYVET_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d;
-      const m = /"url":"([^"]+)"/.exec(out);
+      const m = /"url":\s*"([^"]+)"/.exec(out);
       if (m) resolve(m[1]!);
     });
-    child.on('exit', (code) => reject(new Error(`pyvet exited ${code}`)));
+    child.on('exit', (code) => reject(new Error(`pyvet serve exited ${code}`)));
   });
+  await waitFor(`${url}/healthz`);
   return { url, child };
 }
 
@@ -197,10 +232,18 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pr
   await once(child, 'exit');
 }
 
+/** Resident memory of a process and its children (the workers), in bytes. */
 function rssOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  const kb = (status: string, k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  let rss = 0;
+  let peak = 0;
+  for (const p of [String(pid), ...children]) {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    rss += kb(status, 'VmRSS');
+    peak += kb(status, 'VmHWM');
+  }
+  return { rss, peak };
 }
 
 // --- wrk ---------------------------------------------------------------------------------
@@ -250,40 +293,59 @@ async function sameBytes(a: string, b: string, t: Target): Promise<void> {
 
 interface Row {
   label: string;
+  /** req/s: pyvet as one process, pyvet --workers 2, nginx (worker_processes auto = 2). */
   pyvet: number;
+  pyvet2: number;
   nginx: number;
 }
 
-async function measure(pyvet: string, nginx: string, targets: Target[], seconds: number, work: string): Promise<Row[]> {
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+async function measure(pyvet: string, pyvet2: string, nginx: string, targets: Target[], seconds: number, work: string): Promise<Row[]> {
   const rows: Row[] = [];
+  console.log(`  ${'URL'.padEnd(40)} ${'pyvet'.padStart(8)} ${'pyvet x2'.padStart(9)} ${'nginx'.padStart(8)}  (req/s)  ratio  ratio x2`);
   for (const t of targets) {
     if (!t.paths) await sameBytes(pyvet, nginx, t);
-    // Alternate and warm up both, so neither runs on a cold cache or a warmer CPU.
-    await wrk(pyvet, t, 1, work);
-    await wrk(nginx, t, 1, work);
+    // Warm all three first, so none runs on a cold cache.
+    for (const base of [pyvet, pyvet2, nginx]) await wrk(base, t, 1, work);
     const p = await wrk(pyvet, t, seconds, work);
+    const p2 = await wrk(pyvet2, t, seconds, work);
     const n = await wrk(nginx, t, seconds, work);
-    rows.push({ label: t.label, pyvet: p, nginx: n });
-    console.log(`  ${t.label.padEnd(34)} pyvet ${p.toFixed(0).padStart(8)} req/s   nginx ${n.toFixed(0).padStart(8)} req/s   ratio ${(p / n).toFixed(2)}x`);
+    rows.push({ label: t.label, pyvet: p, pyvet2: p2, nginx: n });
+    const f = (x: number, w: number) => x.toFixed(0).padStart(w);
+    console.log(`  ${t.label.padEnd(40)} ${f(p, 8)} ${f(p2, 9)} ${f(n, 8)}           ${ratio(p, n).padStart(5)}  ${ratio(p2, n).padStart(8)}`);
   }
   return rows;
 }
 
 // --- phases ------------------------------------------------------------------------------
 
-async function phase(label: string, projects: number, versions: number, seconds: number, roundRobin: boolean): Promise<{ rows: Row[]; rss?: { rss: number; peak: number } }> {
+interface PhaseResult {
+  rows: Row[];
+  /** RSS of the single pyvet process, and of the primary plus its two workers. */
+  rss: { rss: number; peak: number };
+  rss2: { rss: number; peak: number };
+}
+
+async function phase(label: string, projects: number, versions: number, seconds: number, roundRobin: boolean): Promise<PhaseResult> {
   const work = join(tmpdir(), `pyvet-bench-serve-${process.pid}-${projects}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const dataDir = join(work, 'data');
-  let pyvet: { url: string; child: ChildProcess } | undefined;
-  let nginx: { url: string; child: ChildProcess } | undefined;
+  const children: ChildProcess[] = [];
   try {
     console.log(`\n${label}: ${projects} projects x ${versions} versions = ${projects * versions} files`);
     let t0 = Date.now();
     await initRepository(dataDir, { logDestination: silent });
-    const repo = await openRepository({ dataDir, logDestination: silent });
-    const pop = await populate(repo, projects, versions);
+    let repo = await openRepository({ dataDir, logDestination: silent });
+    const api = roundRobin ? 300 : projects;
+    const pop = await populate(repo, api, versions);
+    if (projects > api) {
+      await repo.close();
+      cloneRows(join(dataDir, 'catalog.sqlite'), pop.small, api, projects, versions);
+      repo = await openRepository({ dataDir, logDestination: silent });
+      pop.projects = (await repo.catalog.files.listProjects(['approved'])).map((p) => p.name);
+    }
     console.log(`  populated the catalog in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     t0 = Date.now();
     const root = join(work, 'static');
@@ -293,8 +355,12 @@ async function phase(label: string, projects: number, versions: number, seconds:
     await repo.close();
     console.log(`  exported the static tree in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    pyvet = await startPyvet(dataDir);
-    nginx = await startNginx(root, work);
+    const pyvet = await startPyvet(dataDir, 1);
+    children.push(pyvet.child);
+    const pyvet2 = await startPyvet(dataDir, 2);
+    children.push(pyvet2.child);
+    const nginx = await startNginx(root, work);
+    children.push(nginx.child);
     const project = pop.projects[Math.floor(pop.projects.length / 2)]!;
     const targets: Target[] = [
       { label: '/simple/ (HTML)', path: '/simple/' },
@@ -310,13 +376,17 @@ async function phase(label: string, projects: number, versions: number, seconds:
         paths: pop.projects.map((p) => `/simple/${p}/`),
       });
     }
-    const rows = await measure(pyvet.url, nginx.url, targets, seconds, work);
+    const rows = await measure(pyvet.url, pyvet2.url, nginx.url, targets, seconds, work);
     const rss = rssOf(pyvet.child.pid!);
-    console.log(`  pyvet RSS ${(rss.rss / 1024 ** 2).toFixed(0)} MB (peak ${(rss.peak / 1024 ** 2).toFixed(0)} MB)`);
-    return { rows, rss };
+    const rss2 = rssOf(pyvet2.child.pid!);
+    const mb = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MB`;
+    console.log(`  pyvet RSS ${mb(rss.rss)} (peak ${mb(rss.peak)}); with --workers 2, all three processes: ${mb(rss2.rss)} (peak ${mb(rss2.peak)})`);
+    return { rows, rss, rss2 };
   } finally {
-    if (pyvet) await stop(pyvet.child);
-    if (nginx) await stop(nginx.child, 'SIGQUIT');
+    const [p1, p2, ng] = children;
+    if (p1) await stop(p1);
+    if (p2) await stop(p2);
+    if (ng) await stop(ng, 'SIGQUIT');
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -331,18 +401,22 @@ async function main(): Promise<void> {
     }
   }
   const started = Date.now();
+  const withRatios = (r: PhaseResult) => ({
+    rows: r.rows.map((x) => ({ ...x, ratio: x.pyvet / x.nginx, ratio2: x.pyvet2 / x.nginx })),
+    rssBytes: r.rss,
+    rssBytesWorkers2: r.rss2,
+  });
   const small = await phase('phase 1', 300, 5, SECONDS, false);
-  const large = process.env.PYVET_BENCH_SMALL ? undefined : await phase('phase 2', 20_000, 5, Math.max(2, Math.round((SECONDS * 5) / 8)), true);
+  const large = process.env.PYVET_BENCH_SMALL ? undefined : await phase('phase 2', 10_000, 10, Math.max(2, Math.round((SECONDS * 5) / 8)), true);
   const summary = {
     bench: 'serve',
-    peer: 'nginx (static PEP 503/691 export of the same catalog)',
+    peer: 'nginx (static PEP 503/691 export of the same catalog, worker_processes auto)',
     load: 'wrk -t2 -c32 on loopback',
-    phase1: small.rows.map((r) => ({ ...r, ratio: r.pyvet / r.nginx })),
-    phase2: large && { rows: large.rows.map((r) => ({ ...r, ratio: r.pyvet / r.nginx })), rssBytes: large.rss },
+    phase1: withRatios(small),
+    phase2: large && withRatios(large),
     seconds: (Date.now() - started) / 1000,
   };
   console.log(`\n${JSON.stringify(summary)}`);
 }
 
-if (process.argv[2] === 'serve') await serveChild(process.argv[3]!);
-else await main();
+await main();

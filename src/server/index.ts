@@ -26,7 +26,7 @@ export interface ServerOptions {
   logger?: Logger;
   /** Bytes of rendered pages and file lookups kept in memory (default 32 MiB). */
   pageCacheBytes?: number;
-  /** Bytes of small files and .metadata kept in memory (default 64 MiB). */
+  /** Bytes of small files and .metadata kept in memory (default 32 MiB). */
   fileCacheBytes?: number;
   /** Files up to this size are served from memory (default 1 MiB); larger ones stream. */
   fileCacheEntryBytes?: number;
@@ -48,7 +48,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   const ctx: ServerContext = {
     repo,
     index: new SimpleIndex(repo, opts.pageCacheBytes ?? 32 * 1024 * 1024),
-    blobs: new BlobCache(repo.blobs, opts.fileCacheBytes ?? 64 * 1024 * 1024, opts.fileCacheEntryBytes ?? 1024 * 1024),
+    blobs: new BlobCache(repo.blobs, opts.fileCacheBytes ?? 32 * 1024 * 1024, opts.fileCacheEntryBytes ?? 1024 * 1024),
     metrics: new Metrics(),
   };
 

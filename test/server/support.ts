@@ -62,6 +62,11 @@ export interface AccessLine {
 
 export interface ServeProcess {
   url: string;
+  /** What `pyvet --json serve` printed on start (url, dataDir, adminToken when it created the repository, workers). */
+  started: { url: string; dataDir: string; adminToken: string | null; workers: number };
+  pid: number;
+  /** Exit code after stop(). */
+  exitCode(): number | null;
   /**
    * The access-log lines of every request answered so far. Its own marker request is the
    * barrier: once the server has logged it, everything answered before it has been logged too.
@@ -74,8 +79,8 @@ export interface ServeProcess {
  * `pyvet serve --port 0` in a child process, for tests that drive synchronous clients (pip and
  * twine through execFileSync would block an in-process server's event loop).
  */
-export async function spawnServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawnCli(dataDir, ['--json', 'serve', '--host', '127.0.0.1', '--port', '0'], env);
+export async function spawnServe(dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<ServeProcess> {
+  const child = spawnCli(dataDir, ['--json', 'serve', '--host', '127.0.0.1', '--port', '0', ...args], env);
   let stderr = '';
   const waiters: (() => void)[] = [];
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -98,8 +103,16 @@ export async function spawnServe(dataDir: string, env: Record<string, string> = 
       .filter((l) => l.includes('"msg":"request"'))
       .map((l) => JSON.parse(l) as AccessLine);
   let marker = 0;
+  await new Promise<void>((resolve) => {
+    // The whole JSON object (the url line comes before its closing brace).
+    const done = () => (/\}\s*$/.test(stdout) ? resolve() : child.stdout!.once('data', done));
+    done();
+  });
   return {
     url,
+    started: JSON.parse(stdout),
+    pid: child.pid!,
+    exitCode: () => child.exitCode,
     accessLog: async () => {
       const probe = `/healthz?access-log-barrier=${++marker}`;
       await (await fetch(`${url}${probe}`)).arrayBuffer();
