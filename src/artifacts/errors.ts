@@ -4,6 +4,7 @@
 import { type ErrorDetails, PyvetError } from '../errors.js';
 
 const KINDS = {
+  FILE_NOT_FOUND: 'not_found',
   ARCHIVE_TOO_LARGE: 'invalid',
   ARCHIVE_ZIP_BOMB: 'invalid',
   ARCHIVE_TOO_MANY_ENTRIES: 'invalid',

@@ -29,7 +29,13 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
   const filename = opts.filename ?? basename(path);
   const { limits } = opts;
   const file = parseFilename(filename);
-  const { size } = await stat(path);
+  let size: number;
+  try {
+    ({ size } = await stat(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw artifactError('FILE_NOT_FOUND', filename, `no such file: ${path}`, { path }, err);
+  }
   if (size > limits.maxFileBytes) {
     throw artifactError('ARCHIVE_TOO_LARGE', filename, `is ${size} bytes, more than the ${limits.maxFileBytes} allowed`, {
       size,

@@ -145,6 +145,10 @@ describe('valid builds pass', () => {
 });
 
 describe('sizes and bombs', () => {
+  test('a file that is not there', async () => {
+    await assert.rejects(inspectArtifact(`${dir.path}/absent-1.0-py3-none-any.whl`, { limits: LIMITS }), (e: PyvetError) => e.code === 'FILE_NOT_FOUND' && e.kind === 'not_found');
+  });
+
   test('a file over max_file_bytes', async () => {
     const w = wheel();
     await refused('ARCHIVE_TOO_LARGE', w.filename, w.bytes, { maxFileBytes: w.bytes.length - 1 });
