@@ -230,7 +230,7 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
   });
 
   it('pyvet files and pyvet approve through the CLI', () => {
-    const listed = runCli(t.dataDir, ['--json', 'files', 'BetaPkg', '--state', 'quarantined']);
+    const listed = runCli(t.dataDir, ['--json', 'files', '--state', 'quarantined,rejected', 'BetaPkg']);
     assert.equal(listed.status, 0, listed.stderr);
     const files = JSON.parse(listed.stdout) as { filename: string; state: string }[];
     assert.deepEqual(files.map((f) => f.filename).sort(), [basename(beta.sdist), basename(beta.wheel)].sort());

@@ -147,10 +147,10 @@ export function register(program: Command): void {
   program
     .command('files [name]')
     .description('list files, optionally of one project and in some states')
-    .option('-s, --state <state...>', 'quarantined, approved and/or rejected')
-    .addHelpText('after', '\nExample: pyvet files requests --state quarantined')
-    .action(async (name: string | undefined, opts: { state?: string[] }, c: Command) => {
-      const states = opts.state?.map((s) => {
+    .option('-s, --state <states>', 'quarantined, approved, rejected (comma-separated)')
+    .addHelpText('after', '\nExample: pyvet files requests --state quarantined,rejected')
+    .action(async (name: string | undefined, opts: { state?: string }, c: Command) => {
+      const states = opts.state?.split(',').map((s) => {
         if (s !== 'quarantined' && s !== 'approved' && s !== 'rejected') {
           throw new PyvetError('STATE_INVALID', 'invalid', `unknown state ${JSON.stringify(s)}: use quarantined, approved or rejected`, {
             state: s,
