@@ -5,6 +5,7 @@
 import { AdvisoryIndex } from '../advisories/match.js';
 import type { FileRecord } from '../catalog/types.js';
 import type { Actor, Repository } from '../repository/types.js';
+import { listReleases, patchRelease, type ReleaseSummary } from '../releases/service.js';
 import { closureOfFiles } from '../resolve/closure.js';
 import { getTargets, type Target } from '../resolve/targets.js';
 import { parseVersion } from '../resolve/universe.js';
@@ -198,12 +199,29 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
       if (rec && rec.state !== 'approved') waiting.push(`${f.filename} (${rec.state})`);
     }
     plan.applied = { mirror: mirrored, release: null, waiting };
+    const base = await latestRelease(repo);
+    if (base && waiting.length === 0 && mirrored.failed.length === 0) {
+      // Everything is in and approved (auto-approval passed every gate): draft the patch release.
+      const release = await patchRelease(repo, base.name, { upgrades: requirements }, opts.actor);
+      plan.applied.release = release.name;
+    } else if (base) {
+      plan.skipped.push({
+        project: '(release)',
+        reason: `patch release from ${base.name} not drafted: approve what waits (pyvet review), then pyvet release patch ${base.name} ${requirements.map((r) => `--upgrade ${r}`).join(' ')}`,
+      });
+    }
   }
   return plan;
 }
 
-async function defaultTargets(_repo: Repository): Promise<string[]> {
-  return [DEFAULT_TARGET];
+/** The newest release, by creation time (its targets are what a patch must keep closed). */
+async function latestRelease(repo: Repository): Promise<ReleaseSummary | undefined> {
+  const all = await listReleases(repo);
+  return [...all].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name))[0];
+}
+
+async function defaultTargets(repo: Repository): Promise<string[]> {
+  return (await latestRelease(repo))?.targets ?? [DEFAULT_TARGET];
 }
 
 /** A FileRecord-shaped view of a planned upstream file, as if approved, for the closure check. */

@@ -28,6 +28,7 @@ import { parseRequirementsFile } from '../standards/requirements-file.js';
 import type { Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { download, fetchText, redactUrl } from './http.js';
+import { fetchSignedRelease, type SignedRelease } from './release-mirror.js';
 import type { UpstreamFile } from './simple-client.js';
 import { chooseUpstreams, type Refusal, transferOptions, type UpstreamCandidate, UpstreamSources } from './sources.js';
 import { type Upstream, upstreamCredentials } from './upstreams.js';
@@ -39,7 +40,9 @@ export interface MirrorOptions {
   /** A hash-pinned requirements file (e.g. a published toolkit file): exactly those hashes are fetched. */
   requirementsFile?: { text: string; source: string };
   /** An upstream name or an index URL; default: every configured upstream by priority. */
-  from?: string;
+  from?: string | undefined;
+  /** Another pyvet's signed release: its files, exactly, from its own index unless `from` says otherwise. */
+  release?: { url: string; key?: string | undefined };
   targets: Target[];
   withDeps?: boolean;
   prereleases?: boolean;
@@ -98,6 +101,8 @@ export interface MirrorReport {
   bytes: number;
   seconds: number;
   dryRun: boolean;
+  /** The signed release that was mirrored, with the key it was verified with. */
+  release?: { name: string; keyFingerprint: string; keySource: string; files: number };
 }
 
 interface Need {
@@ -142,6 +147,15 @@ function upstreamSha256(f: UpstreamFile): string | undefined {
 
 export async function mirror(repo: Repository, opts: MirrorOptions): Promise<MirrorReport> {
   const started = Date.now();
+  let signed: SignedRelease | undefined;
+  if (opts.release) {
+    signed = await fetchSignedRelease(opts.release.url, opts.release.key);
+    opts = {
+      ...opts,
+      from: opts.from ?? signed.indexUrl,
+      requirementsFile: { text: signed.requirements, source: `release ${signed.name}` },
+    };
+  }
   const upstreams = await chooseUpstreams(repo, opts.from);
   const isOwned = await ownedNameMatcher(repo);
   const allowSdists = await sdistsAllowed(repo);
@@ -157,6 +171,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     bytes: 0,
     seconds: 0,
     dryRun: Boolean(opts.dryRun),
+    ...(signed
+      ? { release: { name: signed.name, keyFingerprint: signed.keyFingerprint, keySource: signed.keySource, files: signed.files } }
+      : {}),
   };
   if (opts.targets.length === 0) throw new PyvetError('TARGET_REQUIRED', 'invalid', 'mirror needs at least one --target');
 

@@ -2,7 +2,7 @@
 // pip on these machines carries a global configuration (find-links, extra index URLs, a
 // constraints file); every call here runs with PIP_CONFIG_FILE=/dev/null, no PIP_* variables
 // and --isolated, so a test can only ever install from the pyvet server it names.
-import { execFileSync, type ExecFileSyncOptions, spawnSync } from 'node:child_process';
+import { execFileSync, type ExecFileSyncOptions, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,11 @@ export interface Venv {
   pip(args: string[], opts?: ExecFileSyncOptions): string;
   /** Runs pip and returns status, stdout and stderr without throwing. */
   pipResult(args: string[]): { status: number; stdout: string; stderr: string };
+  /**
+   * Like pipResult, without blocking the event loop: for a pyvet server (or upstream) that runs
+   * inside the test process itself.
+   */
+  pipAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }>;
   run(args: string[]): string;
 }
 
@@ -86,6 +91,18 @@ export function makeVenv(dir = mkdtempSync(join(tmpdir(), 'pyvet-venv-'))): Venv
         maxBuffer: 64 * 1024 * 1024,
       });
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    pipAsync(args) {
+      const child = spawn(python, ['-m', 'pip', '--isolated', ...args], { env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      return new Promise((resolve) => child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr })));
     },
     run(args) {
       return execFileSync(python, args, { env, encoding: 'utf8', stdio: 'pipe' });

@@ -58,6 +58,9 @@ function progress(): { onEvent: (e: MirrorEvent) => void; stop: () => void } {
 }
 
 function printMirrorReport(r: MirrorReport): void {
+  if (r.release) {
+    info(`release ${r.release.name}: signature verified with key ${r.release.keyFingerprint} (${r.release.keySource}); ${r.release.files} pinned files`);
+  }
   const rows = [
     ...r.fetched.map((f) => [f.filename, r.dryRun ? colour.cyan('would fetch') : colour.green('fetched'), f.upstream, f.verdict ?? '', f.neededBy.join(' → ')]),
     ...r.present.map((f) => [f.filename, colour.dim('present'), f.upstream, '', f.neededBy.join(' → ')]),
@@ -147,13 +150,19 @@ export function register(program: Command): void {
     .option('-t, --target <name>', `target environment (repeatable; default ${DEFAULT_TARGET})`, collect, [])
     .option('--with-deps', 'follow dependencies until the set is closed for the targets', false)
     .option('-r, --requirement <file>', 'a hash-pinned requirements file: exactly those hashes are fetched')
+    .option('--release <url>', "another pyvet's signed release (its URL): exactly the files it pins")
+    .option('--release-key <file|url>', 'the public key the release must be signed with (default: fetched from its server and reported)')
     .option('--pre', 'allow pre-releases', false)
-    .option('--dry-run', 'plan only: download and store nothing', false)
+    .option('--dry-run', 'plan only: store nothing', false)
     .addHelpText(
       'after',
       '\nExamples:\n  pyvet mirror "requests>=2.31" --with-deps --target cp311-manylinux_x86_64\n  pyvet mirror -r toolkit.txt --from pypi',
     )
-    .action(async (reqs: string[], o: { from?: string; target: string[]; withDeps: boolean; requirement?: string; pre: boolean; dryRun: boolean }, c: Command) => {
+    .action(async (
+      reqs: string[],
+      o: { from?: string; target: string[]; withDeps: boolean; requirement?: string; release?: string; releaseKey?: string; pre: boolean; dryRun: boolean },
+      c: Command,
+    ) => {
       const bar = globalOptions(c).json ? { onEvent: () => {}, stop: () => {} } : progress();
       const report = await withRepository(c, async (repo) => {
         try {
@@ -161,6 +170,7 @@ export function register(program: Command): void {
             actor: cliActor(),
             requirements: reqs,
             ...(o.requirement ? { requirementsFile: { text: readFileSync(o.requirement, 'utf8'), source: o.requirement } } : {}),
+            ...(o.release ? { release: { url: o.release, key: o.releaseKey } } : {}),
             from: o.from,
             targets: getTargets(repo.config, o.target.length ? o.target : [DEFAULT_TARGET]),
             withDeps: o.withDeps,

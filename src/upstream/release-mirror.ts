@@ -1,0 +1,80 @@
+// Mirroring another pyvet's signed release whole: the manifest is checked against an Ed25519
+// key (pinned by the operator, or fetched and reported by fingerprint), then exactly the files
+// it pins, by sha256, are mirrored from that pyvet's index (or another named upstream).
+import { createHash, createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PyvetError } from '../errors.js';
+import type { Manifest } from '../releases/documents.js';
+import { verifyManifest } from '../releases/signing.js';
+import { fetchText, redactUrl } from './http.js';
+
+export interface SignedRelease {
+  name: string;
+  /** The manifest's index URL: where its files are served. */
+  indexUrl: string;
+  /** A hash-pinned requirements text with every file the release pins, on all its targets. */
+  requirements: string;
+  files: number;
+  /** sha256 of the public key (DER), for the operator to compare out of band. */
+  keyFingerprint: string;
+  /** 'given' or the URL the key was fetched from. */
+  keySource: string;
+}
+
+function releaseBase(url: string): string {
+  const u = url.replace(/manifest\.json$/, '');
+  return u.endsWith('/') ? u : `${u}/`;
+}
+
+async function readKey(location: string): Promise<string> {
+  if (/^https?:|^file:/.test(location)) {
+    const doc = await fetchText(location);
+    if (!doc) throw new PyvetError('RELEASE_KEY_NOT_FOUND', 'not_found', `no public key at ${redactUrl(location)}`);
+    return doc.text;
+  }
+  return readFile(location, 'utf8');
+}
+
+/** Fetches and verifies a release; throws RELEASE_SIGNATURE_INVALID unless the signature holds. */
+export async function fetchSignedRelease(url: string, keyLocation?: string): Promise<SignedRelease> {
+  const base = releaseBase(url);
+  const manifestDoc = await fetchText(`${base}manifest.json`);
+  const signature = await fetchText(`${base}manifest.json.sig`);
+  if (!manifestDoc || !signature) {
+    throw new PyvetError('RELEASE_NOT_FOUND', 'not_found', `no signed release manifest at ${redactUrl(base)}`);
+  }
+  // The key a release is checked with never comes from the manifest itself: it is pinned by the
+  // operator, or read from the server's well-known location and reported by fingerprint.
+  const keySource = keyLocation ?? new URL('../signing-key.pub', base).toString();
+  const pem = await readKey(keySource);
+  if (!verifyManifest(pem, manifestDoc.text, signature.text)) {
+    throw new PyvetError('RELEASE_SIGNATURE_INVALID', 'integrity', `the signature of ${redactUrl(base)}manifest.json does not verify`);
+  }
+  const manifest = JSON.parse(manifestDoc.text) as Manifest;
+  const lines = new Map<string, Set<string>>();
+  for (const t of Object.values(manifest.targets)) {
+    for (const f of t.files) {
+      const key = `${f.project}==${f.version}`;
+      const set = lines.get(key) ?? new Set<string>();
+      set.add(f.sha256);
+      lines.set(key, set);
+    }
+  }
+  const requirements = [
+    `# pyvet release ${manifest.name} from ${redactUrl(base)}`,
+    '--require-hashes',
+    ...[...lines]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([req, hashes]) => `${req} ${[...hashes].sort().map((h) => `--hash=sha256:${h}`).join(' ')}`),
+    '',
+  ].join('\n');
+  const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  return {
+    name: manifest.name,
+    indexUrl: manifest.index_url,
+    requirements,
+    files: [...lines.values()].reduce((n, s) => n + s.size, 0),
+    keyFingerprint: `sha256:${createHash('sha256').update(der).digest('hex')}`,
+    keySource: keyLocation ? 'given' : keySource,
+  };
+}
