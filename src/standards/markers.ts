@@ -72,26 +72,26 @@ export interface MarkerEnvironment {
   readonly [key: string]: string | Iterable<string> | undefined;
 }
 
-const PYTHON_IMPLEMENTATIONS: Readonly<Record<string, string>> = {
-  cpython: 'CPython',
-  pypy: 'PyPy',
-  graalpy: 'GraalVM',
-  ironpython: 'IronPython',
-  jython: 'Jython',
-};
-const PLATFORM_SYSTEMS: Readonly<Record<string, string>> = {
-  linux: 'Linux',
-  darwin: 'Darwin',
-  win32: 'Windows',
-  cygwin: 'CYGWIN_NT',
-  emscripten: 'Emscripten',
-  wasi: 'WASI',
-  ios: 'iOS',
-  android: 'Android',
-  freebsd: 'FreeBSD',
-  aix: 'AIX',
-  sunos5: 'SunOS',
-};
+// platform.python_implementation() for each sys.implementation.name.
+const PYTHON_IMPLEMENTATIONS = new Map([
+  ['cpython', 'CPython'],
+  ['pypy', 'PyPy'],
+  ['graalpy', 'GraalVM'],
+  ['ironpython', 'IronPython'],
+  ['jython', 'Jython'],
+]);
+// platform.system() for each sys.platform, trailing version digits removed (freebsd14, sunos5).
+const PLATFORM_SYSTEMS = new Map([
+  ['linux', 'Linux'],
+  ['darwin', 'Darwin'],
+  ['win', 'Windows'],
+  ['emscripten', 'Emscripten'],
+  ['ios', 'iOS'],
+  ['android', 'Android'],
+  ['freebsd', 'FreeBSD'],
+  ['aix', 'AIX'],
+  ['sunos', 'SunOS'],
+]);
 
 /**
  * A complete environment for a described target (what packaging's default_environment() would
@@ -103,16 +103,15 @@ export function markerEnvironment(
 ): MarkerEnvironment {
   const full = target.python_full_version;
   const implementation = target.implementation_name ?? 'cpython';
-  const platformKey = target.sys_platform.replace(/\d+$/, '');
   return {
     implementation_name: implementation,
     implementation_version: implementation === 'cpython' ? full : '',
     os_name: target.sys_platform === 'win32' ? 'nt' : 'posix',
     platform_machine: '',
     platform_release: '',
-    platform_system: PLATFORM_SYSTEMS[target.sys_platform] ?? PLATFORM_SYSTEMS[platformKey] ?? '',
+    platform_system: PLATFORM_SYSTEMS.get(target.sys_platform.replace(/\d+$/, '')) ?? '',
     platform_version: '',
-    platform_python_implementation: PYTHON_IMPLEMENTATIONS[implementation] ?? implementation,
+    platform_python_implementation: PYTHON_IMPLEMENTATIONS.get(implementation) ?? implementation,
     python_version: full.split('.').slice(0, 2).join('.'),
     ...target,
   };

@@ -208,5 +208,7 @@ describe('markerEnvironment', () => {
     assert.equal(pypy.platform_python_implementation, 'PyPy');
     assert.equal(pypy.platform_system, 'Darwin');
     assert.equal(pypy.implementation_version, '7.3.17');
+    assert.equal(markerEnvironment({ python_full_version: '3.11.9', sys_platform: 'freebsd14' }).platform_system, 'FreeBSD');
+    assert.equal(markerEnvironment({ python_full_version: '3.11.9', sys_platform: 'constructor' }).platform_system, '');
   });
 });
