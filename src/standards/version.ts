@@ -628,6 +628,13 @@ export function comparePublic(a: Version, b: Version): number {
 }
 
 function compareVersions(a: Version, b: Version): -1 | 0 | 1 {
+  if (a._x === null && b._x === null) {
+    // the common case: plain releases of up to three components
+    if (a._r0 !== b._r0) return a._r0 < b._r0 ? -1 : 1;
+    if (a._r1 !== b._r1) return a._r1 < b._r1 ? -1 : 1;
+    if (a._r2 !== b._r2) return a._r2 < b._r2 ? -1 : 1;
+    return 0;
+  }
   const c = comparePublic(a, b);
   if (c !== 0) return c < 0 ? -1 : 1;
   if (a.local === b.local) return 0;
