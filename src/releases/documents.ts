@@ -125,7 +125,7 @@ function licensesOf(license: string | null): unknown[] | undefined {
   try {
     const expression = canonicalizeLicenseExpression(license);
     // A single SPDX id is the `license.id` form; compound expressions use `expression`.
-    return /^[A-Za-z0-9.+-]+$/.test(expression) && !expression.startsWith('LicenseRef-')
+    return /^[A-Za-z0-9.-]+$/.test(expression) && !expression.startsWith('LicenseRef-')
       ? [{ license: { id: expression } }]
       : [{ expression }];
   } catch {

@@ -4,7 +4,9 @@
 // flipped byte in a served blob makes pip refuse and `release verify` name the file; releases are
 // byte-for-byte reproducible, refuse what is not closed, not approved or blocked, and patch/diff.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PyvetError } from '../../src/errors.js';
@@ -16,7 +18,7 @@ import { resolve } from '../../src/resolve/resolver.js';
 import { getTargets } from '../../src/resolve/targets.js';
 import { buildWheel, type WheelSpec, writeArchive } from '../helpers/archives.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/paths.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
 import { clientAvailable, makeVenv, type Venv } from '../helpers/python.js';
 import { makeRepo, type TestRepo } from '../repository/support.js';
 import { ADMIN, addFiles, type ServeProcess, spawnServe } from '../server/support.js';
@@ -54,6 +56,24 @@ function w(name: string, version: string, lines: string[] = []): WheelSpec {
   const meta = lines.filter((l) => !l.startsWith('Metadata-Version'));
   const mv = lines.find((l) => l.startsWith('Metadata-Version')) ?? 'Metadata-Version: 2.1';
   return { name, version, metadata: [mv, `Name: ${name}`, `Version: ${version}`, ...meta, '', ''].join('\n') };
+}
+
+/** Errors of each SBOM against the official CycloneDX 1.6 JSON schema; undefined without jsonschema. */
+function schemaErrors(docs: string[]): string[][] | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'pyvet-cdx-'));
+  try {
+    const paths = docs.map((d, i) => {
+      writeFileSync(join(dir, `${i}.json`), d);
+      return join(dir, `${i}.json`);
+    });
+    const schemas = join(ROOT, 'node_modules', '@cyclonedx', 'cyclonedx-library', 'res', 'schema');
+    const r = spawnSync('python3', [join(ROOT, 'test', 'releases', 'validate_cdx.py'), schemas, ...paths], { encoding: 'utf8' });
+    if (r.status === 3) return undefined;
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[][];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function writeWheels(dir: string, specs: WheelSpec[]): string[] {
@@ -236,6 +256,10 @@ describe('releases end to end with real pip', { skip: missing === true ? false :
     assert.deepEqual(colorlib.licenses, [{ expression: 'Apache-2.0 OR MIT' }]);
     const deps = sbom.dependencies.find((d: { ref: string }) => d.ref.startsWith('pkg:pypi/pv-app@'));
     assert.equal(deps.dependsOn.length, 2);
+    const docs = await Promise.all([LINUX, 'cp312-zos'].map(async (t) => (await s.repo.catalog.releaseSets.getDocument('r1', `${t}.cdx.json`))!.content));
+    const errors = schemaErrors(docs);
+    if (errors) assert.deepEqual(errors, [[], []]);
+    else process.stderr.write('python jsonschema is missing: SBOM schema validation SKIPPED\n');
   });
 
   it('refuses what is not resolvable, not approved, blocked, or already there', async () => {
@@ -269,6 +293,8 @@ describe('releases end to end with real pip', { skip: missing === true ? false :
     assert.equal(sbom.vulnerabilities[0].analysis.state, 'exploitable');
     assert.deepEqual(sbom.vulnerabilities[0].analysis.response, ['will_not_fix']);
     assert.match(sbom.vulnerabilities[0].analysis.detail, /not reachable/);
+    const errors = schemaErrors([JSON.stringify(sbom)]);
+    if (errors) assert.deepEqual(errors, [[]]);
     // An expired waiver blocks again.
     await s.repo.catalog.vetting.revokeWaiver(waiver.id, 'cli:sec', CREATED);
     await assert.rejects(createRelease(s.repo, { ...base, name: 'x5', requirements: ['pv-fancy[color]'] }, ADMIN), (e: PyvetError) => e.code === 'RELEASE_REFUSED');
@@ -337,6 +363,18 @@ describe('releases end to end with real pip', { skip: missing === true ? false :
     const diff = runCli(s.dataDir, ['--json', 'release', 'diff', 'r1', 'r1.post1', '--target', LINUX]);
     assert.equal(diff.status, 0, diff.stderr);
     assert.deepEqual(JSON.parse(diff.stdout)[0].upgraded, [{ project: 'pv-util', from: '2.0', to: '2.1' }]);
+    const created = runCli(s.dataDir, ['--json', 'release', 'create', 'r2', 'pv-app', '--target', LINUX, '--index-url', `${s.url}/simple/`]);
+    assert.equal(created.status, 0, created.stderr);
+    assert.deepEqual(
+      JSON.parse(created.stdout).pins.map((p: { project: string }) => p.project),
+      ['pv-app', 'pv-lib', 'pv-util'],
+    );
+    const shown = runCli(s.dataDir, ['release', 'show', 'r2']);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /cp311-manylinux_x86_64\.cdx\.json/);
+    const again = runCli(s.dataDir, ['release', 'create', 'r2', 'pv-app', '--target', LINUX]);
+    assert.equal(again.status, 5, again.stderr);
+    assert.match(again.stderr, /RELEASE_EXISTS/);
     const verify = runCli(s.dataDir, ['release', 'verify', `${s.url}/releases/r1.post1/`, '--fetch-files']);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /verified/);
