@@ -1,0 +1,123 @@
+// Currency end to end on loopback: what is outdated, what is vulnerable and which upstream
+// version fixes it, and the 'patch a high-severity problem quickly' path: upgrade-plan
+// --security-only --apply mirrors the fix and drafts a patch release that keeps closure.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { importAdvisories } from '../../src/advisories/import.js';
+import { createRelease, showRelease } from '../../src/releases/service.js';
+import { approveFiles, initRepository, openRepository } from '../../src/repository/index.js';
+import type { Repository } from '../../src/repository/types.js';
+import { getTargets } from '../../src/resolve/targets.js';
+import { outdated, planUpgrades } from '../../src/upstream/currency.js';
+import { mirror } from '../../src/upstream/mirror.js';
+import { addUpstream } from '../../src/upstream/upstreams.js';
+import { setPolicy } from '../../src/vetting/policy.js';
+import { buildWheel } from '../helpers/archives.js';
+import { tempDir } from '../helpers/paths.js';
+import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
+
+const ADMIN = { name: 'cli:test', role: 'admin' as const };
+const TARGET = 'cp311-manylinux_x86_64';
+
+function writeTree(root: string, wheels: { name: string; version: string; requires?: string[] }[]): void {
+  mkdirSync(join(root, 'files'), { recursive: true });
+  const pages = new Map<string, string[]>();
+  for (const w of wheels) {
+    const { filename, bytes } = buildWheel({
+      name: w.name,
+      version: w.version,
+      metadataLines: (w.requires ?? []).map((r) => `Requires-Dist: ${r}`),
+    });
+    writeFileSync(join(root, 'files', filename), bytes);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const links = pages.get(w.name) ?? [];
+    links.push(`<a href="../../files/${filename}#sha256=${sha}">${filename}</a>`);
+    pages.set(w.name, links);
+  }
+  for (const [project, links] of pages) {
+    mkdirSync(join(root, 'simple', project), { recursive: true });
+    writeFileSync(join(root, 'simple', project, 'index.html'), links.join('\n'));
+  }
+}
+
+describe('currency: outdated, vulnerable, and a security patch release', () => {
+  const tmp = tempDir();
+  let up: StaticServer;
+  let repo: Repository;
+
+  before(async () => {
+    writeTree(join(tmp.path, 'up'), [
+      { name: 'curr-app', version: '1.0', requires: ['curr-lib>=1.0'] },
+      { name: 'curr-lib', version: '1.0' },
+      { name: 'curr-lib', version: '1.5' },
+      { name: 'curr-lib', version: '2.0', requires: ['curr-extra'] },
+      { name: 'curr-lib', version: '2.1rc1' },
+      { name: 'curr-extra', version: '0.1' },
+    ]);
+    up = await startStaticServer(join(tmp.path, 'up'));
+    await initRepository(join(tmp.path, 'data'));
+    repo = await openRepository({ dataDir: join(tmp.path, 'data') });
+    await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+    const targets = getTargets(repo.config, [TARGET]);
+    await mirror(repo, { actor: ADMIN, requirements: ['curr-app==1.0', 'curr-lib==1.0'], targets, withDeps: true });
+    await approveFiles(repo, 'all waiting', ADMIN, 'baseline');
+    await createRelease(repo, { name: 'base-1', targets: [TARGET], requirements: ['curr-app'], indexUrl: 'http://127.0.0.1:1/simple/' }, ADMIN);
+    // A newly published advisory: curr-lib before 1.5 is critically vulnerable.
+    const advisory = {
+      id: 'PYSEC-TEST-1',
+      modified: '2026-11-01T00:00:00Z',
+      summary: 'remote code execution in curr-lib',
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+      affected: [{ package: { ecosystem: 'PyPI', name: 'Curr_Lib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5' }] }] }],
+    };
+    writeFileSync(join(tmp.path, 'adv.jsonl'), `${JSON.stringify(advisory)}\n`);
+    await importAdvisories(repo, join(tmp.path, 'adv.jsonl'), ADMIN);
+  });
+  after(async () => {
+    await repo.close();
+    await up.close();
+    tmp.cleanup();
+  });
+
+  test('outdated: newest stable upstream, how far behind, the advisory and the lowest fix', async () => {
+    const r = await outdated(repo);
+    const lib = r.projects.find((p) => p.project === 'curr-lib')!;
+    assert.deepEqual(lib.hosted, ['1.0']);
+    assert.equal(lib.newest, '2.0', 'pre-releases are not offered unless asked for');
+    assert.equal(lib.behind, 2);
+    assert.deepEqual(lib.vulnerable, [{ version: '1.0', advisories: ['PYSEC-TEST-1'] }]);
+    assert.equal(lib.lowestFix, '1.5');
+    const app = r.projects.find((p) => p.project === 'curr-app')!;
+    assert.equal(app.behind, 0);
+    assert.equal((await outdated(repo, { prereleases: true })).projects.find((p) => p.project === 'curr-lib')?.newest, '2.1rc1');
+  });
+
+  test('upgrade-plan: all upgrades follow new dependencies; security-only picks the lowest fix', async () => {
+    const full = await planUpgrades(repo, { actor: ADMIN });
+    assert.deepEqual(full.upgrades.map((u) => [u.project, u.to]), [['curr-lib', '2.0']]);
+    assert.ok(full.newFiles.some((f) => f.filename.startsWith('curr_extra-0.1')), 'the new dependency is part of the plan');
+    assert.ok(full.closure.every((t) => t.closed));
+    // Planning stores nothing.
+    assert.equal(await repo.catalog.files.getByFilename('curr_lib-2.0-py3-none-any.whl'), undefined);
+
+    const sec = await planUpgrades(repo, { actor: ADMIN, securityOnly: true });
+    assert.deepEqual(sec.upgrades.map((u) => [u.project, u.to]), [['curr-lib', '1.5']]);
+    assert.deepEqual(sec.closure.map((t) => [t.target, t.closed]), [[TARGET, true]]);
+  });
+
+  test('--apply mirrors the fix and, with auto-approval, drafts the patch release', async () => {
+    const policy = join(tmp.path, 'policy.yaml');
+    writeFileSync(policy, 'auto_approve: true\ntyposquat:\n  enabled: false\n');
+    await setPolicy(repo, policy, ADMIN);
+    const plan = await planUpgrades(repo, { actor: ADMIN, securityOnly: true, apply: true });
+    assert.deepEqual(plan.applied?.waiting, []);
+    assert.ok(plan.applied?.release, JSON.stringify(plan.skipped));
+    const release = await showRelease(repo, plan.applied!.release!);
+    assert.equal(release.base, 'base-1');
+    const pins = release.pins.map((p) => `${p.project}==${p.version}`).sort();
+    assert.deepEqual(pins, ['curr-app==1.0', 'curr-lib==1.5']);
+  });
+});
