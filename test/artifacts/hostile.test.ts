@@ -179,7 +179,7 @@ describe('sizes and bombs', () => {
   });
 
   test('a large lying member is stopped while streaming, and the archive still closes', async () => {
-    // Over 512 KB compressed and declared: inflated as a stream rather than in one step.
+    // Over 1 MB compressed and declared: inflated as a stream rather than in one step.
     const size = 10 * 1024 * 1024;
     await refuseWheel('ARCHIVE_ZIP_BOMB', {
       extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(6 * GB), size, crc32: 0 }],
