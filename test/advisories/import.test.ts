@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { ensureBundledAdvisories, importAdvisories } from '../../src/advisories/import.js';
 import { PyvetError } from '../../src/errors.js';
+import { spawnCli } from '../helpers/cli.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
 import { makeRepo, type TestRepo } from '../repository/support.js';
@@ -175,4 +176,20 @@ test('a new repository starts from the bundled PyPA snapshot, once', () =>
     assert.deepEqual(r?.skippedReasons, ['line 810: PYSEC-2022-15: no PyPI package with ECOSYSTEM ranges or versions']);
     assert.equal(await ensureBundledAdvisories(repo, actor), null);
     assert.equal((await repo.catalog.advisories.list({ package: 'jinja2' })).length, 5);
+  }));
+
+test('pyvet advisories sync fetches [advisories] sync_url (here a loopback all.zip) and rescans', () =>
+  withRepo(async ({ dataDir }) => {
+    // Asynchronously: the loopback server lives in this process and must keep answering.
+    const child = spawnCli(dataDir, ['--json', 'advisories', 'sync'], { PYVET_ADVISORIES__SYNC_URL: `${server.url}/all.zip` });
+    const r = { stdout: '', stderr: '', status: -1 };
+    child.stdout!.on('data', (d) => (r.stdout += d));
+    child.stderr!.on('data', (d) => (r.stderr += d));
+    r.status = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { import: { added: number; source: string }; rescan: { scanned: number } };
+    assert.equal(out.import.added, 12);
+    assert.equal(out.import.source, `${server.url}/all.zip`);
+    assert.equal(out.rescan.scanned, 0);
+    assert.ok(server.log.includes('/all.zip'));
   }));
