@@ -13,7 +13,7 @@ import packaging
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-REPEAT = {"parse": 2, "compare": 2, "containsText": 1, "containsVersion": 1, "sort": 2}
+REPEAT = {"parse": 2, "compare": 3, "containsText": 1, "containsVersion": 1, "sort": 2}
 
 
 CPU = {}
