@@ -1,0 +1,114 @@
+// Mirror throughput beside its physical peer, in one run: about 1 GB of real wheels from
+// /opt/pypi served on loopback, fetched (a) by `curl` + `sha256sum` with the same parallelism and
+// (b) by `pyvet mirror -r` of the same hash-pinned files into a fresh repository, which also
+// verifies every wheel member against RECORD, stores the blob durably and vets it.
+// Size with PYVET_BENCH_MIRROR_MB (default 1000). Skips when /opt/pypi or curl is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initRepository, openRepository } from '../src/repository/index.js';
+import { getTargets } from '../src/resolve/targets.js';
+import { parseWheelFilename } from '../src/standards/filenames.js';
+import { mirror } from '../src/upstream/mirror.js';
+import { startStaticServer } from '../test/helpers/static-server.js';
+
+const PYPI = '/opt/pypi';
+const budget = Number(process.env.PYVET_BENCH_MIRROR_MB ?? 1000) * 1e6;
+
+function hasCurl(): boolean {
+  return spawnSync('sh', ['-c', 'command -v curl && command -v sha256sum'], { stdio: 'ignore' }).status === 0;
+}
+
+/** sha256 of each file as its index page lists it. */
+function indexHashes(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const project of readdirSync(join(PYPI, 'simple'))) {
+    const page = join(PYPI, 'simple', project, 'index.html');
+    if (!existsSync(page)) continue;
+    for (const m of readFileSync(page, 'utf8').matchAll(/files\/([^"#]+)#sha256=([0-9a-f]{64})/g)) out.set(decodeURIComponent(m[1]!), m[2]!);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(PYPI, 'simple')) || !hasCurl()) {
+    console.log('mirror bench SKIPPED: needs /opt/pypi and curl + sha256sum');
+    return;
+  }
+  const hashes = indexHashes();
+  // A deterministic ~1 GB mix of real wheels of every size up to 150 MB, one per project.
+  const chosen: { filename: string; size: number; sha256: string; req: string }[] = [];
+  const projects = new Set<string>();
+  let total = 0;
+  for (const filename of readdirSync(join(PYPI, 'files')).sort()) {
+    const sha256 = hashes.get(filename);
+    if (!sha256 || !filename.endsWith('.whl')) continue;
+    const size = statSync(join(PYPI, 'files', filename)).size;
+    if (size > 150e6) continue;
+    let w: ReturnType<typeof parseWheelFilename>;
+    try {
+      w = parseWheelFilename(filename);
+    } catch {
+      continue;
+    }
+    if (projects.has(w.name)) continue;
+    projects.add(w.name);
+    chosen.push({ filename, size, sha256, req: `${w.name}==${w.version} --hash=sha256:${sha256}` });
+    total += size;
+    if (total >= budget) break;
+  }
+  const up = await startStaticServer(PYPI);
+  const concurrency = 4;
+  const work = mkdtempSync(join(tmpdir(), 'pyvet-bench-mirror-'));
+  try {
+    console.log(`${chosen.length} wheels, ${(total / 1e6).toFixed(0)} MB, concurrency ${concurrency}, upstream ${up.url}`);
+
+    // (a) curl + sha256sum, files written to disk like pyvet's.
+    const list = chosen.map((c) => `${up.url}/files/${c.filename}`).join('\n');
+    const script = `mkdir -p ${work}/curl && cd ${work}/curl && xargs -P ${concurrency} -I{} sh -c 'f=$(basename "{}"); curl -sf -o "$f" "{}" && sha256sum "$f"' > ${work}/sums.txt`;
+    // The static server lives in this process: the peer must not block the event loop.
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('sh', ['-c', script], { stdio: ['pipe', 'inherit', 'inherit'] });
+      child.stdin.end(`${list}\n`);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`curl peer exited ${code}`))));
+    });
+    const curlSecs = (performance.now() - t0) / 1000;
+    const sums = readFileSync(join(work, 'sums.txt'), 'utf8');
+    const okSums = chosen.filter((c) => sums.includes(`${c.sha256}  ${c.filename}`)).length;
+    rmSync(join(work, 'curl'), { recursive: true, force: true });
+
+    // (b) pyvet mirror -r of the same pinned files.
+    const data = join(work, 'data');
+    await initRepository(data);
+    const repo = await openRepository({ dataDir: data });
+    // The bundled advisory snapshot is imported at the first vetting: do it before timing.
+    const { ensureBundledAdvisories } = await import('../src/advisories/import.js');
+    await ensureBundledAdvisories(repo, { name: 'bench', role: 'admin' });
+    const t1 = performance.now();
+    const report = await mirror(repo, {
+      actor: { name: 'bench', role: 'admin' },
+      requirementsFile: { text: `--require-hashes\n${chosen.map((c) => c.req).join('\n')}\n`, source: 'bench.txt' },
+      from: `${up.url}/simple/`,
+      targets: getTargets(repo.config, ['cp311-manylinux_x86_64']),
+    });
+    const pyvetSecs = (performance.now() - t1) / 1000;
+    await repo.close();
+
+    const mb = total / 1e6;
+    const curlRate = mb / curlSecs;
+    const pyvetRate = mb / pyvetSecs;
+    console.log(`curl + sha256sum : ${curlSecs.toFixed(1)} s, ${curlRate.toFixed(1)} MB/s (${okSums}/${chosen.length} hashes matched)`);
+    console.log(
+      `pyvet mirror     : ${pyvetSecs.toFixed(1)} s, ${pyvetRate.toFixed(1)} MB/s (fetched ${report.fetched.length}, failed ${report.failed.length})`,
+    );
+    for (const f of report.failed.slice(0, 5)) console.log(`  failed ${f.filename}: ${f.code} ${f.message}`);
+    console.log(`ratio pyvet/curl : ${(pyvetRate / curlRate).toFixed(2)}x (goal >= 0.7x)`);
+  } finally {
+    await up.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
