@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PyvetError } from '../../src/errors.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileTagRank, getTargets, listTargets, presetTargets, targetTagRanks } from '../../src/resolve/targets.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
 
 const NONE = { targets: [] };
 
@@ -90,6 +94,26 @@ describe('targets', () => {
         (e: PyvetError) => e.code === 'TARGET_INVALID' && re.test(e.message),
         JSON.stringify(raw),
       );
+    }
+  });
+
+  it('lists configured targets from pyvet.toml on the command line, and refuses bad ones', () => {
+    const tmp = tempDir('pyvet-targets-');
+    try {
+      const toml = (t: string) => writeFileSync(join(tmp.path, 'pyvet.toml'), t);
+      toml('[[targets]]\nname = "rhel9"\nbase = "cp311-manylinux_x86_64"\npython_full_version = "3.11.7"\n');
+      const r = runCli(tmp.path, ['--json', 'targets']);
+      assert.equal(r.status, 0, r.stderr);
+      const rhel = (JSON.parse(r.stdout) as { name: string; source: string; environment: { python_full_version: string } }[]).find((t) => t.name === 'rhel9')!;
+      assert.deepEqual([rhel.source, rhel.environment.python_full_version], ['config', '3.11.7']);
+      const shown = runCli(tmp.path, ['targets', 'rhel9', '--tags', '3']);
+      assert.match(shown.stdout, /supported tags \(\d+\): cp311-cp311-manylinux_2_39_x86_64 cp311-cp311-manylinux_2_38_x86_64 cp311-cp311-manylinux_2_37_x86_64 …/);
+      toml('[[targets]]\nname = "broken"\npython = "3.11"\n');
+      const bad = runCli(tmp.path, ['targets']);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /TARGET_INVALID.*targets\[0\]\.platforms/);
+    } finally {
+      tmp.cleanup();
     }
   });
 });
