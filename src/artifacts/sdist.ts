@@ -62,6 +62,7 @@ export async function inspectSdist(
       limit: limits.maxMetadataBytes,
     });
   let members = 0;
+  let inflated = 0;
   let pkgInfo: Buffer | undefined;
   if (filename.endsWith('.zip')) {
     const zip = await ZipArchive.open(path, filename, limits);
@@ -73,11 +74,12 @@ export async function inspectSdist(
         else await zip.read(m);
       }
       members = zip.members.length;
+      inflated = zip.inflatedBytes;
     } finally {
       await zip.close();
     }
   } else {
-    const captured = await readTarGz(
+    const tar = await readTarGz(
       path,
       filename,
       limits,
@@ -87,10 +89,12 @@ export async function inspectSdist(
       },
       { limit: (m) => (m.path === layout.pkgInfo() ? limits.maxMetadataBytes : undefined), tooLarge },
     );
-    pkgInfo = captured.get(layout.pkgInfo());
+    pkgInfo = tar.captured.get(layout.pkgInfo());
+    inflated = tar.inflatedBytes;
   }
   if (layout.top === undefined) throw artifactError('SDIST_LAYOUT', filename, 'is an empty archive');
-  integrity.checks.push({ check: 'sdist-layout', ok: true, detail: `${members} members under ${layout.top}/` });
+  integrity.checks.push({ check: 'archive', ok: true, detail: `${members} members, ${inflated} bytes inflated, within limits` });
+  integrity.checks.push({ check: 'sdist-layout', ok: true, detail: `all under ${layout.top}/` });
   if (pkgInfo === undefined) throw artifactError('METADATA_MISSING', filename, `has no ${layout.pkgInfo()}`);
   return { ...checkMetadata(filename, layout.pkgInfo(), pkgInfo, parsed, integrity), metadataBytes: pkgInfo };
 }

@@ -42,7 +42,7 @@ async function isGzip(path: string): Promise<boolean> {
 
 /**
  * Reads every member of a .tar.gz, calling `onMember` for each (in order, after its path and
- * type are vetted), and returns the captured bytes by path.
+ * type are vetted), and returns the captured bytes by path and the size of the tar stream.
  */
 export async function readTarGz(
   path: string,
@@ -50,7 +50,7 @@ export async function readTarGz(
   limits: ArtifactLimits,
   onMember: (member: TarMember) => void,
   capture: Capture,
-): Promise<Map<string, Buffer>> {
+): Promise<{ captured: Map<string, Buffer>; inflatedBytes: number }> {
   if (!(await isGzip(path))) throw artifactError('ARCHIVE_CORRUPT', filename, 'is not gzip-compressed');
   const names = new MemberSet(filename);
   const captured = new Map<string, Buffer>();
@@ -117,7 +117,7 @@ export async function readTarGz(
     throw tarError(filename, failure ?? err);
   }
   if (failure) throw tarError(filename, failure);
-  return captured;
+  return { captured, inflatedBytes: inflated };
 }
 
 function tarError(filename: string, err: unknown): Error {

@@ -164,6 +164,11 @@ export async function inspectWheel(
         });
       }
     }
+    integrity.checks.push({
+      check: 'archive',
+      ok: true,
+      detail: `${zip.members.length} members, ${zip.inflatedBytes} bytes inflated, within limits`,
+    });
     integrity.checks.push({ check: 'record-hashes', ok: true, detail: `${verified} members` });
     const signed = [...unsigned].filter((p) => p !== recordPath && byPath.has(p));
     if (signed.length > 0) integrity.checks.push({ check: 'record-signature', ok: true, detail: `present, not verified: ${signed.join(', ')}` });

@@ -100,6 +100,11 @@ export class ZipArchive {
   readonly members: ZipMember[] = [];
   private inflated = 0;
 
+  /** Bytes inflated so far, all members together. */
+  get inflatedBytes(): number {
+    return this.inflated;
+  }
+
   private constructor(
     private readonly zip: yauzl.ZipFile,
     private readonly file: FileReader,

@@ -89,6 +89,8 @@ describe('valid builds pass', () => {
     assert.equal(r.metadataBytes.toString(), metadata);
     const record = r.integrity.checks.find((c) => c.check === 'record-hashes');
     assert.deepEqual(record, { check: 'record-hashes', ok: true, detail: '3 members' });
+    const archive = r.integrity.checks.find((c) => c.check === 'archive');
+    assert.match(archive?.detail ?? '', /^4 members, \d+ bytes inflated, within limits$/);
   });
 
   test('members larger than the in-memory path stream through, twice in a row', async () => {
