@@ -180,6 +180,12 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
       });
       if (before.size > 0 && now.length === 0) report.noLongerVulnerable.push(change([...before]));
       if (file.state === 'quarantined') {
+        const prev = previous.get(file.id);
+        // An unchanged hold is stored again (its time) but not audited again at every import.
+        if (result.verdict === 'hold' && prev?.verdict === 'hold' && JSON.stringify(prev.reasons) === JSON.stringify(result.reasons)) {
+          await tx.vetting.putResult(result);
+          continue;
+        }
         await applyVerdict(tx, file, result, actor);
         if (result.verdict === 'approve') report.approved.push(file.filename);
         if (result.verdict === 'reject') report.rejected.push(file.filename);
