@@ -143,6 +143,20 @@ describe('bad sources change nothing', () => {
       assert.equal(await repo.catalog.advisories.count(), 0);
     }));
 
+  test('a zip member larger than a record may be is skipped unread (zip bombs)', () =>
+    withRepo(async ({ repo }) => {
+      const bomb = join(tmp.path, 'bomb.zip');
+      execFileSync('python3', [
+        '-c',
+        'import sys,zipfile\nwith zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED) as z:\n z.writestr("BIG-1.json", "{" + " " * (17 * 1024 * 1024) + "}")\n z.writestr("PYSEC-2024-1.json", sys.argv[2])',
+        bomb,
+        lines.find((l) => l.includes('"PYSEC-2024-1"'))!,
+      ]);
+      const r = await importAdvisories(repo, bomb, actor);
+      assert.equal(r.added, 1);
+      assert.deepEqual(r.skippedReasons, ['BIG-1.json: larger than 16777216 bytes']);
+    }));
+
   test('an HTTP error', () =>
     withRepo(async ({ repo }) => {
       await assert.rejects(importAdvisories(repo, `${server.url}/missing.zip`, actor), (err: unknown) => {
