@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { approveFiles, rejectFiles } from '../../src/repository/states.js';
 import { checkClosure } from '../../src/resolve/closure.js';
+import { resolve } from '../../src/resolve/resolver.js';
+import { canonicalizeName } from '../../src/standards/names.js';
 import { getTargets } from '../../src/resolve/targets.js';
 import { tempDir } from '../helpers/paths.js';
 import { cleanPipEnv, clientAvailable, LOCAL_PYPI, localPypiAvailable, makeVenv } from '../helpers/python.js';
@@ -23,7 +25,7 @@ const venvOk = clientAvailable('venv');
 const skip = !localPypiAvailable() ? `${LOCAL_PYPI} is absent: real-wheel closure test SKIPPED` : venvOk === true ? false : venvOk;
 
 interface Report {
-  install: { metadata: { name: string; requires_dist?: string[] }; download_info: { url: string } }[];
+  install: { metadata: { name: string; version: string; requires_dist?: string[] }; download_info: { url: string } }[];
 }
 
 describe('closure on real wheels from /opt/pypi', { skip }, () => {
@@ -56,6 +58,12 @@ describe('closure on real wheels from /opt/pypi', { skip }, () => {
     assert.deepEqual([...r.missing, ...r.unsatisfiable], []);
     assert.deepEqual(r.requiresPythonViolations, []);
     assert.equal(r.closed, true);
+  });
+
+  it('resolves the requested projects to the same set pip chose', async () => {
+    const mine = await resolve(t.repo, SEEDS, LINUX!);
+    const pips = Object.fromEntries(report.install.map((i) => [canonicalizeName(i.metadata.name), i.metadata.version]));
+    assert.deepEqual(Object.fromEntries(mine.pins.map((p) => [p.project, p.version])), pips);
   });
 
   it('names a removed dependency and every project that needs it', async () => {
