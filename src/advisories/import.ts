@@ -15,7 +15,7 @@ import { PyvetError } from '../errors.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { download, redactUrl } from '../upstream/http.js';
 import { advisoryFromOsv } from './osv.js';
-import type { ImportReport } from './types.js';
+import type { Advisory, ImportReport } from './types.js';
 
 /** Largest single OSV record (one JSON file, one zip member, one line). */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
@@ -214,6 +214,16 @@ export async function importAdvisories(
   // Any download happens before the transaction: the write lock is held only while importing.
   await readSource(source, (items) =>
     repo.catalog.transaction(async (tx) => {
+      // Records go to the catalog in batches; a repeated id within one source: the later line wins.
+      let batch = new Map<string, Advisory>();
+      const flush = async () => {
+        const list = [...batch.values()];
+        batch = new Map();
+        for (const [i, outcome] of (await tx.advisories.upsertMany(list, now)).entries()) {
+          report[outcome]++;
+          if (outcome !== 'unchanged' && list[i]!.withdrawn) report.withdrawn++;
+        }
+      };
       for await (const item of items) {
         if ('error' in item) {
           skip(item.error);
@@ -225,10 +235,11 @@ export async function importAdvisories(
           skip(`${item.where}: ${advisory}`);
           continue;
         }
-        const outcome = await tx.advisories.upsert(advisory, now);
-        report[outcome]++;
-        if (outcome !== 'unchanged' && advisory.withdrawn) report.withdrawn++;
+        if (batch.has(advisory.id)) await flush();
+        batch.set(advisory.id, advisory);
+        if (batch.size >= 500) await flush();
       }
+      await flush();
       if (report.read === 0 && report.skipped === 0) throw invalid(`${shown}: no advisories found`, { source: shown });
       await tx.audit.append({
         actor: actor.name,

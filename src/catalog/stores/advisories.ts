@@ -17,6 +17,8 @@ export interface AdvisoryQuery {
 export interface AdvisoryStore {
   /** Inserts, or replaces when `modified` is newer than the stored record's. */
   upsert(advisory: Advisory, importedAt: string): Promise<UpsertOutcome>;
+  /** upsert for many records (distinct ids) at once: what an import uses. */
+  upsertMany(advisories: Advisory[], importedAt: string): Promise<UpsertOutcome[]>;
   get(id: string): Promise<Advisory | undefined>;
   /** Looks an advisory up by id or by one of its aliases (CVE, GHSA). */
   find(idOrAlias: string): Promise<Advisory | undefined>;
@@ -50,45 +52,74 @@ function isLater(a: string, b: string): boolean {
   return Number.isNaN(ta) || Number.isNaN(tb) ? a > b : ta > tb;
 }
 
+function toRow(a: Advisory, importedAt: string) {
+  return {
+    id: a.id,
+    modified: a.modified,
+    published: a.published,
+    withdrawn: a.withdrawn,
+    aliases: JSON.stringify(a.aliases),
+    summary: a.summary,
+    details: a.details,
+    severity: JSON.stringify(a.severity),
+    score: a.score,
+    severity_level: a.severityLevel,
+    affected: JSON.stringify(a.affected),
+    fixed: JSON.stringify(a.fixed),
+    imported_at: importedAt,
+  };
+}
+
 export class SqlAdvisoryStore implements AdvisoryStore {
   constructor(private readonly db: Kysely<DB> | Transaction<DB>) {}
 
   async upsert(a: Advisory, importedAt: string): Promise<UpsertOutcome> {
-    const existing = await this.db
-      .selectFrom('advisories')
-      .select('modified')
-      .where('id', '=', a.id)
-      .executeTakeFirst();
-    if (existing && !isLater(a.modified, existing.modified)) return 'unchanged';
-    const row = {
-      id: a.id,
-      modified: a.modified,
-      published: a.published,
-      withdrawn: a.withdrawn,
-      aliases: JSON.stringify(a.aliases),
-      summary: a.summary,
-      details: a.details,
-      severity: JSON.stringify(a.severity),
-      score: a.score,
-      severity_level: a.severityLevel,
-      affected: JSON.stringify(a.affected),
-      fixed: JSON.stringify(a.fixed),
-      imported_at: importedAt,
-    };
-    if (existing) {
-      await this.db.updateTable('advisories').set(row).where('id', '=', a.id).execute();
-      await this.db.deleteFrom('advisory_packages').where('advisory_id', '=', a.id).execute();
-    } else {
-      await this.db.insertInto('advisories').values(row).execute();
+    return (await this.upsertMany([a], importedAt))[0]!;
+  }
+
+  async upsertMany(advisories: Advisory[], importedAt: string): Promise<UpsertOutcome[]> {
+    const outcomes: UpsertOutcome[] = [];
+    // Chunks keep every statement under SQLite's bound-parameter limit.
+    for (let i = 0; i < advisories.length; i += 50) {
+      const chunk = advisories.slice(i, i + 50);
+      const stored = new Map(
+        (
+          await this.db
+            .selectFrom('advisories')
+            .select(['id', 'modified'])
+            .where(
+              'id',
+              'in',
+              chunk.map((a) => a.id),
+            )
+            .execute()
+        ).map((r) => [r.id, r.modified]),
+      );
+      const inserts: ReturnType<typeof toRow>[] = [];
+      const packages: { package: string; advisory_id: string }[] = [];
+      for (const a of chunk) {
+        const existing = stored.get(a.id);
+        if (existing !== undefined && !isLater(a.modified, existing)) {
+          outcomes.push('unchanged');
+          continue;
+        }
+        const row = toRow(a, importedAt);
+        if (existing !== undefined) {
+          await this.db.updateTable('advisories').set(row).where('id', '=', a.id).execute();
+          await this.db.deleteFrom('advisory_packages').where('advisory_id', '=', a.id).execute();
+          outcomes.push('updated');
+        } else {
+          inserts.push(row);
+          outcomes.push('added');
+        }
+        for (const p of new Set(a.affected.map((x) => x.package))) packages.push({ package: p, advisory_id: a.id });
+      }
+      if (inserts.length > 0) await this.db.insertInto('advisories').values(inserts).execute();
+      for (let j = 0; j < packages.length; j += 400) {
+        await this.db.insertInto('advisory_packages').values(packages.slice(j, j + 400)).execute();
+      }
     }
-    const packages = [...new Set(a.affected.map((p) => p.package))];
-    if (packages.length > 0) {
-      await this.db
-        .insertInto('advisory_packages')
-        .values(packages.map((p) => ({ package: p, advisory_id: a.id })))
-        .execute();
-    }
-    return existing ? 'updated' : 'added';
+    return outcomes;
   }
 
   async get(id: string): Promise<Advisory | undefined> {
