@@ -60,7 +60,8 @@ export interface ReleaseDetails extends ReleaseRecord {
 const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 
 function checkName(name: string): void {
-  if (!RELEASE_NAME.test(name) || name.includes('..')) {
+  // 'signing-key.pub' is where /releases/ serves the public key.
+  if (!RELEASE_NAME.test(name) || name.includes('..') || name === 'signing-key.pub') {
     throw new PyvetError(
       'RELEASE_NAME_INVALID',
       'invalid',
