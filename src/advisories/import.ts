@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import { PyvetError } from '../errors.js';
+import { requireRole } from '../repository/roles.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { download, redactUrl } from '../upstream/http.js';
 import { advisoryFromOsv } from './osv.js';
@@ -195,6 +196,7 @@ export async function importAdvisories(
   actor: Actor,
   opts: ImportOptions = {},
 ): Promise<ImportReport> {
+  requireRole(actor, 'admin', 'import advisories');
   const now = (opts.now ?? (() => new Date()))().toISOString();
   const shown = /^[a-z]+:/i.test(source) ? redactUrl(source) : source;
   const report: ImportReport = {

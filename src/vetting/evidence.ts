@@ -25,9 +25,10 @@ export async function evidence(repo: Repository, selector: string, opts: VetOpti
   const files = await selectFiles(repo.catalog, selector);
   const now = (opts.now ?? (() => new Date()))();
   const ids = new Set(files.map((f) => f.id));
-  const rows = (await scanFiles(repo, { ...opts, now: () => now, project: files[0]!.project })).filter((r) =>
-    ids.has(r.fileId),
-  );
+  const rows: ScanRow[] = [];
+  for (const project of new Set(files.map((f) => f.project))) {
+    rows.push(...(await scanFiles(repo, { ...opts, now: () => now, project })).filter((r) => ids.has(r.fileId)));
+  }
   const subjects = new Set(files.flatMap((f) => [f.filename, `${f.project}==${f.version}`]));
   const history: AuditEntry[] = [];
   for (let from = 1; ; from += AUDIT_PAGE) {

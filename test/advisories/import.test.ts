@@ -118,6 +118,12 @@ describe('re-import', () => {
 });
 
 describe('bad sources change nothing', () => {
+  test('only an admin imports', () =>
+    withRepo(async ({ repo }) => {
+      await assert.rejects(importAdvisories(repo, fixture('osv', 'tricky.jsonl'), { name: 'ci', role: 'approver' }), { code: 'FORBIDDEN' });
+      assert.equal(await repo.catalog.advisories.count(), 0);
+    }));
+
   test('a missing path', () =>
     withRepo(async ({ repo }) => {
       await assert.rejects(importAdvisories(repo, join(tmp.path, 'nope.zip'), actor), { code: 'ADVISORY_SOURCE_NOT_FOUND' });
