@@ -1,7 +1,7 @@
 // PEP 440 throughput beside pypa/packaging, on the same deterministic inputs in the same run:
 // parse 1M version strings, compare 3M pairs (each version with the next three), 1M
-// SpecifierSet.contains checks (with the
-// version as text and as a parsed Version), and sort 200k versions. `--quick` divides by ten.
+// SpecifierSet.contains checks (the version as text, then as a parsed Version), and sort 200k
+// versions. `--quick` divides the counts by ten.
 // Needs python3 with packaging; without it, only our figures are printed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
