@@ -1,5 +1,7 @@
 // Release creation rules over a real catalog (no archives needed: a release reads rows only).
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PyvetError } from '../../src/errors.js';
 import { createRelease, patchRelease, showRelease } from '../../src/releases/service.js';
@@ -39,6 +41,9 @@ describe('release service', () => {
     );
     assert.ok(txt.endsWith(`gamma==3.0 --hash=sha256:${r.pins[2]!.sha256}\n`));
     t.repo.config.server.base_url = null;
+    // The signing key was made on first use, readable by its owner only.
+    assert.equal(statSync(join(t.dataDir, 'keys', 'release-signing.key')).mode & 0o777, 0o600);
+    assert.match(readFileSync(join(t.dataDir, 'keys', 'release-signing.pub'), 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
   });
 
   it('takes a hash-pinned requirements file, insisting on its hashes', async () => {
