@@ -37,9 +37,16 @@ export function checkMemberPath(archive: string, raw: string): string {
   return path;
 }
 
-/** Remembers member paths and refuses the second occurrence of one. */
+/**
+ * Remembers member paths and refuses the second occurrence of one. Paths equal only up to case
+ * or Unicode normalisation are let through but remembered: extracted on Windows or macOS, one
+ * would overwrite the other, which vetting should know.
+ */
 export class MemberSet {
   private readonly seen = new Set<string>();
+  private readonly folded = new Map<string, string>();
+  /** Pairs of member paths that collide on a case-insensitive, normalising filesystem. */
+  readonly collisions: [string, string][] = [];
   constructor(private readonly archive: string) {}
 
   add(path: string): void {
@@ -49,5 +56,17 @@ export class MemberSet {
       });
     }
     this.seen.add(path);
+    const key = path.normalize('NFC').toLowerCase();
+    const other = this.folded.get(key);
+    if (other === undefined) this.folded.set(key, path);
+    else this.collisions.push([other, path]);
+  }
+
+  /** The collisions as an integrity check. */
+  check(): { check: string; ok: boolean; detail: string } {
+    if (this.collisions.length === 0) return { check: 'path-collisions', ok: true, detail: 'none' };
+    const shown = this.collisions.slice(0, 5).map(([a, b]) => `'${printable(a)}' and '${printable(b)}'`);
+    const more = this.collisions.length > 5 ? ` and ${this.collisions.length - 5} more` : '';
+    return { check: 'path-collisions', ok: false, detail: `differ only in case or normalisation: ${shown.join(', ')}${more}` };
   }
 }

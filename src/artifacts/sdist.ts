@@ -63,6 +63,7 @@ export async function inspectSdist(
     });
   let members = 0;
   let inflated = 0;
+  let collisions: ReturnType<ZipArchive['pathCollisions']> | undefined;
   let pkgInfo: Buffer | undefined;
   if (filename.endsWith('.zip')) {
     const zip = await ZipArchive.open(path, filename, limits);
@@ -75,6 +76,7 @@ export async function inspectSdist(
       }
       members = zip.members.length;
       inflated = zip.inflatedBytes;
+      collisions = zip.pathCollisions();
     } finally {
       await zip.close();
     }
@@ -91,10 +93,12 @@ export async function inspectSdist(
     );
     pkgInfo = tar.captured.get(layout.pkgInfo());
     inflated = tar.inflatedBytes;
+    collisions = tar.names.check();
   }
   if (layout.top === undefined) throw artifactError('SDIST_LAYOUT', filename, 'is an empty archive');
   integrity.checks.push({ check: 'archive', ok: true, detail: `${members} members, ${inflated} bytes inflated, within limits` });
   integrity.checks.push({ check: 'sdist-layout', ok: true, detail: `all under ${layout.top}/` });
+  if (collisions) integrity.checks.push(collisions);
   if (pkgInfo === undefined) throw artifactError('METADATA_MISSING', filename, `has no ${layout.pkgInfo()}`);
   return { ...checkMetadata(filename, layout.pkgInfo(), pkgInfo, parsed, integrity), metadataBytes: pkgInfo };
 }

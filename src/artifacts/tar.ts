@@ -50,7 +50,7 @@ export async function readTarGz(
   limits: ArtifactLimits,
   onMember: (member: TarMember) => void,
   capture: Capture,
-): Promise<{ captured: Map<string, Buffer>; inflatedBytes: number }> {
+): Promise<{ captured: Map<string, Buffer>; inflatedBytes: number; names: MemberSet }> {
   if (!(await isGzip(path))) throw artifactError('ARCHIVE_CORRUPT', filename, 'is not gzip-compressed');
   const names = new MemberSet(filename);
   const captured = new Map<string, Buffer>();
@@ -117,7 +117,7 @@ export async function readTarGz(
     throw tarError(filename, failure ?? err);
   }
   if (failure) throw tarError(filename, failure);
-  return { captured, inflatedBytes: inflated };
+  return { captured, inflatedBytes: inflated, names };
 }
 
 function tarError(filename: string, err: unknown): Error {

@@ -169,6 +169,7 @@ export async function inspectWheel(
       ok: true,
       detail: `${zip.members.length} members, ${zip.inflatedBytes} bytes inflated, within limits`,
     });
+    integrity.checks.push(zip.pathCollisions());
     integrity.checks.push({ check: 'record-hashes', ok: true, detail: `${verified} members` });
     const signed = [...unsigned].filter((p) => p !== recordPath && byPath.has(p));
     if (signed.length > 0) integrity.checks.push({ check: 'record-signature', ok: true, detail: `present, not verified: ${signed.join(', ')}` });

@@ -99,6 +99,7 @@ export class ZipArchive {
   /** Members in central-directory order. */
   readonly members: ZipMember[] = [];
   private inflated = 0;
+  private readonly names: MemberSet;
 
   /** Bytes inflated so far, all members together. */
   get inflatedBytes(): number {
@@ -110,7 +111,14 @@ export class ZipArchive {
     private readonly file: FileReader,
     private readonly filename: string,
     private readonly limits: ArtifactLimits,
-  ) {}
+  ) {
+    this.names = new MemberSet(filename);
+  }
+
+  /** Member paths that collide on case-insensitive filesystems, as an integrity check. */
+  pathCollisions(): ReturnType<MemberSet['check']> {
+    return this.names.check();
+  }
 
   /** Opens and vets the central directory. The caller must close() the archive. */
   static async open(path: string, filename: string, limits: ArtifactLimits): Promise<ZipArchive> {
@@ -144,7 +152,7 @@ export class ZipArchive {
   private async readDirectory(): Promise<void> {
     const { filename, limits } = this;
     if (this.zip.entryCount > limits.maxArchiveEntries) throw tooMany(filename, this.zip.entryCount, limits);
-    const names = new MemberSet(filename);
+    const { names } = this;
     let declaredTotal = 0;
     try {
       for await (const entry of this.zip.eachEntry()) {

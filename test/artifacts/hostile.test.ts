@@ -115,6 +115,18 @@ describe('valid builds pass', () => {
     assert.equal(open(), before);
   });
 
+  test('paths differing only in case are evidence, not a refusal', async () => {
+    const w = wheel({ files: { 'demo/Data.txt': 'a', 'demo/data.txt': 'b' } });
+    const r = await inspectBytes(w.filename, w.bytes);
+    const check = r.integrity.checks.find((c) => c.check === 'path-collisions');
+    assert.equal(check?.ok, false);
+    assert.match(check?.detail ?? '', /'demo\/Data.txt' and 'demo\/data.txt'/);
+    const s = await sdist({ files: { 'README': 'a', 'readme': 'b' } });
+    assert.equal((await inspectBytes(s.filename, s.bytes)).integrity.checks.find((c) => c.check === 'path-collisions')?.ok, false);
+    const clean = await inspectBytes(wheel().filename, wheel().bytes);
+    assert.deepEqual(clean.integrity.checks.find((c) => c.check === 'path-collisions'), { check: 'path-collisions', ok: true, detail: 'none' });
+  });
+
   test('names and versions agree after normalisation', async () => {
     const w = buildWheel({ name: 'Demo.Pkg', version: '1.0', metadata: coreMetadata('demo_pkg', '1.0.0'), distInfo: 'Demo.Pkg-1.0.dist-info' });
     const r = await inspectBytes(w.filename, w.bytes);
