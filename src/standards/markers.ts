@@ -219,6 +219,16 @@ export class Marker {
     return new Marker(items.every((item, i) => item === tree.items[i]) ? tree : { kind: 'group', items, joins: tree.joins });
   }
 
+  /** `this and other`, as packaging's `&` builds it (each side kept whole, printed in parentheses when compound). */
+  and(other: Marker): Marker {
+    return new Marker({ kind: 'group', items: [this.tree, other.tree], joins: ['and'] });
+  }
+
+  /** `this or other`, as packaging's `|` builds it. */
+  or(other: Marker): Marker {
+    return new Marker({ kind: 'group', items: [this.tree, other.tree], joins: ['or'] });
+  }
+
   /** packaging's str(Marker). */
   toString(): string {
     this.text ??= formatNode(this.tree, true);

@@ -134,6 +134,22 @@ describe('Marker string form', () => {
   });
 });
 
+describe('Marker.and / Marker.or', () => {
+  it('combine whole markers as packaging’s & and | do', () => {
+    const a = Marker.parse('os_name == "a"');
+    const b = Marker.parse('sys_platform == "b" or extra == "X_Y"');
+    const c = Marker.parse('(python_version < "3")');
+    // expected strings computed with packaging 26.2
+    assert.equal(a.and(b).toString(), 'os_name == "a" and (sys_platform == "b" or extra == "x-y")');
+    assert.equal(a.or(b).toString(), 'os_name == "a" or (sys_platform == "b" or extra == "x-y")');
+    assert.equal(a.and(b).or(c).toString(), '(os_name == "a" and (sys_platform == "b" or extra == "x-y")) or python_version < "3"');
+    assert.equal(b.and(a).toString(), '(sys_platform == "b" or extra == "x-y") and os_name == "a"');
+    const env = { ...linux, os_name: 'a', sys_platform: 'win32', extra: 'X.Y' };
+    assert.equal(a.and(b).evaluate(env), true);
+    assert.equal(b.and(a).evaluate({ ...env, extra: 'z' }), false);
+  });
+});
+
 describe('Marker.evaluate', () => {
   it('compares versions through specifiers and falls back to strings', () => {
     const cases: [string, boolean][] = [
