@@ -17,6 +17,8 @@ export interface VerifyOptions {
   filesDir?: string;
   /** Download every pinned file from the index and hash it (URL releases). */
   fetchFiles?: boolean;
+  /** A reader token, for a server without anonymous reading (sent as pip sends it). */
+  token?: string;
 }
 
 export interface DocumentCheck {
@@ -50,10 +52,13 @@ interface Source {
   keyLocations(): string[];
 }
 
-async function fetchBytes(url: string): Promise<Buffer | null> {
+async function fetchBytes(url: string, token?: string): Promise<Buffer | null> {
   let res: Response;
+  const headers: Record<string, string> = token
+    ? { authorization: `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}` }
+    : {};
   try {
-    res = await fetch(url);
+    res = await fetch(url, { headers });
   } catch (err) {
     throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `cannot fetch ${url}: ${(err as Error).message}`, { url });
   }
@@ -62,10 +67,10 @@ async function fetchBytes(url: string): Promise<Buffer | null> {
   return Buffer.from(await res.arrayBuffer());
 }
 
-function urlSource(location: string): Source {
+function urlSource(location: string, token?: string): Source {
   const manifestUrl = location.endsWith(MANIFEST_PATH) ? location : `${location.replace(/\/*$/, '/')}${MANIFEST_PATH}`;
   return {
-    read: (path) => fetchBytes(new URL(path, manifestUrl).href),
+    read: (path) => fetchBytes(new URL(path, manifestUrl).href, token),
     describe: (path) => new URL(path, manifestUrl).href,
     keyLocations: () => [new URL('../signing-key.pub', manifestUrl).href],
   };
@@ -96,7 +101,7 @@ export async function verifyRelease(location: string, opts: VerifyOptions = {}):
   if (!remote && !existsSync(location)) {
     throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${location}`, { location });
   }
-  const source = remote ? urlSource(location) : fileSource(location);
+  const source = remote ? urlSource(location, opts.token) : fileSource(location);
   const manifestBytes = await source.read(MANIFEST_PATH);
   if (!manifestBytes) throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${source.describe(MANIFEST_PATH)}`);
   const signature = await source.read(SIGNATURE_PATH);
@@ -107,7 +112,7 @@ export async function verifyRelease(location: string, opts: VerifyOptions = {}):
   let keySource = 'given';
   if (key === undefined) {
     for (const k of source.keyLocations()) {
-      const bytes = /^https?:\/\//.test(k) ? await fetchBytes(k) : existsSync(k) ? readFileSync(k) : null;
+      const bytes = /^https?:\/\//.test(k) ? await fetchBytes(k, opts.token) : existsSync(k) ? readFileSync(k) : null;
       if (bytes) {
         key = bytes.toString('utf8');
         keySource = k;
@@ -188,7 +193,10 @@ async function checkFile(
   if (opts.filesDir && existsSync(join(opts.filesDir, f.filename))) actual = await sha256OfFile(join(opts.filesDir, f.filename));
   else if (opts.fetchFiles) {
     const base = indexUrl.replace(/\/simple\/?$/, '');
-    const bytes = await fetchBytes(`${base}/files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${encodeURIComponent(f.filename)}`);
+    const bytes = await fetchBytes(
+      `${base}/files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${encodeURIComponent(f.filename)}`,
+      opts.token,
+    );
     actual = bytes ? sha256Hex(bytes) : null;
   }
   if (actual === null) {

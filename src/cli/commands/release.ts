@@ -131,15 +131,17 @@ export function register(program: Command): void {
     .option('-k, --key <file>', 'public key (PEM); default: the serving pyvet, or signing-key.pub beside the manifest')
     .option('--files <dir>', 'directory holding the pinned files: hash each one found')
     .option('--fetch-files', 'download every pinned file from the index and hash it', false)
+    .option('--token <token>', 'reader token for a server without anonymous reading (env PYVET_TOKEN)')
     .addHelpText(
       'after',
       '\nLOCATION is a release URL (https://pypi.example.com/releases/2026.11.29/), its manifest.json URL,\na local manifest.json or the directory holding it.\nExample: pyvet release verify http://127.0.0.1:8080/releases/2026.11.29/ --fetch-files',
     )
-    .action(async (location: string, opts: { key?: string; files?: string; fetchFiles: boolean }, c: Command) => {
+    .action(async (location: string, opts: { key?: string; files?: string; fetchFiles: boolean; token?: string }, c: Command) => {
       const report = await verifyRelease(location, {
         publicKey: opts.key ? readFile(opts.key) : undefined,
         filesDir: opts.files,
         fetchFiles: opts.fetchFiles,
+        token: opts.token ?? process.env.PYVET_TOKEN,
       });
       if (!report.ok) process.exitCode = 1;
       if (globalOptions(c).json) return printJson(report);
