@@ -30,16 +30,15 @@ export const fileRoutes: ServerPlugin = (app, { repo, index, blobs }) => {
     const notFound = () => new PyvetError('FILE_NOT_FOUND', 'not_found', `no approved file at ${request.url.split('?')[0]}`);
     if (!/^[0-9a-f]{64}$/.test(sha256) || a !== sha256.slice(0, 2) || b !== sha256.slice(2, 4)) throw notFound();
 
-    let file = await index.file(filename, sha256);
+    // No distribution filename ends in .metadata (wheel/sdist names are checked at ingest).
+    const metadata = filename.endsWith(METADATA_SUFFIX);
+    const file = await index.file(metadata ? filename.slice(0, -METADATA_SUFFIX.length) : filename, sha256);
     let blob: { sha256: string; size: number; type: string; data?: Buffer } | undefined;
-    if (file) blob = { sha256: file.sha256, size: file.size, type: contentTypeOf(file) };
-    else if (filename.endsWith(METADATA_SUFFIX)) {
-      file = await index.file(filename.slice(0, -METADATA_SUFFIX.length), sha256);
-      if (file?.metadataSha256) {
-        // Core metadata is small (limits.max_metadata_bytes): always from memory.
-        const data = await blobs.bytes(file.metadataSha256);
-        blob = { sha256: file.metadataSha256, size: data.length, type: 'text/plain; charset=utf-8', data };
-      }
+    if (file && !metadata) blob = { sha256: file.sha256, size: file.size, type: contentTypeOf(file) };
+    else if (file?.metadataSha256) {
+      // Core metadata is small (limits.max_metadata_bytes): always from memory.
+      const data = await blobs.bytes(file.metadataSha256);
+      blob = { sha256: file.metadataSha256, size: data.length, type: 'text/plain; charset=utf-8', data };
     }
     if (!file || !blob) throw notFound();
 
