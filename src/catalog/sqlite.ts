@@ -31,7 +31,7 @@ class SqlCatalog implements Catalog {
 
   constructor(
     private readonly root: KyselyT<DB>,
-    private readonly db: Executor,
+    db: Executor,
     private readonly inTransaction: boolean,
     // Hot reads done with a prepared statement on the one better-sqlite3 connection (see files store).
     private readonly readSerial?: () => number | undefined,

@@ -169,7 +169,9 @@ export function buildProject(spec: ProjectSpec, outDir: string): { wheel: string
   const stem = `${mod}-${spec.version}`;
   const found = readdirSync(outDir);
   const wheel = found.find((f) => f.startsWith(`${stem}-`) && f.endsWith('.whl'));
-  const sdist = found.find((f) => f.toLowerCase() === `${stem}.tar.gz`.toLowerCase());
+  // Older setuptools keep the name as written in the sdist's filename ('alpha-pkg-1.0.tar.gz').
+  const sdistNames = [stem, `${spec.name}-${spec.version}`].map((n) => `${n}.tar.gz`.toLowerCase());
+  const sdist = found.find((f) => sdistNames.includes(f.toLowerCase()));
   if (!wheel || !sdist) throw new Error(`build produced ${found.join(', ')}`);
   return { wheel: join(outDir, wheel), sdist: join(outDir, sdist) };
 }
