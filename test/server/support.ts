@@ -136,8 +136,7 @@ const WHEEL_CACHE = join(tmpdir(), 'pyvet-test-wheels');
 
 /**
  * A real wheel and sdist of `spec`, built with `python -m build` the first time and reused after
- * (keyed by the spec). Names use '_' because the system setuptools (66) keeps '-' in sdist names,
- * which buildProject's lookup does not expect.
+ * (keyed by the spec, in the system temp directory, shared by the suites).
  */
 export function builtProject(spec: ProjectSpec): { wheel: string; sdist: string } {
   const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
