@@ -59,7 +59,7 @@ describe('currency: outdated, vulnerable, and a security patch release', () => {
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
     await initRepository(join(tmp.path, 'data'));
-    repo = await openRepository({ dataDir: join(tmp.path, 'data') });
+    repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
     await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
     const targets = getTargets(repo.config, [TARGET]);
     await mirror(repo, { actor: ADMIN, requirements: ['curr-app==1.0', 'curr-lib==1.0'], targets, withDeps: true });

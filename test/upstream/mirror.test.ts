@@ -95,7 +95,7 @@ describe('mirror from loopback upstreams', () => {
     b = await startStaticServer(join(tmp.path, 'b'));
     const data = join(tmp.path, 'data');
     await initRepository(data);
-    repo = await openRepository({ dataDir: data });
+    repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     const policy = join(tmp.path, 'policy.yaml');
     writeFileSync(policy, 'owned_names:\n  - "acme-*"\n');
     await setPolicy(repo, policy, ADMIN);
@@ -211,7 +211,7 @@ describe('an interrupted mirror resumes without downloading again', () => {
     });
     await new Promise((r) => child.once('exit', r));
     const firstRun = up.log.filter((p) => p.startsWith('/files/'));
-    const repo = await openRepository({ dataDir: data });
+    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     const stored = (await repo.catalog.files.list()).map((f) => f.filename);
     await repo.close();
     assert.ok(stored.length >= 1 && stored.length < names.length, `stored after kill: ${stored.join(', ')}`);

@@ -9,16 +9,13 @@ import { publicKeyPem } from '../../releases/signing.js';
 import { readAccess } from '../auth.js';
 import type { ServerPlugin } from '../context.js';
 import { etagMatches } from '../http.js';
+import { escapeHtml } from '../render.js';
 
 function wantsJson(request: FastifyRequest): boolean {
   const format = (request.query as { format?: string }).format;
   if (format !== undefined) return format === 'json';
   const accept = request.headers.accept ?? '';
   return /application\/(vnd\.pyvet\.[a-z.]+\+)?json/.test(accept) && !/text\/html/.test(accept);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function html(reply: FastifyReply, title: string, items: string[]): FastifyReply {
