@@ -9,6 +9,7 @@ import * as advisoryCommands from './commands/advisories.js';
 import * as auditCommands from './commands/audit.js';
 import * as closureCommands from './commands/closure.js';
 import * as releaseCommands from './commands/release.js';
+import * as inspectCommands from './commands/inspect.js';
 import * as repoCommands from './commands/repo.js';
 import * as resolveCommands from './commands/resolve.js';
 import * as serveCommands from './commands/serve.js';
@@ -22,6 +23,7 @@ type Register = (program: Command) => void;
 // Command groups, in the order `pyvet --help` lists them.
 const COMMANDS: Register[] = [
   repoCommands.register,
+  inspectCommands.register,
   tokenCommands.register,
   vettingCommands.register,
   advisoryCommands.register,
