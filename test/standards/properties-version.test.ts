@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { InvalidSpecifier, Specifier, SpecifierSet } from '../../src/standards/specifiers.js';
 import { InvalidVersion, Version } from '../../src/standards/version.js';
+import { NO_ORACLE, packagingOracleAvailable, runOracle } from './packaging-oracle.js';
 
 const RUNS = { numRuns: 2000 };
 
@@ -162,4 +163,97 @@ test('SpecifierSet.parse(toString()) round-trips', () => {
     }),
     { numRuns: 1000 },
   );
+});
+
+// ---- differential check against packaging, on generated inputs -------------------------------
+
+const ORACLE = `
+import json, sys
+from packaging.version import Version, InvalidVersion
+from packaging.specifiers import SpecifierSet, InvalidSpecifier
+def v(s):
+    try: return Version(s)
+    except InvalidVersion: return None
+out = []
+for c in json.load(sys.stdin):
+    if c["kind"] == "version":
+        a, b = v(c["s"]), v(c["t"])
+        out.append({"s": None if a is None else str(a), "cmp": None if a is None or b is None else (a > b) - (a < b)})
+    else:
+        try: ss = SpecifierSet(c["s"], prereleases=c["pre"])
+        except InvalidSpecifier:
+            out.append({"error": True}); continue
+        try:
+            out.append({"str": str(SpecifierSet(c["s"])), "prereleases": ss.prereleases, "unsat": ss.is_unsatisfiable(),
+                        "contains": [[ss.contains(p, prereleases=q) for q in (None, True, False)] for p in c["probes"]],
+                        "filter": list(ss.filter(c["probes"]))})
+        except AssertionError:
+            out.append({"skip": True})  # a ~= accepted only through Unicode case-folding: packaging cannot evaluate it
+print(json.dumps(out))
+`;
+
+test('behaves like pypa/packaging on generated versions and specifier sets', { skip: packagingOracleAvailable() ? false : NO_ORACLE }, () => {
+  const texts = fc.sample(fc.oneof(versionText, tokenText), { seed: 440, numRuns: 3000 });
+  // pairs of versions that are equal or differ in one place (a component, a suffix, the length)
+  const suffix = fc.oneof(
+    { weight: 4, arbitrary: fc.constant('') },
+    { weight: 3, arbitrary: fc.constantFrom('a1', 'b0', 'rc1', '.post1', '.dev0', 'a1.dev1', '.post1.dev1', '+x', '+1', '+x.1') },
+  );
+  const near = fc
+    .tuple(fc.array(fc.constantFrom(0, 1, 2), { minLength: 1, maxLength: 4 }), fc.nat(3), fc.constantFrom(0, 1, 2), suffix, suffix)
+    .map(([r, i, n, s1, s2]) => {
+      const other = [...r];
+      if (i < other.length) other[i] = n;
+      else other.push(n);
+      return [r.join('.') + s1, other.join('.') + s2] as const;
+    });
+  const pairs = fc.sample(near, { seed: 442, numRuns: 3000 });
+  const setText = fc.oneof(
+    fc.array(clause, { maxLength: 4 }).map((c) => c.join(',')),
+    fc.array(fc.oneof(clause, tokenText), { minLength: 1, maxLength: 3 }).map((c) => c.join(',')),
+  );
+  const sets = fc.sample(fc.tuple(setText, fc.constantFrom(null, true, false), fc.array(fc.oneof(versionText, tokenText), { maxLength: 6 })), {
+    seed: 441,
+    numRuns: 1500,
+  });
+  const cases = [
+    ...texts.map((s, i) => ({ kind: 'version' as const, s, t: texts[(i * 7 + 1) % texts.length]! })),
+    ...pairs.map(([s, t]) => ({ kind: 'version' as const, s, t })),
+    ...sets.map(([s, pre, probes]) => ({ kind: 'set' as const, s, pre, probes })),
+  ];
+  const want = runOracle<Record<string, unknown>[]>(ORACLE, cases);
+  const failures: string[] = [];
+  let validVersions = 0;
+  let validSets = 0;
+  cases.forEach((c, i) => {
+    let got: Record<string, unknown>;
+    if (c.kind === 'version') {
+      const a = Version.tryParse(c.s);
+      const b = Version.tryParse(c.t);
+      got = { s: a?.toString() ?? null, cmp: a && b ? Version.compare(a, b) : null };
+      if (a) validVersions++;
+    } else {
+      const { s, pre, probes } = c;
+      if (want[i]!.skip) return;
+      try {
+        const set = SpecifierSet.parse(s, { prereleases: pre });
+        validSets++;
+        got = {
+          str: set.toString(),
+          prereleases: set.prereleases,
+          unsat: set.isUnsatisfiable(),
+          contains: probes.map((p) => [null, true, false].map((q) => set.contains(p, { prereleases: q }))),
+          filter: [...set.filter(probes)],
+        };
+      } catch (e) {
+        if (!(e instanceof InvalidSpecifier)) throw e;
+        got = { error: true };
+      }
+    }
+    if (JSON.stringify(got) !== JSON.stringify(want[i])) {
+      failures.push(`${JSON.stringify(c)}\n  packaging ${JSON.stringify(want[i])}\n  pyvet     ${JSON.stringify(got)}`);
+    }
+  });
+  assert.equal(failures.length, 0, failures.slice(0, 10).join('\n'));
+  assert.ok(validVersions > 1000 && validSets > 500, `too few valid inputs: ${validVersions} versions, ${validSets} sets`);
 });
