@@ -336,7 +336,8 @@ export class Specifier {
   /** The form equality uses: normalized version, trailing zeros dropped except for `~=`. @internal */
   get _canonical(): string {
     if (this.#canonical === undefined) {
-      const v = this.#op === Op.Arbitrary || this.version.endsWith('.*') || this.#spec === null ? this.version : canonicalizeVersion(this.#spec, { stripTrailingZero: this.#op !== Op.Compatible });
+      const verbatim = this.#op === Op.Arbitrary || this.version.endsWith('.*') || this.#spec === null;
+      const v = verbatim ? this.version : canonicalizeVersion(this.#spec!, { stripTrailingZero: this.#op !== Op.Compatible });
       this.#canonical = `${this.operator}\u0000${v}`;
     }
     return this.#canonical;
