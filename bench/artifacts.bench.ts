@@ -6,23 +6,21 @@
 // WebAssembly against @noble/hashes. `--quick` shrinks every workload.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { Blake2b256 } from '../src/artifacts/blake2b.js';
 import { artifactLimits, inspectArtifact } from '../src/artifacts/index.js';
 import { defaultConfig } from '../src/config.js';
 import { buildWheel, writeArchive } from '../test/helpers/archives.js';
+import { tempDir } from '../test/helpers/paths.js';
+import { cpuSince, peerScript, QUICK, runPythonPeer } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(here, here.includes(`${sep}dist${sep}`) ? '../..' : '..');
-const QUICK = process.argv.includes('--quick');
 const PYPI_FILES = '/opt/pypi/files';
 const limits = artifactLimits(defaultConfig().limits);
 const MB = 1024 * 1024;
-const work = mkdtempSync(join(tmpdir(), 'pyvet-bench-artifacts-'));
+const tmp = tempDir('pyvet-bench-artifacts-');
+const work = tmp.path;
 
 interface Figures {
   seconds: number;
@@ -37,23 +35,20 @@ async function ours(paths: string[]): Promise<Figures> {
   const cpu = process.cpuUsage();
   let bytes = 0;
   for (const p of paths) bytes += (await inspectArtifact(p, { limits })).digests.size;
-  const used = process.cpuUsage(cpu);
+  const cpuSeconds = cpuSince(cpu);
   return {
     seconds: (performance.now() - start) / 1000,
-    cpu: (used.user + used.system) / 1e6,
+    cpu: cpuSeconds,
     bytes,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   };
 }
 
 function python(paths: string[]): Figures | undefined {
-  const r = spawnSync('python3', [join(ROOT, 'bench', 'python', 'artifacts_bench.py'), ...paths], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.log(`python peer failed: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`);
-    return undefined;
-  }
-  const out = JSON.parse(r.stdout) as { seconds: number; cpu: number; bytes: number; maxrss_kb: number };
-  return { seconds: out.seconds, cpu: out.cpu, bytes: out.bytes, maxRssMb: out.maxrss_kb / 1024 };
+  const out = runPythonPeer<{ seconds: number; cpu: number; bytes: number; maxrss_kb: number }>([peerScript('artifacts_bench.py'), ...paths], {
+    failed: 'python peer failed',
+  });
+  return out && { seconds: out.seconds, cpu: out.cpu, bytes: out.bytes, maxRssMb: out.maxrss_kb / 1024 };
 }
 
 function report(label: string, mine: Figures, theirs: Figures | undefined): void {
@@ -153,4 +148,4 @@ if (existsSync(PYPI_FILES)) {
   console.log(`blake2b-256: WebAssembly ${mbs(wasm)}, @noble/hashes ${mbs(noble)}: ${(noble / wasm).toFixed(1)}x`);
 }
 
-rmSync(work, { recursive: true, force: true });
+tmp.cleanup();

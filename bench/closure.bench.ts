@@ -4,19 +4,14 @@
 // real metadata and pointed at other synthetic projects, with their markers, extras and pins.
 // Also: the same closure through a real SQLite catalog (reading 10 000 rows included).
 // Goal: under 1 s for the in-memory check. `--quick` uses 2 000 files.
-import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FileRecord } from '../src/catalog/types.js';
 import { checkClosure, closureOfFiles } from '../src/resolve/closure.js';
 import { getTargets, targetTagRanks } from '../src/resolve/targets.js';
 import { makeRepo } from '../test/repository/support.js';
 import { newRow } from '../test/resolve/support.js';
+import { cpuSince, median, peerScript, QUICK, runPythonPeer, seeded } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(here, here.includes(`${sep}dist${sep}`) ? '../..' : '..');
-const QUICK = process.argv.includes('--quick');
 const PROJECTS = QUICK ? 400 : 2000;
 const VERSIONS = 5;
 
@@ -66,17 +61,8 @@ const TAG_SETS = [
   ['cp312-none-any'],
 ];
 
-// mulberry32: both peers see the same rows on every run.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(503);
-const int = (n: number) => Math.floor(rand() * n);
+// Both peers see the same rows on every run.
+const { random: rand, int } = seeded(503);
 
 function rows() {
   const out = [];
@@ -108,23 +94,19 @@ for (let i = 0; i < 5; i++) {
   const cpu = process.cpuUsage();
   // A fresh copy of the rows, as each call reads them from the catalog: nothing carried over.
   const report = closureOfFiles([...files], targets);
-  const used = process.cpuUsage(cpu);
-  runs.push({ wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 });
+  const cpuSeconds = cpuSince(cpu);
+  runs.push({ wall: (performance.now() - start) / 1000, cpu: cpuSeconds });
   problems = report.targets.map((t) => t.missing.reduce((n, p) => n + p.neededBy.length, 0) + t.unsatisfiable.reduce((n, p) => n + p.neededBy.length, 0));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ours = { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 
-const py = spawnSync('python3', [join(ROOT, 'bench', 'python', 'closure_bench.py')], {
+const theirs = runPythonPeer<{ seconds: number; cpu: number; problems: number[] }>([peerScript('closure_bench.py')], {
+  failed: 'python peer failed',
   input: JSON.stringify({
     rows: files.map((f) => ({ project: f.project, version: f.version, tags: f.tags, requiresPython: f.requiresPython, requiresDist: f.requiresDist })),
     targets: targets.map((t) => ({ environment: t.environment, tags: [...targetTagRanks(t).keys()] })),
   }),
-  encoding: 'utf8',
-  maxBuffer: 256 * 1024 * 1024,
 });
-const theirs = py.status === 0 ? (JSON.parse(py.stdout) as { seconds: number; cpu: number; problems: number[] }) : undefined;
-if (!theirs) console.log(`python peer failed: ${(py.stderr || '').trim().split('\n').at(-1)}`);
 
 const row = (label: string, mine: number, peer: number | undefined) =>
   console.log(`${label.padEnd(34)} pyvet ${mine.toFixed(3)} s   packaging ${peer === undefined ? 'n/a' : `${peer.toFixed(3)} s`}   ratio ${peer === undefined ? 'n/a' : `${(peer / mine).toFixed(1)}x`}`);

@@ -4,19 +4,15 @@
 // wheels from /opt/pypi. Ours also vets every file (advisory matching, policy) and stores the
 // full file record. Then two figures without a peer: the cost of catalog.serial() (read on
 // every index request) and audit-chain verification speed. `--quick` ingests 30 wheels.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { verifyAudit } from '../src/audit/verify.js';
 import { ingestPaths } from '../src/repository/ingest.js';
 import { initRepository, openRepository } from '../src/repository/open.js';
 import type { Actor } from '../src/repository/types.js';
+import { tempDir } from '../test/helpers/paths.js';
+import { peerScript, QUICK, runPythonPeer } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(here, here.includes(`${sep}dist${sep}`) ? '../..' : '..');
-const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 30 : 150;
 const FILES = '/opt/pypi/files';
 const actor: Actor = { name: 'bench', role: 'admin' };
@@ -41,7 +37,8 @@ async function main(): Promise<void> {
   }
   const [warm, ...set] = picked as [string, ...string[]];
   const bytes = set.reduce((n, p) => n + statSync(p).size, 0);
-  const work = mkdtempSync(join(tmpdir(), 'pyvet-bench-ingest-'));
+  const tmp = tempDir('pyvet-bench-ingest-');
+  const work = tmp.path;
   try {
     const dataDir = join(work, 'pyvet');
     await initRepository(dataDir, { logLevel: 'warn' });
@@ -53,12 +50,7 @@ async function main(): Promise<void> {
     const ours = (performance.now() - t) / 1000;
     if (r.failed.length) console.log(`pyvet refused ${r.failed.length}: ${r.failed.map((f) => f.code).join(', ')}`);
 
-    const py = spawnSync('python3', [join(ROOT, 'bench', 'python', 'ingest_bench.py'), join(work, 'peer'), ...set], {
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const peer = py.status === 0 ? (JSON.parse(py.stdout.trim().split('\n').at(-1)!) as { seconds: number }) : null;
-    if (!peer) console.log(`python peer failed: ${(py.stderr || '').trim().split('\n').at(-1)}`);
+    const peer = runPythonPeer<{ seconds: number }>([peerScript('ingest_bench.py'), join(work, 'peer'), ...set], { failed: 'python peer failed' });
 
     const mb = bytes / 1024 / 1024;
     console.log(`${set.length} real wheels, ${mb.toFixed(1)} MB (fsync on; this disk's fsync dominates both)`);
@@ -90,7 +82,7 @@ async function main(): Promise<void> {
     console.log(`audit verify: ${v.entries} entries in ${secs.toFixed(2)} s (${Math.round(v.entries / secs)} entries/s), ok=${v.ok}`);
     await repo.close();
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    tmp.cleanup();
   }
 }
 

@@ -8,25 +8,18 @@
 // sides' runs alternate (pyvet, packaging, pyvet, packaging, pyvet) and each keeps its best, in
 // CPU time (process.cpuUsage, which also counts V8's GC and compiler threads, and
 // time.process_time), so that load from other processes skews neither. Prints ops/s and ratios.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Marker, type MarkerEnvironment, markerEnvironment, prepareEnvironment } from '../src/standards/markers.js';
 import { Requirement } from '../src/standards/requirements.js';
+import { tempDir } from '../test/helpers/paths.js';
+import { cpuSince, runPythonPeer, seeded } from './support.js';
 
 const N = 100_000;
 const ROUNDS = 3;
 
-// Deterministic inputs (mulberry32), so both sides and every run see the same strings.
-let seed = 0x508;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+// Deterministic inputs, so both sides and every run see the same strings.
+const { random, pick } = seeded(0x508);
 
 const minor = () => `3.${Math.floor(random() * 14)}`;
 const atoms: (() => string)[] = [
@@ -86,8 +79,7 @@ const cpuSeconds = (run: () => void): number => {
   (globalThis as { gc?: () => void }).gc?.();
   const t0 = process.cpuUsage();
   run();
-  const t = process.cpuUsage(t0);
-  return (t.user + t.system) / 1e6;
+  return cpuSince(t0);
 };
 
 let sink = 0;
@@ -149,9 +141,9 @@ print(json.dumps({
 }))
 `;
 
-const dir = mkdtempSync(join(tmpdir(), 'pyvet-bench-markers-'));
+const dir = tempDir('pyvet-bench-markers-');
 try {
-  const input = join(dir, 'inputs.json');
+  const input = join(dir.path, 'inputs.json');
   writeFileSync(input, JSON.stringify({ markers: markerTexts, requirements: requirementTexts, targets }));
   const ours: Record<string, number> = {};
   let peer: Record<string, number> | null = {};
@@ -162,13 +154,15 @@ try {
       teardown?.();
     }
     if (round === ROUNDS - 1 || peer === null) continue;
-    const r = spawnSync('python3', ['-c', PEER, input], { encoding: 'utf8', timeout: 300_000 });
-    if (r.status !== 0) {
-      console.log(`packaging peer unavailable (python3 with packaging): ${r.stderr.trim().split('\n').pop()}`);
+    const r = runPythonPeer<Record<string, number>>(['-c', PEER, input], {
+      failed: 'packaging peer unavailable (python3 with packaging)',
+      timeout: 300_000,
+    });
+    if (!r) {
       peer = null;
       continue;
     }
-    for (const [op, seconds] of Object.entries(JSON.parse(r.stdout) as Record<string, number>)) {
+    for (const [op, seconds] of Object.entries(r)) {
       peer[op] = Math.min(peer[op] ?? Number.POSITIVE_INFINITY, seconds);
     }
   }
@@ -184,5 +178,5 @@ try {
     );
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  dir.cleanup();
 }

@@ -4,13 +4,13 @@
 // verifies every wheel member against RECORD, stores the blob durably and vets it.
 // Size with PYVET_BENCH_MIRROR_MB (default 1000). Skips when /opt/pypi or curl is missing.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initRepository, openRepository } from '../src/repository/index.js';
 import { getTargets } from '../src/resolve/targets.js';
 import { parseWheelFilename } from '../src/standards/filenames.js';
 import { mirror } from '../src/upstream/mirror.js';
+import { tempDir } from '../test/helpers/paths.js';
 import { startStaticServer } from '../test/helpers/static-server.js';
 
 const PYPI = '/opt/pypi';
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   }
   const up = await startStaticServer(PYPI);
   const concurrency = 4;
-  const work = mkdtempSync(join(tmpdir(), 'pyvet-bench-mirror-'));
+  const tmp = tempDir('pyvet-bench-mirror-');
+  const work = tmp.path;
   try {
     console.log(`${chosen.length} wheels, ${(total / 1e6).toFixed(0)} MB, concurrency ${concurrency}, upstream ${up.url}`);
 
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     console.log(`ratio pyvet/curl : ${(pyvetRate / curlRate).toFixed(2)}x (goal >= 0.7x)`);
   } finally {
     await up.close();
-    rmSync(work, { recursive: true, force: true });
+    tmp.cleanup();
   }
 }
 

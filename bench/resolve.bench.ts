@@ -15,8 +15,8 @@ import { tempDir } from '../test/helpers/paths.js';
 import { clientAvailable, makeVenv } from '../test/helpers/python.js';
 import { makeRepo } from '../test/repository/support.js';
 import { ADMIN, spawnServe } from '../test/server/support.js';
+import { median, QUICK, seeded } from './support.js';
 
-const QUICK = process.argv.includes('--quick');
 const PROJECTS = QUICK ? 60 : 200;
 
 if (clientAvailable('venv') !== true) {
@@ -24,17 +24,8 @@ if (clientAvailable('venv') !== true) {
   process.exit(0);
 }
 
-// mulberry32: the same set on every run.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(2026);
-const int = (n: number) => Math.floor(rand() * n);
+// The same set on every run.
+const { random: rand, int } = seeded(2026);
 const SHAPES = ['{}>=1.0', '{}<3,>=1.0', '{}!=1.1', '{}', '{}>=1.0; python_version >= "3.8"', '{}; sys_platform == "win32"', '{}[extra]>=1.0', '{}~=1.0'];
 
 const tmp = tempDir('pyvet-bench-resolve-');
@@ -69,7 +60,7 @@ try {
     times.push((performance.now() - s) / 1000);
     pins = Object.fromEntries(r.pins.map((x) => [x.project, x.version]));
   }
-  const ours = [...times].sort((a, b) => a - b)[2]!;
+  const ours = median(times);
 
   const out = join(tmp.path, 'report.json');
   const s = performance.now();

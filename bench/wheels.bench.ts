@@ -5,33 +5,19 @@
 // this machine's site-packages (x20). `--quick` divides the counts by ten.
 // Needs python3 with packaging; without it, only our figures are printed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidWheelFilename, parseWheelFilename } from '../src/standards/filenames.js';
 import { parseCoreMetadata } from '../src/standards/metadata.js';
 import { compressedTagRank, linuxPlatforms, tagRanks, targetTags } from '../src/standards/tags.js';
+import { tempDir } from '../test/helpers/paths.js';
+import { peerScript, QUICK, runPythonPeer, seeded } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(here, here.includes(`${sep}dist${sep}`) ? '../..' : '..');
-const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 20_000 : 200_000;
 const GROUPS = QUICK ? 200 : 2_000;
 const METADATA_COPIES = QUICK ? 2 : 20;
 
-// mulberry32: a small seeded PRNG, so every run (and both peers) sees the same inputs.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(427);
-const int = (n: number) => Math.floor(rand() * n);
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+const { random: rand, int, pick } = seeded(427);
 
 const NAMES = ['numpy', 'PyYAML', 'scikit_learn', 'torch', 'zope.interface', 'typing_extensions', 'pandas', 'grpcio'];
 const TAGS = [
@@ -134,22 +120,14 @@ function runOurs(): { t: Timings; check: Record<string, unknown> } {
   return { t, check };
 }
 
-function runPython(): Record<string, unknown> | null {
-  const dir = mkdtempSync(join(tmpdir(), 'pyvet-bench-'));
+function runPython(): Record<string, unknown> | undefined {
+  const dir = tempDir('pyvet-bench-');
   try {
-    const file = join(dir, 'inputs.json');
+    const file = join(dir.path, 'inputs.json');
     writeFileSync(file, JSON.stringify({ filenames, groups, supported, metadata }));
-    const r = spawnSync('python3', [join(ROOT, 'bench', 'python', 'wheels_bench.py'), file], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    if (r.status !== 0) {
-      console.log(`packaging peer unavailable: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`);
-      return null;
-    }
-    return JSON.parse(r.stdout);
+    return runPythonPeer([peerScript('wheels_bench.py'), file], { failed: 'packaging peer unavailable' });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.cleanup();
   }
 }
 
