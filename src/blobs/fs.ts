@@ -1,13 +1,16 @@
 // Filesystem blob store: <root>/ab/cd/<sha256>. Bytes are written to <root>/tmp/<pid>-<random>,
 // hashed while copying (the caller's digest is checked, never trusted), fsynced, renamed into
 // place and the directory fsynced, so a crash at any point leaves either no blob or a whole one.
+// A caller's disposable temp file on the same filesystem is adopted instead of copied: renamed
+// into <root>/tmp first (from then on no other code knows its name), then hashed, fsynced and
+// renamed into place exactly like a copy.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
-import type { BlobInfo, BlobStore } from './types.js';
+import type { BlobInfo, BlobStore, PutFileOptions } from './types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** A temp file older than this is stale even if its writer's pid was reused. */
@@ -48,10 +51,14 @@ export class FsBlobStore implements BlobStore {
     return this.path(sha256);
   }
 
-  async putFile(path: string, sha256: string): Promise<BlobInfo> {
+  async putFile(path: string, sha256: string, opts: PutFileOptions = {}): Promise<BlobInfo> {
     const target = this.path(sha256);
     const existing = await this.stat(sha256);
     if (existing) return existing;
+    if (opts.move) {
+      const adopted = await this.adopt(path, target, sha256);
+      if (adopted) return adopted;
+    }
     const src = await open(path, 'r');
     try {
       return await this.write(target, sha256, async (write, hash) => {
@@ -79,12 +86,56 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
+  private tmpName(): string {
+    return join(this.tmp, `${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  /**
+   * Takes over the caller's file by rename; undefined (file untouched) when it is not a plain
+   * single-link file or lies on another filesystem, and the caller copies instead. A hard link or
+   * a symlink would leave another name through which the blob's bytes could change.
+   */
+  private async adopt(path: string, target: string, sha256: string): Promise<BlobInfo | undefined> {
+    const st = await lstat(path);
+    if (!st.isFile() || st.nlink !== 1) return undefined;
+    const tmpPath = this.tmpName();
+    try {
+      await rename(path, tmpPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
+      throw err;
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      // O_NOFOLLOW: whatever was renamed must be the regular file checked above.
+      const fd = await open(tmpPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const { bytesRead } = await fd.read(buf, 0, CHUNK, null);
+          if (bytesRead === 0) break;
+          hash.update(buf.subarray(0, bytesRead));
+          size += bytesRead;
+        }
+        // The writer (a download, an upload) did not fsync: the data must be durable before the rename.
+        await fd.sync();
+      } finally {
+        await fd.close();
+      }
+    } catch (err) {
+      await unlink(tmpPath).catch(() => {});
+      throw err;
+    }
+    return this.publish(tmpPath, target, sha256, hash.digest('hex'), size);
+  }
+
   private async write(
     target: string,
     sha256: string,
     fill: (write: (b: Uint8Array) => Promise<void>, hash: ReturnType<typeof createHash>) => Promise<void>,
   ): Promise<BlobInfo> {
-    const tmpPath = join(this.tmp, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const tmpPath = this.tmpName();
     const out = await open(tmpPath, 'wx');
     const hash = createHash('sha256');
     let size = 0;
@@ -101,7 +152,11 @@ export class FsBlobStore implements BlobStore {
       throw err;
     }
     await out.close();
-    const actual = hash.digest('hex');
+    return this.publish(tmpPath, target, sha256, hash.digest('hex'), size);
+  }
+
+  /** Renames a fsynced temp file into place once its bytes proved to hash to `sha256`. */
+  private async publish(tmpPath: string, target: string, sha256: string, actual: string, size: number): Promise<BlobInfo> {
     if (actual !== sha256) {
       await unlink(tmpPath).catch(() => {});
       throw new PyvetError('BLOB_DIGEST_MISMATCH', 'integrity', `bytes hash to sha256 ${actual}, not the promised ${sha256}`, {

@@ -7,13 +7,22 @@ export interface BlobInfo {
   size: number;
 }
 
+export interface PutFileOptions {
+  /**
+   * `path` is the caller's own disposable temporary file: the store may take it over (rename on
+   * the same filesystem) instead of copying it, so it may be gone afterwards. The bytes are still
+   * hashed and checked against the digest, and fsynced, before they get their final name.
+   */
+  move?: boolean;
+}
+
 export interface BlobStore {
   /**
    * Stores the bytes of a local file (already verified by the caller), returning its address.
    * Atomic: written to a temporary name, fsynced, then renamed, so no reader ever sees a
    * partial blob. Storing bytes that are already there is a no-op.
    */
-  putFile(path: string, sha256: string): Promise<BlobInfo>;
+  putFile(path: string, sha256: string, opts?: PutFileOptions): Promise<BlobInfo>;
   putBytes(bytes: Uint8Array): Promise<BlobInfo>;
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobInfo | undefined>;

@@ -28,6 +28,11 @@ export interface IngestOptions {
   expectedSha256?: string;
   /** Upload time at the origin, for the minimum-age gate. */
   upstreamUploadedAt?: string | null;
+  /**
+   * `path` is the caller's private temporary file (a download, an upload): the blob store may
+   * take it over by rename instead of copying it, so it may be gone when this returns.
+   */
+  consume?: boolean;
 }
 
 export interface IngestResult {
@@ -45,10 +50,10 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** The already-stored file when it has the same bytes; FILE_EXISTS when the bytes differ. */
-async function existing(repo: Repository, filename: string, path: string): Promise<FileRecord | undefined> {
+async function existing(repo: Repository, filename: string, digest: () => Promise<string>): Promise<FileRecord | undefined> {
   const f = await repo.catalog.files.getByFilename(filename);
   if (!f) return undefined;
-  const sha256 = await sha256File(path);
+  const sha256 = await digest();
   if (sha256 === f.sha256) return f;
   throw new PyvetError(
     'FILE_EXISTS',
@@ -73,7 +78,7 @@ function checkRights(opts: IngestOptions): void {
 export async function ingestFile(repo: Repository, path: string, opts: IngestOptions): Promise<IngestResult> {
   checkRights(opts);
   const filename = opts.filename ?? basename(path);
-  const present = await existing(repo, filename, path);
+  const present = await existing(repo, filename, () => sha256File(path));
   if (present) {
     // Adding again with --approve approves what still waits; nothing else changes.
     if (opts.approve && present.state === 'quarantined') {
@@ -89,7 +94,7 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
     expectedSha256: opts.expectedSha256,
   });
   const { digests } = report;
-  await repo.blobs.putFile(path, digests.sha256);
+  await repo.blobs.putFile(path, digests.sha256, { move: opts.consume === true });
   const metadataSha256 = (await repo.blobs.putBytes(report.metadataBytes)).sha256;
 
   const now = new Date().toISOString();
@@ -131,7 +136,8 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
   } catch (err) {
     // A concurrent ingest of the same name won the race: same bytes is still a no-op.
     if (err instanceof PyvetError && err.code === 'FILE_EXISTS') {
-      const raced = await existing(repo, filename, path);
+      // The file may have been consumed by the blob store: its digest is already known.
+      const raced = await existing(repo, filename, async () => digests.sha256);
       if (raced) return { file: raced, created: false, decision: null };
     }
     throw err;
@@ -140,7 +146,12 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
 
   const decision = await vetFile(repo, file.id, opts.actor);
   if (opts.approve && decision.verdict !== 'reject') {
-    await approveFiles(repo, filename, opts.actor, opts.reason!);
+    try {
+      await approveFiles(repo, filename, opts.actor, opts.reason!);
+    } catch (err) {
+      // Stored and vetted; what blocks it stays on record in the decision, for a waiver or --force.
+      if (!(err instanceof PyvetError && err.code === 'APPROVAL_BLOCKED')) throw err;
+    }
   }
   return { file: (await repo.catalog.files.get(file.id))!, created: true, decision };
 }

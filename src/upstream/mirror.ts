@@ -382,6 +382,8 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         filename: f.filename,
         expectedSha256: sha256,
         upstreamUploadedAt: f.uploadTime,
+        // The download is ours alone under the data dir: the blob store adopts it, no copy.
+        consume: true,
       });
       entry.verdict = result.decision?.verdict ?? null;
       entry.requiresDist = result.file.requiresDist;

@@ -1,9 +1,9 @@
 // The filesystem blob store on a real directory: layout, digest verification, idempotence,
-// stale temp clean-up, ranges.
+// stale temp clean-up, ranges, adopting a caller's temp file by rename.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { after, describe, it } from 'node:test';
@@ -46,6 +46,56 @@ describe('FsBlobStore', () => {
     assert.equal(await store.has(lie), false);
     assert.equal(await store.has(sha('other bytes')), false);
     assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
+  it('move: adopts a plain temp file by rename (same inode), leaving no temp behind', async () => {
+    const src = join(tmp.path, 'm1.bin');
+    writeFileSync(src, 'adopted bytes');
+    const ino = statSync(src).ino;
+    const digest = sha('adopted bytes');
+    assert.deepEqual(await store.putFile(src, digest, { move: true }), { sha256: digest, size: 13 });
+    assert.equal(existsSync(src), false);
+    assert.equal(statSync(store.path(digest)).ino, ino);
+    assert.equal(readFileSync(store.path(digest), 'utf8'), 'adopted bytes');
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
+  it('move: still refuses bytes that do not hash to the promised digest, storing nothing', async () => {
+    const src = join(tmp.path, 'm2.bin');
+    writeFileSync(src, 'moved other bytes');
+    const lie = sha('moved promised bytes');
+    await assert.rejects(store.putFile(src, lie, { move: true }), (e: unknown) => (e as PyvetError).code === 'BLOB_DIGEST_MISMATCH');
+    assert.equal(await store.has(lie), false);
+    assert.equal(await store.has(sha('moved other bytes')), false);
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
+  it('move: copies instead when another name could still change the bytes (hard link, symlink)', async () => {
+    const dir = join(tmp.path, 'links');
+    mkdirSync(dir);
+    const real = join(dir, 'real.bin');
+    writeFileSync(real, 'linked bytes');
+    const hard = join(dir, 'hard.bin');
+    linkSync(real, hard);
+    const digest = sha('linked bytes');
+    await store.putFile(hard, digest, { move: true });
+    assert.equal(existsSync(hard), true);
+    assert.notEqual(statSync(store.path(digest)).ino, statSync(real).ino);
+    const soft = join(dir, 'soft.bin');
+    writeFileSync(join(dir, 'target.bin'), 'symlinked bytes');
+    symlinkSync(join(dir, 'target.bin'), soft);
+    const d2 = sha('symlinked bytes');
+    await store.putFile(soft, d2, { move: true });
+    assert.equal(existsSync(soft), true);
+    assert.equal(statSync(store.path(d2)).ino !== statSync(join(dir, 'target.bin')).ino, true);
+    assert.equal(readFileSync(store.path(d2), 'utf8'), 'symlinked bytes');
+  });
+
+  it('move: an already stored blob is returned and the file left to its owner', async () => {
+    const src = join(tmp.path, 'm3.bin');
+    writeFileSync(src, 'adopted bytes');
+    assert.deepEqual(await store.putFile(src, sha('adopted bytes'), { move: true }), { sha256: sha('adopted bytes'), size: 13 });
+    assert.equal(existsSync(src), true);
   });
 
   it('stores bytes by their own digest; storing them again is a no-op', async () => {

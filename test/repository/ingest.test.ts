@@ -247,6 +247,28 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /STATE_INVALID/);
   });
+
+  it('consume: a temp file in the data dir becomes the blob itself; a refused one is left to its owner', async () => {
+    const dir = join(t.dataDir, 'tmp', 'ingest-test');
+    mkdirSync(dir, { recursive: true });
+    const w = buildWheel({ name: 'consumed', version: '1.0' });
+    const tmpFile = join(dir, 'download.part');
+    writeFileSync(tmpFile, w.bytes);
+    const ino = statSync(tmpFile).ino;
+    const r = await ingestFile(t.repo, tmpFile, { actor: admin, origin: 'upstream:test', filename: w.filename, consume: true });
+    assert.equal(r.created, true);
+    assert.equal(statSync(t.repo.blobs.localPath(r.file.sha256)!).ino, ino, 'adopted by rename, not copied');
+    assert.deepEqual(Buffer.from(await t.repo.blobs.read(r.file.sha256)), w.bytes);
+    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(join(t.dataDir, 'blobs', 'tmp')), []);
+
+    writeFileSync(tmpFile, w.bytes);
+    await assert.rejects(
+      ingestFile(t.repo, tmpFile, { actor: admin, origin: 'upstream:test', filename: basename(alpha1.wheel), consume: true }),
+      (e: unknown) => e instanceof PyvetError && e.code === 'FILE_EXISTS',
+    );
+    assert.deepEqual(readdirSync(dir), ['download.part']);
+  });
 });
 
 /**
