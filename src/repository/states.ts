@@ -6,6 +6,7 @@ import { PyvetError } from '../errors.js';
 import { canonicalizeName } from '../standards/names.js';
 import { Version } from '../standards/version.js';
 import { requireRole } from './roles.js';
+import { approvalBlockers } from '../vetting/evidence.js';
 import type { Actor, Repository } from './types.js';
 
 /**
@@ -76,6 +77,7 @@ async function changeState(
   actor: Actor,
   target: FileState,
   reason: string,
+  overridden: Record<string, string[]> = {},
 ): Promise<StateChangeResult> {
   const verb = target === 'approved' ? 'approve' : 'reject';
   return repo.catalog.transaction(async (tx) => {
@@ -90,7 +92,15 @@ async function changeState(
         actor: actor.name,
         action: `file.${verb}`,
         subject: f.filename,
-        details: { project: f.project, version: f.version, sha256: f.sha256, from: f.state, to: target, reason },
+        details: {
+          project: f.project,
+          version: f.version,
+          sha256: f.sha256,
+          from: f.state,
+          to: target,
+          reason,
+          ...(overridden[f.filename] ? { overriddenBlockers: overridden[f.filename] } : {}),
+        },
       });
       result.changed.push(after);
     }
@@ -104,10 +114,25 @@ export async function approveFiles(
   selector: FileSelector,
   actor: Actor,
   reason: string,
+  opts: { force?: boolean } = {},
 ): Promise<StateChangeResult> {
   requireRole(actor, 'approver', 'approve files');
   const r = needReason(reason, 'approve');
-  const result = await changeState(repo, selector, actor, 'approved', r);
+  // A file the policy blocks (an unwaived finding, an owned name from outside, the deny list)
+  // is approved only on purpose: a waiver, or --force, which the audit entry records.
+  const blockers = await approvalBlockers(repo, selector);
+  const blocked = Object.keys(blockers);
+  if (blocked.length > 0 && !opts.force) {
+    throw new PyvetError(
+      'APPROVAL_BLOCKED',
+      'policy',
+      `${blocked.length} file(s) are blocked by the vetting policy: ${blocked
+        .map((f) => `${f} (${blockers[f]!.join('; ')})`)
+        .join(', ')}; grant a waiver (pyvet waive) or approve with --force`,
+      { blockers },
+    );
+  }
+  const result = await changeState(repo, selector, actor, 'approved', r, blockers);
   repo.logger.info({ selector, by: actor.name, changed: result.changed.length }, 'files approved');
   return result;
 }

@@ -49,7 +49,13 @@ function stateText(s: FileState): string {
   return s === 'approved' ? colour.green(s) : s === 'rejected' ? colour.red(s) : colour.yellow(s);
 }
 
-type StateAction = (repo: Repository, selector: string, actor: ReturnType<typeof cliActor>, reason: string) => Promise<StateChangeResult>;
+type StateAction = (
+  repo: Repository,
+  selector: string,
+  actor: ReturnType<typeof cliActor>,
+  reason: string,
+  opts: { force?: boolean },
+) => Promise<StateChangeResult>;
 
 function registerStateCommand(program: Command, name: string, action: StateAction, help: string, reasonRequired: boolean): void {
   const cmd = program
@@ -61,13 +67,16 @@ function registerStateCommand(program: Command, name: string, action: StateActio
     );
   if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (recorded in the audit log)');
   else cmd.option('-r, --reason <text>', 'why (recorded in the audit log)');
-  cmd.action(async (words: string[], opts: { reason?: string }, c: Command) => {
+  if (name === 'approve') {
+    cmd.option('--force', 'approve even what the vetting policy blocks (recorded in the audit log; prefer a waiver)', false);
+  }
+  cmd.action(async (words: string[], opts: { reason?: string; force?: boolean }, c: Command) => {
     // `all waiting` arrives as two words; anything else is one selector per word.
     const selectors = words.join(' ').toLowerCase() === 'all waiting' ? ['all waiting'] : words;
     const result: StateChangeResult = { changed: [], unchanged: [] };
     await withRepository(c, async (repo) => {
       for (const s of selectors) {
-        const r = await action(repo, s, cliActor(), opts.reason ?? '');
+        const r = await action(repo, s, cliActor(), opts.reason ?? '', { force: opts.force ?? false });
         result.changed.push(...r.changed);
         result.unchanged.push(...r.unchanged);
       }

@@ -25,7 +25,7 @@ const fileParams = {
 const reasonBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { reason: { type: 'string', maxLength: 2000 } },
+  properties: { reason: { type: 'string', maxLength: 2000 }, force: { type: 'boolean' } },
 } as const;
 
 const tokenBody = {
@@ -66,11 +66,16 @@ export const apiRoutes: ServerPlugin = (app, { repo }) => {
     '/api/files/:filename/:action',
     { schema: { params: fileParams, body: reasonBody } },
     async (
-      request: FastifyRequest<{ Params: { filename: string; action: keyof typeof ACTIONS }; Body: { reason?: string } | undefined }>,
+      request: FastifyRequest<{
+        Params: { filename: string; action: keyof typeof ACTIONS };
+        Body: { reason?: string; force?: boolean } | undefined;
+      }>,
     ) => {
       const { filename, action } = request.params;
       const actor = await requireActor(repo, request, 'approver', `${action} files`);
-      return ACTIONS[action](repo, filename, actor, request.body?.reason ?? '');
+      const reason = request.body?.reason ?? '';
+      if (action === 'approve') return approveFiles(repo, filename, actor, reason, { force: request.body?.force ?? false });
+      return ACTIONS[action](repo, filename, actor, reason);
     },
   );
 

@@ -1,0 +1,55 @@
+// Approval by hand respects the vetting policy: a file with an unwaived blocking finding is
+// approved only with --force, and the audit entry records what was overridden.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PyvetError } from '../../src/errors.js';
+import { approveFiles, initRepository, ingestFile, openRepository } from '../../src/repository/index.js';
+import type { Repository } from '../../src/repository/types.js';
+import { buildWheel, writeArchive } from '../helpers/archives.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
+
+const ADMIN = { name: 'cli:test', role: 'admin' as const };
+const tmp = tempDir();
+let repo: Repository;
+const data = join(tmp.path, 'data');
+
+before(async () => {
+  await initRepository(data);
+  repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+  // searchor 2.4.1: PYSEC-2023-262 (CVSS 9.8) in the bundled PyPA snapshot.
+  const bad = buildWheel({ name: 'searchor', version: '2.4.1' });
+  const good = buildWheel({ name: 'searchor', version: '2.4.2' });
+  for (const w of [bad, good]) {
+    await ingestFile(repo, writeArchive(tmp.path, w.filename, w.bytes), { actor: ADMIN, origin: 'local' });
+  }
+});
+after(async () => {
+  await repo.close();
+  tmp.cleanup();
+});
+
+test('a blocked file is refused, the rest of the repository unchanged', async () => {
+  await assert.rejects(
+    approveFiles(repo, 'searchor==2.4.1', ADMIN, 'looks fine'),
+    (e: unknown) => e instanceof PyvetError && e.code === 'APPROVAL_BLOCKED' && /PYSEC-2023-262/.test(e.message),
+  );
+  assert.equal((await repo.catalog.files.getByFilename('searchor-2.4.1-py3-none-any.whl'))?.state, 'quarantined');
+  const ok = await approveFiles(repo, 'searchor==2.4.2', ADMIN, 'clean');
+  assert.equal(ok.changed.length, 1);
+});
+
+test('the CLI says why and exits with the policy code; --force approves and the audit log keeps the override', async () => {
+  await repo.close();
+  const refused = runCli(data, ['approve', 'searchor==2.4.1', '--reason', 'urgent']);
+  assert.equal(refused.status, 7, refused.stderr);
+  assert.match(refused.stderr, /APPROVAL_BLOCKED/);
+  const forced = runCli(data, ['approve', 'searchor==2.4.1', '--reason', 'accepted risk, ticket 42', '--force']);
+  assert.equal(forced.status, 0, forced.stderr);
+  repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+  assert.equal((await repo.catalog.files.getByFilename('searchor-2.4.1-py3-none-any.whl'))?.state, 'approved');
+  const entry = (await repo.catalog.audit.list()).reverse().find((e) => e.action === 'file.approve');
+  assert.equal(entry?.subject, 'searchor-2.4.1-py3-none-any.whl');
+  assert.match(JSON.stringify(entry?.details.overriddenBlockers), /PYSEC-2023-262/);
+});
