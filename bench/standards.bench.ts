@@ -3,32 +3,16 @@
 // SpecifierSet.contains checks (the version as text, then as a parsed Version), and sort 200k
 // versions. `--quick` divides the counts by ten.
 // Needs python3 with packaging; without it, only our figures are printed.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SpecifierSet } from '../src/standards/specifiers.js';
 import { Version } from '../src/standards/version.js';
+import { tempDir } from '../test/helpers/paths.js';
+import { cpuSince, peerScript, QUICK, runPythonPeer, seeded } from './support.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(here, here.includes(`${sep}dist${sep}`) ? '../..' : '..');
-const QUICK = process.argv.includes('--quick');
 const N = QUICK ? 100_000 : 1_000_000;
 const SORT_N = QUICK ? 20_000 : 200_000;
-
-// mulberry32: a small seeded PRNG, so every run (and both peers) sees the same inputs.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(440);
-const int = (n: number) => Math.floor(rand() * n);
-const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+const { random: rand, int, pick } = seeded(440);
 
 // Versions shaped like PyPI's: mostly X.Y(.Z), some pre/post/dev releases, a few locals, epochs,
 // unnormalized spellings and very large components.
@@ -81,8 +65,8 @@ const generated: Inputs = {
 generated.checkSet = Array.from({ length: N }, () => int(generated.specifiers.length));
 generated.checkVersion = Array.from({ length: N }, () => int(N));
 // Both sides read the same file, so both parse the same (flat) strings.
-const dir = mkdtempSync(join(tmpdir(), 'pyvet-bench-'));
-const inputFile = join(dir, 'inputs.json');
+const dir = tempDir('pyvet-bench-');
+const inputFile = join(dir.path, 'inputs.json');
 writeFileSync(inputFile, JSON.stringify(generated));
 const { versions, specifiers, checkSet, checkVersion }: Inputs = JSON.parse(readFileSync(inputFile, 'utf8'));
 
@@ -101,9 +85,8 @@ function time(workload: string, fn: () => number): [number, number] {
     const t = performance.now();
     const c = process.cpuUsage();
     result = fn();
-    const used = process.cpuUsage(c);
+    bestCpu = Math.min(bestCpu, cpuSince(c));
     best = Math.min(best, performance.now() - t);
-    bestCpu = Math.min(bestCpu, (used.user + used.system) / 1e6);
   }
   cpuTime[workload] = bestCpu;
   return [best / 1000, result];
@@ -154,17 +137,6 @@ function runOurs(): { t: Timings; check: Record<string, unknown> } {
   return { t, check };
 }
 
-function runPython(): Record<string, unknown> | null {
-  const r = spawnSync('python3', [join(ROOT, 'bench', 'python', 'standards_bench.py'), inputFile], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) {
-    console.log(`packaging peer unavailable: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`);
-    return null;
-  }
-  return JSON.parse(r.stdout);
-}
 
 const WORK: [string, string, number][] = [
   ['parse', `parse ${N} versions`, N],
@@ -175,12 +147,12 @@ const WORK: [string, string, number][] = [
 ];
 
 let ours: ReturnType<typeof runOurs>;
-let py: Record<string, unknown> | null;
+let py: Record<string, unknown> | undefined;
 try {
   ours = runOurs();
-  py = runPython();
+  py = runPythonPeer([peerScript('standards_bench.py'), inputFile], { failed: 'packaging peer unavailable' });
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  dir.cleanup();
 }
 if (py) console.log(`peer: packaging ${py.packaging} on Python ${py.python}; pyvet on Node ${process.versions.node}`);
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`.padStart(13);
