@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   InvalidMarker,
@@ -10,11 +9,10 @@ import {
   UndefinedComparison,
   UndefinedEnvironmentName,
 } from '../../src/standards/markers.js';
-import { fixture } from '../helpers/paths.js';
+import { loadVectors, type VectorCase, vectorSuite } from './vectors.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: vector cases are heterogeneous JSON
-type Case = Record<string, any>;
-const vectors = JSON.parse(readFileSync(fixture('pep-vectors', 'markers.json'), 'utf8')) as { cases: Case[] };
+type Case = VectorCase;
+const cases = loadVectors('markers.json');
 
 const ERRORS = { InvalidMarker, UndefinedComparison, UndefinedEnvironmentName } as const;
 
@@ -39,27 +37,7 @@ function runCase(c: Case): void {
 }
 
 describe('markers.json (packaging 26.2 vectors)', () => {
-  const kinds = [...new Set(vectors.cases.map((c) => c.kind as string))];
-  let passed = 0;
-  for (const kind of kinds) {
-    it(`every '${kind}' case`, () => {
-      const cases = vectors.cases.filter((c) => c.kind === kind);
-      const failures: string[] = [];
-      for (const c of cases) {
-        try {
-          runCase(c);
-          passed++;
-        } catch (err) {
-          failures.push(`${JSON.stringify(c)}\n  ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-      assert.deepEqual(failures.slice(0, 10), [], `${failures.length}/${cases.length} '${kind}' cases failed`);
-    });
-  }
-  it('reports the count', (t) => {
-    t.diagnostic(`markers.json: ${passed}/${vectors.cases.length}`);
-    assert.equal(passed, vectors.cases.length);
-  });
+  vectorSuite('markers.json', cases, runCase);
 });
 
 const linux: MarkerEnvironment = markerEnvironment({
