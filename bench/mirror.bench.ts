@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     // (b) pyvet mirror -r of the same pinned files.
     const data = join(work, 'data');
     await initRepository(data);
-    const repo = await openRepository({ dataDir: data });
+    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     // The bundled advisory snapshot is imported at the first vetting: do it before timing.
     const { ensureBundledAdvisories } = await import('../src/advisories/import.js');
     await ensureBundledAdvisories(repo, { name: 'bench', role: 'admin' });
