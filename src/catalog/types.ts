@@ -94,6 +94,8 @@ export interface FileStore {
   setYanked(id: number, yanked: boolean, reason: string | null): Promise<FileRecord>;
   /** Bumped by every change to files; the server re-renders pages when it moves. */
   serial(): Promise<number>;
+  /** How many files are in each state (states with none are 0). */
+  countByState(): Promise<Record<FileState, number>>;
 }
 
 export type Role = 'reader' | 'publisher' | 'approver' | 'admin';

@@ -114,6 +114,11 @@ describe('SQLite catalog stores', () => {
     const approvedProjects = (await catalog.files.listProjects(['approved'])).map((p) => p.name);
     assert.ok(approvedProjects.includes('filt'));
     assert.ok(!approvedProjects.includes('dup'));
+    const all = await catalog.files.list();
+    const expected = { quarantined: 0, approved: 0, rejected: 0 };
+    for (const f of all) expected[f.state]++;
+    assert.deepEqual(await catalog.files.countByState(), expected);
+    assert.ok(expected.approved >= 1 && expected.quarantined >= 1);
   });
 
   it('rolls back every store when a transaction throws', async () => {

@@ -151,6 +151,17 @@ export class SqlFileStore implements FileStore {
     return rows.map(fileFromRow);
   }
 
+  async countByState(): Promise<Record<FileState, number>> {
+    const rows = await this.db
+      .selectFrom('files')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    const counts: Record<FileState, number> = { quarantined: 0, approved: 0, rejected: 0 };
+    for (const r of rows) counts[r.state as FileState] = Number(r.n);
+    return counts;
+  }
+
   async getProject(name: string): Promise<ProjectRecord | undefined> {
     const row = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
     return row && { name: row.name, displayName: row.display_name, createdAt: row.created_at };

@@ -15,14 +15,13 @@ export const healthRoutes: ServerPlugin = (app, { repo, index, blobs, metrics })
     }
   });
 
-  // Counting files means listing them: do it once per catalog change, not once per scrape.
+  // One GROUP BY per catalog change, not one per scrape.
   let counted: { serial: number; counts: [Record<string, string>, number][] } | undefined;
   const filesByState = async (): Promise<[Record<string, string>, number][]> => {
     const serial = await repo.catalog.files.serial();
     if (counted?.serial !== serial) {
-      const counts: [Record<string, string>, number][] = [];
-      for (const state of STATES) counts.push([{ state }, (await repo.catalog.files.list({ states: [state] })).length]);
-      counted = { serial, counts };
+      const byState = await repo.catalog.files.countByState();
+      counted = { serial, counts: STATES.map((state) => [{ state }, byState[state]]) };
     }
     return counted.counts;
   };
