@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { InvalidSpecifier, Specifier, SpecifierSet } from '../../src/standards/specifiers.js';
 import { Version } from '../../src/standards/version.js';
-import { vectorFile } from './vectors.js';
+import { kindRunner, vectorFile } from './vectors.js';
 
 interface Case {
   kind: string;
@@ -12,24 +12,7 @@ interface Case {
   [k: string]: unknown;
 }
 const cases: Case[] = JSON.parse(readFileSync(vectorFile('specifiers.json'), 'utf8')).cases;
-let passed = 0;
-
-function runKind(kind: string, check: (c: Case) => void): void {
-  test(`${kind} cases`, () => {
-    const mine = cases.filter((c) => c.kind === kind);
-    assert.ok(mine.length > 0, `no ${kind} cases`);
-    const failures: string[] = [];
-    for (const c of mine) {
-      try {
-        check(c);
-        passed++;
-      } catch (e) {
-        failures.push(`${JSON.stringify(c).slice(0, 600)}\n    ${(e as Error).message.split('\n')[0]}`);
-      }
-    }
-    assert.equal(failures.length, 0, `${failures.length}/${mine.length} failed:\n${failures.slice(0, 20).join('\n')}`);
-  });
-}
+const { runKind, passed } = kindRunner(cases);
 
 type Pre = boolean | null;
 const make = (cls: Case['class'], s: string, prereleases: unknown = null): Specifier | SpecifierSet =>
@@ -105,8 +88,8 @@ describe('specifiers.json', () => {
   });
 
   after(() => {
-    console.log(`specifiers.json: ${passed}/${cases.length} cases`);
-    assert.equal(passed, cases.length);
+    console.log(`specifiers.json: ${passed()}/${cases.length} cases`);
+    assert.equal(passed(), cases.length);
   });
 });
 

@@ -20,29 +20,42 @@ export function loadVectors(name: string): VectorCase[] {
 }
 
 /**
- * One test per case kind of a vector file, each reporting every failing case at once, and a last
- * test that reports (as a diagnostic) and asserts how many cases of the file passed.
+ * Per-kind tests over one vector file: `runKind(kind, check)` adds a test that runs `check` on
+ * every case of that kind and reports all failures at once; `passed()` counts passing cases.
+ */
+export function kindRunner<C extends { kind: string }>(cases: C[]): { runKind(kind: string, check: (c: C) => void): void; passed(): number } {
+  let passed = 0;
+  return {
+    runKind(kind, check) {
+      it(`every '${kind}' case`, () => {
+        const mine = cases.filter((c) => c.kind === kind);
+        assert.ok(mine.length > 0, `no ${kind} cases`);
+        const failures: string[] = [];
+        for (const c of mine) {
+          try {
+            check(c);
+            passed++;
+          } catch (err) {
+            failures.push(`${JSON.stringify(c).slice(0, 600)}\n  ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+          }
+        }
+        assert.equal(failures.length, 0, `${failures.length}/${mine.length} '${kind}' cases failed:\n${failures.slice(0, 20).join('\n')}`);
+      });
+    },
+    passed: () => passed,
+  };
+}
+
+/**
+ * One test per case kind of a vector file (each case handled by `runCase`), and a last test that
+ * reports (as a diagnostic) and asserts how many cases of the file passed.
  */
 export function vectorSuite(name: string, cases: VectorCase[], runCase: (c: VectorCase) => void): { passed: () => number } {
-  let passed = 0;
-  for (const kind of [...new Set(cases.map((c) => c.kind as string))]) {
-    it(`every '${kind}' case`, () => {
-      const mine = cases.filter((c) => c.kind === kind);
-      const failures: string[] = [];
-      for (const c of mine) {
-        try {
-          runCase(c);
-          passed++;
-        } catch (err) {
-          failures.push(`${JSON.stringify(c)}\n  ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
-      assert.deepEqual(failures.slice(0, 10), [], `${failures.length}/${mine.length} '${kind}' cases failed`);
-    });
-  }
+  const runner = kindRunner(cases as (VectorCase & { kind: string })[]);
+  for (const kind of [...new Set(cases.map((c) => c.kind as string))]) runner.runKind(kind, runCase);
   it('reports the count', (t) => {
-    t.diagnostic(`${name}: ${passed}/${cases.length}`);
-    assert.equal(passed, cases.length);
+    t.diagnostic(`${name}: ${runner.passed()}/${cases.length}`);
+    assert.equal(runner.passed(), cases.length);
   });
-  return { passed: () => passed };
+  return { passed: runner.passed };
 }

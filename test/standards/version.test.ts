@@ -3,32 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { canonicalizeVersion, InvalidVersion, Version } from '../../src/standards/version.js';
-import { vectorFile } from './vectors.js';
+import { kindRunner, vectorFile } from './vectors.js';
 
 interface Case {
   kind: string;
   [k: string]: unknown;
 }
 const cases: Case[] = JSON.parse(readFileSync(vectorFile('versions.json'), 'utf8')).cases;
-let passed = 0;
-
-/** Runs `check` on every case of a kind; reports all failures at once. */
-function runKind(kind: string, check: (c: Case) => void): void {
-  test(`${kind} cases`, () => {
-    const mine = cases.filter((c) => c.kind === kind);
-    assert.ok(mine.length > 0, `no ${kind} cases`);
-    const failures: string[] = [];
-    for (const c of mine) {
-      try {
-        check(c);
-        passed++;
-      } catch (e) {
-        failures.push(`${JSON.stringify(c)}\n    ${(e as Error).message.split('\n')[0]}`);
-      }
-    }
-    assert.equal(failures.length, 0, `${failures.length}/${mine.length} failed:\n${failures.slice(0, 20).join('\n')}`);
-  });
-}
+const { runKind, passed } = kindRunner(cases);
 
 const big = (n: unknown): bigint | null => (n === null ? null : BigInt(n as number));
 
@@ -86,8 +68,8 @@ describe('versions.json', () => {
   });
 
   after(() => {
-    console.log(`versions.json: ${passed}/${cases.length} cases`);
-    assert.equal(passed, cases.length);
+    console.log(`versions.json: ${passed()}/${cases.length} cases`);
+    assert.equal(passed(), cases.length);
   });
 });
 
