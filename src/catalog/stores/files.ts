@@ -2,7 +2,7 @@
 // (callers wrap writes in catalog.transaction), so the serial moves exactly when what the index
 // shows may have changed.
 import type Database from 'better-sqlite3';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { PyvetError } from '../../errors.js';
 import type { DB } from '../db.js';
 import type { FilesTable } from '../migrations/001_core.js';
@@ -185,25 +185,16 @@ export class SqlFileStore implements FileStore {
   }
 
   async setState(id: number, state: FileState, by: string, reason: string | null): Promise<FileRecord> {
-    const at = new Date().toISOString();
-    const row = await this.db
-      .updateTable('files')
-      .set({ state, state_changed_at: at, state_changed_by: by, state_reason: reason })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw notFound(id);
-    await this.touchProject(row.project);
-    return fileFromRow(row);
+    return this.update(id, { state, state_changed_at: new Date().toISOString(), state_changed_by: by, state_reason: reason });
   }
 
   async setYanked(id: number, yanked: boolean, reason: string | null): Promise<FileRecord> {
-    const row = await this.db
-      .updateTable('files')
-      .set({ yanked: yanked ? 1 : 0, yanked_reason: yanked ? reason : null })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    return this.update(id, { yanked: yanked ? 1 : 0, yanked_reason: yanked ? reason : null });
+  }
+
+  /** Changes one file's row and moves its project's serial with it. */
+  private async update(id: number, set: Updateable<FilesTable>): Promise<FileRecord> {
+    const row = await this.db.updateTable('files').set(set).where('id', '=', id).returningAll().executeTakeFirst();
     if (!row) throw notFound(id);
     await this.touchProject(row.project);
     return fileFromRow(row);
