@@ -2,7 +2,9 @@
 // /opt/pypi served on loopback, fetched (a) by `curl` + `sha256sum` with the same parallelism and
 // (b) by `pyvet mirror -r` of the same hash-pinned files into a fresh repository, which also
 // verifies every wheel member against RECORD, stores the blob durably and vets it.
-// Size with PYVET_BENCH_MIRROR_MB (default 1000). Skips when /opt/pypi or curl is missing.
+// The upstream is the tests' small static server, in a process of its own so that neither side
+// shares an event loop with it. Size with PYVET_BENCH_MIRROR_MB (default 1000). Skips when
+// /opt/pypi or curl is missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +13,29 @@ import { getTargets } from '../src/resolve/targets.js';
 import { parseWheelFilename } from '../src/standards/filenames.js';
 import { mirror } from '../src/upstream/mirror.js';
 import { tempDir } from '../test/helpers/paths.js';
-import { startStaticServer } from '../test/helpers/static-server.js';
+
+/** The static upstream in a child process; resolves with its URL. */
+async function startUpstream(root: string): Promise<{ url: string; cpuSeconds: () => number; close: () => Promise<void> }> {
+  const module = new URL('../test/helpers/static-server.js', import.meta.url).href;
+  const code = `const { startStaticServer } = await import(${JSON.stringify(module)}); const s = await startStaticServer(${JSON.stringify(root)}); console.log(s.url);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    child.once('exit', (c) => reject(new Error(`upstream exited ${c}`)));
+  });
+  return {
+    url,
+    // utime + stime from /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+    cpuSeconds: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+    close: async () => {
+      child.kill();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
 
 const PYPI = '/opt/pypi';
 const budget = Number(process.env.PYVET_BENCH_MIRROR_MB ?? 1000) * 1e6;
@@ -58,7 +82,7 @@ async function main(): Promise<void> {
     total += size;
     if (total >= budget) break;
   }
-  const up = await startStaticServer(PYPI);
+  const up = await startUpstream(PYPI);
   const concurrency = 4;
   const tmp = tempDir('pyvet-bench-mirror-');
   const work = tmp.path;
@@ -67,8 +91,8 @@ async function main(): Promise<void> {
 
     // (a) curl + sha256sum, files written to disk like pyvet's.
     const list = chosen.map((c) => `${up.url}/files/${c.filename}`).join('\n');
-    const script = `mkdir -p ${work}/curl && cd ${work}/curl && xargs -P ${concurrency} -I{} sh -c 'f=$(basename "{}"); curl -sf -o "$f" "{}" && sha256sum "$f"' > ${work}/sums.txt`;
-    // The static server lives in this process: the peer must not block the event loop.
+    const script = `mkdir -p ${work}/curl && cd ${work}/curl && xargs -P ${concurrency} -I{} sh -c 'f=$(basename "{}"); curl -sf -o "$f" "{}" && sha256sum "$f"' > ${work}/sums.txt; times > ${work}/times.txt`;
+    const upCpu0 = up.cpuSeconds();
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
       const child = spawn('sh', ['-c', script], { stdio: ['pipe', 'inherit', 'inherit'] });
@@ -76,6 +100,13 @@ async function main(): Promise<void> {
       child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`curl peer exited ${code}`))));
     });
     const curlSecs = (performance.now() - t0) / 1000;
+    const upCpu1 = up.cpuSeconds();
+    // `times`: the shell's children's user and system time, curl and sha256sum all included.
+    const curlCpu = readFileSync(join(work, 'times.txt'), 'utf8')
+      .split('\n')[1]!
+      .split(/\s+/)
+      .map((t) => /(\d+)m([\d.]+)s/.exec(t))
+      .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
     const sums = readFileSync(join(work, 'sums.txt'), 'utf8');
     const okSums = chosen.filter((c) => sums.includes(`${c.sha256}  ${c.filename}`)).length;
     rmSync(join(work, 'curl'), { recursive: true, force: true });
@@ -87,6 +118,8 @@ async function main(): Promise<void> {
     // The bundled advisory snapshot is imported at the first vetting: do it before timing.
     const { ensureBundledAdvisories } = await import('../src/advisories/import.js');
     await ensureBundledAdvisories(repo, { name: 'bench', role: 'admin' });
+    const upCpu2 = up.cpuSeconds();
+    const cpu1 = process.cpuUsage();
     const t1 = performance.now();
     const report = await mirror(repo, {
       actor: { name: 'bench', role: 'admin' },
@@ -95,6 +128,9 @@ async function main(): Promise<void> {
       targets: getTargets(repo.config, ['cp311-manylinux_x86_64']),
     });
     const pyvetSecs = (performance.now() - t1) / 1000;
+    const c = process.cpuUsage(cpu1);
+    const pyvetCpu = (c.user + c.system) / 1e6;
+    const upCpu3 = up.cpuSeconds();
     await repo.close();
 
     const mb = total / 1e6;
@@ -105,6 +141,9 @@ async function main(): Promise<void> {
       `pyvet mirror     : ${pyvetSecs.toFixed(1)} s, ${pyvetRate.toFixed(1)} MB/s (fetched ${report.fetched.length}, failed ${report.failed.length})`,
     );
     for (const f of report.failed.slice(0, 5)) console.log(`  failed ${f.filename}: ${f.code} ${f.message}`);
+    console.log(
+      `CPU seconds per GB: curl + sha256sum ${((curlCpu / mb) * 1000).toFixed(1)}, pyvet ${((pyvetCpu / mb) * 1000).toFixed(1)} (all threads); the upstream server ${(((upCpu1 - upCpu0) / mb) * 1000).toFixed(1)} / ${(((upCpu3 - upCpu2) / mb) * 1000).toFixed(1)}`,
+    );
     console.log(`ratio pyvet/curl : ${(pyvetRate / curlRate).toFixed(2)}x (goal >= 0.7x)`);
   } finally {
     await up.close();

@@ -6,6 +6,7 @@
 // PYVET_ANONYMOUS_READ, and generically PYVET_<SECTION>__<KEY> (e.g. PYVET_LIMITS__MAX_FILE_BYTES),
 // coerced to the type of the default.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { PyvetError } from './errors.js';
@@ -44,6 +45,14 @@ export interface VettingConfig {
   policy_file: string | null;
 }
 
+export interface IngestConfig {
+  /**
+   * Threads that inspect archives (inflate every member, check RECORD) while the main thread
+   * downloads and writes; 0 inspects on the main thread. Default: one per CPU, at most 8.
+   */
+  workers: number;
+}
+
 export interface MirrorConfig {
   concurrency: number;
   retries: number;
@@ -60,6 +69,7 @@ export interface PyvetConfig {
   limits: LimitsConfig;
   advisories: AdvisoriesConfig;
   vetting: VettingConfig;
+  ingest: IngestConfig;
   mirror: MirrorConfig;
   /** Extra target environments ([[targets]] tables); validated by src/resolve/targets.ts. */
   targets: Record<string, unknown>[];
@@ -85,6 +95,7 @@ export function defaultConfig(dataDir: string = DEFAULT_DATA_DIR): PyvetConfig {
     },
     advisories: { sync_url: 'https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip' },
     vetting: { policy_file: null },
+    ingest: { workers: Math.min(availableParallelism(), 8) },
     mirror: { concurrency: 4, retries: 4, timeout_ms: 60_000 },
     targets: [],
     upstreams: [],

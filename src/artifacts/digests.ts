@@ -13,18 +13,33 @@ export interface Digests {
   size: number;
 }
 
+/**
+ * All three digests fed chunk by chunk, so that a writer (a download, an upload) hashes the
+ * bytes while it writes them and nobody has to read the file again.
+ */
+export class Digester {
+  private readonly sha256 = createHash('sha256');
+  private readonly md5 = createHash('md5');
+  private readonly b2 = new Blake2b256();
+  private size = 0;
+
+  update(chunk: Uint8Array): void {
+    this.sha256.update(chunk);
+    this.md5.update(chunk);
+    this.b2.update(chunk);
+    this.size += chunk.length;
+  }
+
+  digest(): Digests {
+    return { sha256: this.sha256.digest('hex'), blake2b256: this.b2.hex(), md5: this.md5.digest('hex'), size: this.size };
+  }
+}
+
 /** Hashes a file; `signal` stops the read early (the promise then rejects with an AbortError). */
 export async function hashFile(path: string, opts: { signal?: AbortSignal } = {}): Promise<Digests> {
-  const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
-  const b2 = new Blake2b256();
-  let size = 0;
+  const d = new Digester();
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, ...(opts.signal ? { signal: opts.signal } : {}) })) {
-    const buf = chunk as Buffer;
-    sha256.update(buf);
-    md5.update(buf);
-    b2.update(buf);
-    size += buf.length;
+    d.update(chunk as Buffer);
   }
-  return { sha256: sha256.digest('hex'), blake2b256: b2.hex(), md5: md5.digest('hex'), size };
+  return d.digest();
 }

@@ -7,7 +7,7 @@ import type { Digests } from './digests.js';
 import type { ArtifactLimits } from './limits.js';
 import type { CoreMetadata } from '../standards/metadata.js';
 
-export { type Digests, hashFile } from './digests.js';
+export { Digester, type Digests, hashFile } from './digests.js';
 export { type ArtifactLimits, artifactLimits } from './limits.js';
 export type { CoreMetadata } from '../standards/metadata.js';
 
@@ -42,7 +42,13 @@ export interface InspectOptions {
   filename?: string;
   limits: ArtifactLimits;
   /** When given, a file with another sha256 is refused with DIGEST_MISMATCH before it is opened. */
-  expectedSha256?: string;
+  expectedSha256?: string | undefined;
+  /**
+   * The file's digests as computed by whoever wrote it while writing (a download): the file is
+   * then not read a second time to hash it. Only for files nobody else can write.
+   */
+  digests?: Digests | undefined;
 }
 
 export { inspectArtifact } from './inspect.js';
+export { createInspector, type Inspector, inlineInspector } from './pool.js';

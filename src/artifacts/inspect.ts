@@ -42,10 +42,17 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
       limit: limits.maxFileBytes,
     });
   }
+  if (opts.digests && opts.digests.size !== size) {
+    // The writer's digests describe other bytes than the file now holds.
+    throw artifactError('DIGEST_MISMATCH', filename, `is ${size} bytes, but its writer hashed ${opts.digests.size}`, {
+      size,
+      hashedSize: opts.digests.size,
+    });
+  }
   // Hashing reads the file front to back while the archive is read by member: run both at once,
   // except when a digest was promised, where nothing is opened before the digest is right.
   const stop = new AbortController();
-  const hashing = hashFile(path, { signal: stop.signal });
+  const hashing = opts.digests ? Promise.resolve(opts.digests) : hashFile(path, { signal: stop.signal });
   hashing.catch(() => {}); // awaited below; an inspection error may come first
   const integrity: IntegrityReport = { checks: [] };
   if (opts.expectedSha256 !== undefined) {

@@ -1,13 +1,13 @@
 // A zip archive (wheel, or sdist .zip) read through yauzl without trusting it: the central
 // directory is checked as a whole before any member is inflated (count, names, duplicates,
-// links, overlapping members, declared sizes), then each member is inflated (small ones in one
-// step with a hard output cap, others as a stream) with the ratio and total limits enforced on
+// links, overlapping members, declared sizes), then each member is inflated (up to 64 MiB in one
+// step with a hard output cap, larger ones as a stream) with the ratio and total limits enforced on
 // the bytes actually produced, its size compared with the declared one and its CRC-32 checked.
 import { close, createReadStream, fstatSync, open, read } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { artifactError } from './errors.js';
 import { type ArtifactLimits, checkRatio, checkTotal, tooMany } from './limits.js';
@@ -31,10 +31,14 @@ const S_IFLNK = 0o120000;
 const UNIX_HOSTS = new Set([3, 19]);
 // Local file header size before the name: the least a member can occupy besides its data.
 const LOCAL_HEADER_BYTES = 30;
-// Members this small (both sizes) are read whole and inflated synchronously with a hard output
-// cap: most wheel members are, and a stream per member costs several thread-pool round trips.
-// Anything larger is inflated as a stream.
-const SMALL_MEMBER_BYTES = 1024 * 1024;
+// Members up to this size (both sizes) are read and inflated in one piece, into one buffer of
+// exactly the declared size with a hard output cap one byte beyond it: zlib's default 16 KB
+// output chunks and a stream per member cost more than the inflating itself. Anything larger
+// (rare: big shared libraries) is inflated as a stream so that memory stays bounded.
+// Up to syncInflateBytes a member is inflated synchronously; beyond, on the libuv thread pool,
+// so that one large member never holds the thread for long. Tests lower wholeMemberBytes to
+// reach the streaming path without 64 MB archives.
+export const ZIP_TUNING = { wholeMemberBytes: 64 * 1024 * 1024, syncInflateBytes: 1024 * 1024 };
 // Small members are read through a window this large: one read serves many of them.
 const READ_WINDOW_BYTES = 1024 * 1024;
 // Large members are read and inflated in chunks this large.
@@ -229,8 +233,9 @@ export class ZipArchive {
     let produced = 0;
     let crc = 0;
     try {
-      const small = member.size <= SMALL_MEMBER_BYTES && member.compressedSize <= SMALL_MEMBER_BYTES;
-      const chunks = small ? [await this.readSmall(member)] : await this.stream(member);
+      const max = ZIP_TUNING.wholeMemberBytes;
+      const whole = member.size <= max && member.compressedSize <= max;
+      const chunks = whole ? [await this.readWhole(member)] : this.stream(member);
       for await (const chunk of chunks) {
         produced += chunk.length;
         if (produced > member.size) throw new Error('too many bytes in the stream');
@@ -279,17 +284,19 @@ export class ZipArchive {
     }
   }
 
-  private async readSmall(member: ZipMember): Promise<Buffer> {
+  private async readWhole(member: ZipMember): Promise<Buffer> {
     const start = member.entry.relativeOffsetOfLocalHeader;
     const header = await this.file.bytesAt(start, LOCAL_HEADER_BYTES);
     if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header for '${printable(member.path)}'`);
     const dataStart = start + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
     const raw = await this.file.bytesAt(dataStart, member.compressedSize);
     if (member.entry.compressionMethod === 0) return raw;
+    // One output buffer of the declared size; the cap one byte beyond it is the lie yauzl reports so.
+    const opts = { chunkSize: Math.max(64, member.size + 1), maxOutputLength: member.size + 1 };
     try {
-      return inflateRawSync(raw, { maxOutputLength: member.size + 1 });
+      if (member.size <= ZIP_TUNING.syncInflateBytes) return inflateRawSync(raw, opts);
+      return await new Promise<Buffer>((resolve, reject) => inflateRaw(raw, opts, (err, out) => (err ? reject(err) : resolve(out))));
     } catch (err) {
-      // The cap is one byte past the declared size: reaching it is the lie yauzl reports so.
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error('too many bytes in the stream');
       throw err;
     }

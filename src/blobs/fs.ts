@@ -2,8 +2,8 @@
 // hashed while copying (the caller's digest is checked, never trusted), fsynced, renamed into
 // place and the directory fsynced, so a crash at any point leaves either no blob or a whole one.
 // A caller's disposable temp file on the same filesystem is adopted instead of copied: renamed
-// into <root>/tmp first (from then on no other code knows its name), then hashed, fsynced and
-// renamed into place exactly like a copy.
+// into <root>/tmp first (from then on no other code knows its name), then hashed (unless its
+// writer hashed it while writing), fsynced and renamed into place exactly like a copy.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
@@ -56,7 +56,7 @@ export class FsBlobStore implements BlobStore {
     const existing = await this.stat(sha256);
     if (existing) return existing;
     if (opts.move) {
-      const adopted = await this.adopt(path, target, sha256);
+      const adopted = await this.adopt(path, target, sha256, opts.hashedByWriter === true);
       if (adopted) return adopted;
     }
     const src = await open(path, 'r');
@@ -95,7 +95,7 @@ export class FsBlobStore implements BlobStore {
    * single-link file or lies on another filesystem, and the caller copies instead. A hard link or
    * a symlink would leave another name through which the blob's bytes could change.
    */
-  private async adopt(path: string, target: string, sha256: string): Promise<BlobInfo | undefined> {
+  private async adopt(path: string, target: string, sha256: string, hashedByWriter: boolean): Promise<BlobInfo | undefined> {
     const st = await lstat(path);
     if (!st.isFile() || st.nlink !== 1) return undefined;
     const tmpPath = this.tmpName();
@@ -105,18 +105,23 @@ export class FsBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
       throw err;
     }
-    const hash = createHash('sha256');
+    let actual = sha256;
     let size = 0;
     try {
       // O_NOFOLLOW: whatever was renamed must be the regular file checked above.
       const fd = await open(tmpPath, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
-        const buf = Buffer.allocUnsafe(CHUNK);
-        for (;;) {
-          const { bytesRead } = await fd.read(buf, 0, CHUNK, null);
-          if (bytesRead === 0) break;
-          hash.update(buf.subarray(0, bytesRead));
-          size += bytesRead;
+        if (hashedByWriter) size = (await fd.stat()).size;
+        else {
+          const hash = createHash('sha256');
+          const buf = Buffer.allocUnsafe(CHUNK);
+          for (;;) {
+            const { bytesRead } = await fd.read(buf, 0, CHUNK, null);
+            if (bytesRead === 0) break;
+            hash.update(buf.subarray(0, bytesRead));
+            size += bytesRead;
+          }
+          actual = hash.digest('hex');
         }
         // The writer (a download, an upload) did not fsync: the data must be durable before the rename.
         await fd.sync();
@@ -127,7 +132,7 @@ export class FsBlobStore implements BlobStore {
       await unlink(tmpPath).catch(() => {});
       throw err;
     }
-    return this.publish(tmpPath, target, sha256, hash.digest('hex'), size);
+    return this.publish(tmpPath, target, sha256, actual, size);
   }
 
   private async write(

@@ -14,6 +14,12 @@ export interface PutFileOptions {
    * hashed and checked against the digest, and fsynced, before they get their final name.
    */
   move?: boolean;
+  /**
+   * With `move`: the caller wrote this file itself and hashed exactly the bytes it wrote (a
+   * download hashes as it writes), so `sha256` is that digest and the store does not read the
+   * file again. It is still fsynced before it gets its final name.
+   */
+  hashedByWriter?: boolean;
 }
 
 export interface BlobStore {

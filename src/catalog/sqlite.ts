@@ -90,9 +90,33 @@ export async function openSqliteCatalog(path: string, opts: SqliteCatalogOptions
     database.pragma('synchronous = FULL');
   }
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   if (!opts.readonly) await migrate(db);
   return new SqlCatalog(db, db, false, sqliteSerialReader(database));
+}
+
+// Kysely prepares every query anew, and preparing costs more than running most of ours (an
+// ingest runs a few dozen small ones). Compiled SQL text repeats, so prepared statements are
+// kept by text; a bounded map, emptied when full, since `in (…)` lists vary in length.
+const STATEMENT_CACHE_SIZE = 512;
+
+function withStatementCache(database: Database.Database): { prepare: Database.Database['prepare']; close: () => void } {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    prepare: ((text: string) => {
+      let stmt = statements.get(text);
+      if (!stmt) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        stmt = database.prepare(text);
+        statements.set(text, stmt);
+      }
+      return stmt;
+    }) as Database.Database['prepare'],
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+  };
 }
 
 async function migrate(db: KyselyT<DB>): Promise<void> {

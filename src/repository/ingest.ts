@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { artifactLimits, inspectArtifact } from '../artifacts/index.js';
+import { artifactLimits, type Digests } from '../artifacts/index.js';
 import type { FileRecord } from '../catalog/types.js';
+import { mapLimit } from '../concurrency.js';
 import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
 import { type Decision, vetFile } from '../vetting/index.js';
 import { requireRole } from './roles.js';
@@ -33,6 +34,11 @@ export interface IngestOptions {
    * take it over by rename instead of copying it, so it may be gone when this returns.
    */
   consume?: boolean;
+  /**
+   * Digests the caller computed while writing `path` itself (a download): with `consume`, the
+   * file is then neither hashed again for inspection nor when the blob store adopts it.
+   */
+  digests?: Digests;
 }
 
 export interface IngestResult {
@@ -78,7 +84,8 @@ function checkRights(opts: IngestOptions): void {
 export async function ingestFile(repo: Repository, path: string, opts: IngestOptions): Promise<IngestResult> {
   checkRights(opts);
   const filename = opts.filename ?? basename(path);
-  const present = await existing(repo, filename, () => sha256File(path));
+  const known = opts.consume ? opts.digests : undefined;
+  const present = await existing(repo, filename, async () => known?.sha256 ?? sha256File(path));
   if (present) {
     // Adding again with --approve approves what still waits; nothing else changes.
     if (opts.approve && present.state === 'quarantined') {
@@ -88,13 +95,14 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
     return { file: present, created: false, decision: null };
   }
 
-  const report = await inspectArtifact(path, {
+  const report = await repo.inspector.inspect(path, {
     filename,
     limits: artifactLimits(repo.config.limits),
     expectedSha256: opts.expectedSha256,
+    digests: known,
   });
   const { digests } = report;
-  await repo.blobs.putFile(path, digests.sha256, { move: opts.consume === true });
+  await repo.blobs.putFile(path, digests.sha256, { move: opts.consume === true, hashedByWriter: known !== undefined });
   const metadataSha256 = (await repo.blobs.putBytes(report.metadataBytes)).sha256;
 
   const now = new Date().toISOString();
@@ -217,16 +225,22 @@ export async function ingestPaths(
   const files = await collectArchives(paths);
   const result: BatchResult = { added: [], present: [], failed: [] };
   let done = 0;
-  for (const path of files) {
+  // As many files at once as there are inspection workers; results keep the input order.
+  const outcomes = await mapLimit(files, repo.inspector.concurrency, async (path) => {
+    let outcome: IngestResult | IngestFailure;
     try {
-      const r = await ingestFile(repo, path, opts);
-      (r.created ? result.added : result.present).push(r);
+      outcome = await ingestFile(repo, path, opts);
     } catch (err) {
       const e = asPyvetError(err);
       if (e.kind === 'internal') repo.logger.error({ err, path }, 'ingest failed');
-      result.failed.push({ path, code: e.code, kind: e.kind, message: e.message });
+      outcome = { path, code: e.code, kind: e.kind, message: e.message };
     }
     onProgress?.(++done, files.length, path);
+    return outcome;
+  });
+  for (const o of outcomes) {
+    if ('code' in o) result.failed.push(o);
+    else (o.created ? result.added : result.present).push(o);
   }
   return result;
 }

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DestinationStream } from 'pino';
+import { createInspector } from '../artifacts/pool.js';
 import { FsBlobStore } from '../blobs/fs.js';
 import { openSqliteCatalog } from '../catalog/sqlite.js';
 import { CONFIG_FILE_NAME, loadConfig, type PyvetConfig } from '../config.js';
@@ -46,7 +47,19 @@ async function openWith(config: PyvetConfig, opts: Pick<OpenOptions, 'logDestina
   const catalog = await openSqliteCatalog(catalogPath(config));
   const blobs = new FsBlobStore(join(config.data_dir, BLOBS_DIR));
   const logger = createLogger(opts.logLevel ?? config.log_level, opts.logDestination);
-  return { config, catalog, blobs, logger, close: () => catalog.close() };
+  // Worker threads start on the first inspection only, so commands that never ingest pay nothing.
+  const inspector = createInspector(config.ingest.workers);
+  return {
+    config,
+    catalog,
+    blobs,
+    logger,
+    inspector,
+    close: async () => {
+      await inspector.close();
+      await catalog.close();
+    },
+  };
 }
 
 /** Opens an existing repository (or creates one with `create`). Throws REPO_NOT_FOUND otherwise. */
@@ -137,6 +150,10 @@ const DEFAULT_CONFIG_TOML = `# pyvet configuration. Every setting below shows it
 [vetting]
 # Policy file (YAML or TOML), relative to the data directory; built-in defaults when unset.
 # policy_file = "policy.yaml"
+
+[ingest]
+# Threads inspecting archives beside the main thread; 0 = on the main thread. Default: one per CPU (at most 8).
+# workers = 2
 
 [mirror]
 # concurrency = 4

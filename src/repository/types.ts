@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Inspector } from '../artifacts/pool.js';
 import type { BlobStore } from '../blobs/types.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Role } from '../catalog/types.js';
@@ -17,5 +18,7 @@ export interface Repository {
   readonly catalog: Catalog;
   readonly blobs: BlobStore;
   readonly logger: Logger;
+  /** Archive inspection, on worker threads when configured ([ingest] workers). */
+  readonly inspector: Inspector;
   close(): Promise<void>;
 }

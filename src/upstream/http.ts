@@ -1,13 +1,13 @@
 // Transfers from upstreams: http(s) with timeouts, retries with backoff and hash-checked
 // downloads, and file:// read straight from disk. Credentials travel only in the
 // Authorization header and never appear in errors or logs (URLs are printed without userinfo).
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { Digester, type Digests } from '../artifacts/digests.js';
 import { PyvetError } from '../errors.js';
 
 export interface Credentials {
@@ -57,6 +57,12 @@ export interface HttpResponse {
   url: string;
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
+  /**
+   * The timeout is one of inactivity: a body that keeps arriving may take as long as it needs
+   * (a 700 MB wheel on a slow link). Call alive() as bytes arrive and finish() when done.
+   */
+  alive(): void;
+  finish(): void;
 }
 
 /**
@@ -72,8 +78,10 @@ export async function httpGet(url: string, opts: TransferOptions = {}): Promise<
   let lastError = '';
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs(attempt - 1)));
-    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const idle = new AbortController();
+    const timer = setTimeout(() => idle.abort(new DOMException('timed out', 'TimeoutError')), opts.timeoutMs ?? 60_000);
+    timer.unref();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
     try {
       const res = await fetch(clean, {
         headers: { 'user-agent': 'pyvet', ...authHeader(opts.credentials, parsed), ...opts.headers },
@@ -83,10 +91,19 @@ export async function httpGet(url: string, opts: TransferOptions = {}): Promise<
       if (RETRYABLE_STATUS.has(res.status) && attempt < retries) {
         lastError = `HTTP ${res.status}`;
         await res.body?.cancel();
+        clearTimeout(timer);
         continue;
       }
-      return { status: res.status, url: res.url, headers: res.headers, body: res.body };
+      return {
+        status: res.status,
+        url: res.url,
+        headers: res.headers,
+        body: res.body,
+        alive: () => timer.refresh(),
+        finish: () => clearTimeout(timer),
+      };
     } catch (err) {
+      clearTimeout(timer);
       if (opts.signal?.aborted) throw err;
       lastError = describeNetworkError(err);
     }
@@ -119,23 +136,29 @@ export async function fetchText(
     }
   }
   const res = await httpGet(url, opts);
-  if (res.status === 404 || res.status === 410) {
-    await res.body?.cancel();
-    return null;
+  try {
+    if (res.status === 404 || res.status === 410) {
+      await res.body?.cancel();
+      return null;
+    }
+    if (res.status !== 200 || !res.body) {
+      await res.body?.cancel();
+      throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: HTTP ${res.status}`, {
+        url: redactUrl(url),
+        status: res.status,
+      });
+    }
+    const text = await new Response(res.body).text();
+    return { text, contentType: res.headers.get('content-type') ?? '', url: res.url || url };
+  } finally {
+    res.finish();
   }
-  if (res.status !== 200 || !res.body) {
-    await res.body?.cancel();
-    throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: HTTP ${res.status}`, {
-      url: redactUrl(url),
-      status: res.status,
-    });
-  }
-  const text = await new Response(res.body).text();
-  return { text, contentType: res.headers.get('content-type') ?? '', url: res.url || url };
 }
 
 export interface DownloadResult {
   sha256: string;
+  /** All of the file's digests, computed on the bytes as they were written. */
+  digests: Digests;
   size: number;
   /** Bytes actually transferred in this call (less than size after a resumed download). */
   transferred: number;
@@ -148,15 +171,11 @@ export interface DownloadOptions extends TransferOptions {
   onBytes?: (n: number) => void;
 }
 
-async function existingDigest(path: string): Promise<{ sha256: string; size: number } | null> {
+async function existingDigests(path: string): Promise<Digests | null> {
   try {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    return { sha256: hash.digest('hex'), size };
+    const d = new Digester();
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) d.update(chunk as Buffer);
+    return d.digest();
   } catch {
     return null;
   }
@@ -171,18 +190,21 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   await mkdir(dirname(dest), { recursive: true });
   if (opts.expectedSha256) {
     // A complete file from an earlier run (a dry run keeps what it fetched) is not fetched again.
-    const done = await existingDigest(dest);
-    if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { ...done, transferred: 0 };
+    const done = await existingDigests(dest);
+    if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { sha256: done.sha256, size: done.size, digests: done, transferred: 0 };
   }
   const part = `${dest}.part`;
-  const hash = createHash('sha256');
+  // Every digest is taken here, on the bytes as they are written, so that nothing reads the file again.
+  const hash = new Digester();
   let size = 0;
   let transferred = 0;
+  let alive = () => {};
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       size += chunk.length;
       transferred += chunk.length;
+      alive();
       opts.onBytes?.(chunk.length);
       cb(null, chunk);
     },
@@ -199,35 +221,58 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       offset = 0;
     }
     if (offset > 0) {
-      // Re-hash what an earlier run left before asking for the rest.
-      for await (const chunk of createReadStream(part)) hash.update(chunk as Buffer);
+      // Re-hash what an earlier attempt left before asking for the rest.
+      for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
       size = offset;
     }
     const res = await httpGet(url, { ...opts, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
-    if (offset > 0 && res.status === 200) {
-      // The server ignored Range: start over.
-      hash.destroy();
-      await rm(part, { force: true });
-      await res.body?.cancel();
-      return download(url, dest, opts);
-    }
-    if (res.status === 416 && offset > 0) {
-      await res.body?.cancel();
-    } else if ((res.status !== 200 && res.status !== 206) || !res.body) {
-      await res.body?.cancel();
-      throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: HTTP ${res.status}`, {
-        url: redactUrl(url),
-        status: res.status,
-      });
-    } else {
-      await pipeline(
-        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
-        counter,
-        createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
-      );
+    alive = res.alive;
+    try {
+      if (offset > 0 && res.status === 200) {
+        // The server ignored Range: start over.
+        await res.body?.cancel();
+        await rm(part, { force: true });
+        return await download(url, dest, opts);
+      }
+      if (res.status === 416 && offset > 0) {
+        await res.body?.cancel();
+      } else if ((res.status !== 200 && res.status !== 206) || !res.body) {
+        await res.body?.cancel();
+        throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: HTTP ${res.status}`, {
+          url: redactUrl(url),
+          status: res.status,
+        });
+      } else {
+        try {
+          await pipeline(
+            Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
+            counter,
+            createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
+          );
+        } catch (err) {
+          if (opts.signal?.aborted) throw err;
+          // A reset or a stall half-way: what arrived stays in .part, and the next attempt asks
+          // only for the rest.
+          const left = opts.retries ?? 4;
+          if (left > 0) {
+            await new Promise((r) => setTimeout(r, backoffMs(0)));
+            const rest = await download(url, dest, { ...opts, retries: left - 1 });
+            return { ...rest, transferred: rest.transferred + transferred };
+          }
+          throw new PyvetError(
+            'UPSTREAM_TRANSFER_FAILED',
+            'upstream',
+            `${redactUrl(url)}: ${describeNetworkError(err)} after ${size} bytes; they are kept, and a re-run resumes after them`,
+            { url: redactUrl(url), received: size },
+          );
+        }
+      }
+    } finally {
+      res.finish();
     }
   }
-  const sha256 = hash.digest('hex');
+  const digests = hash.digest();
+  const { sha256 } = digests;
   if (opts.expectedSha256 && sha256 !== opts.expectedSha256.toLowerCase()) {
     await rm(part, { force: true });
     throw new PyvetError(
@@ -238,5 +283,5 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     );
   }
   await rename(part, dest);
-  return { sha256, size, transferred };
+  return { sha256, digests, size, transferred };
 }

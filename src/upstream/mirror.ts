@@ -7,11 +7,12 @@
 // from exactly one upstream (the preferred one allowed to supply it, never a mix); a file whose
 // bytes differ from the upstream's sha256 is never stored; a re-run skips what is stored and
 // resumes partial downloads.
+import { mapLimit } from '../concurrency.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
 import { asPyvetError, PyvetError } from '../errors.js';
-import { artifactLimits, inspectArtifact } from '../artifacts/index.js';
+import { artifactLimits, type Digests } from '../artifacts/index.js';
 import { ingestFile } from '../repository/ingest.js';
 import type { Actor, Repository } from '../repository/types.js';
 import {
@@ -124,20 +125,6 @@ interface Choice {
   candidate: UpstreamCandidate;
   upstream: Upstream;
   need: Need;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 function upstreamSha256(f: UpstreamFile): string | undefined {
@@ -355,6 +342,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       return stored.requiresDist;
     }
     const dest = join(workDir, sha256.slice(0, 2), `${sha256}-${f.filename}`);
+    let digests: Digests | undefined;
     try {
       if (!opts.dryRun || !f.coreMetadata) {
         opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
@@ -366,6 +354,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         });
         report.bytes += got.transferred;
         entry.size = got.size;
+        digests = got.digests;
       }
       if (opts.dryRun) {
         // Nothing is stored; a downloaded file stays in the work cache for the real run.
@@ -382,8 +371,10 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         filename: f.filename,
         expectedSha256: sha256,
         upstreamUploadedAt: f.uploadTime,
-        // The download is ours alone under the data dir: the blob store adopts it, no copy.
+        // The download is ours alone under the data dir: the blob store adopts it, no copy, and
+        // the digests taken while downloading are not taken again.
         consume: true,
+        digests,
       });
       entry.verdict = result.decision?.verdict ?? null;
       entry.requiresDist = result.file.requiresDist;
@@ -401,7 +392,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
 
   /** Metadata read from a downloaded (not ingested) file, with the same safe reader as ingest. */
   async function cachedMetadata(path: string, filename: string): Promise<FileMetadata> {
-    const r = await inspectArtifact(path, { filename, limits: artifactLimits(repo.config.limits) });
+    const r = await repo.inspector.inspect(path, { filename, limits: artifactLimits(repo.config.limits) });
     return { requiresDist: r.requiresDist, providesExtra: r.providesExtra };
   }
 

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { type ArtifactLimits, type ArtifactReport, artifactLimits, inspectArtifact } from '../../src/artifacts/index.js';
+import { ZIP_TUNING } from '../../src/artifacts/zip.js';
 import { defaultConfig } from '../../src/config.js';
 import { PyvetError } from '../../src/errors.js';
 import {
@@ -58,6 +59,17 @@ async function refused(
   return error;
 }
 
+/** Runs `fn` with members over 1 MB inflated as streams (the path of members over 64 MiB). */
+async function streaming<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = ZIP_TUNING.wholeMemberBytes;
+  ZIP_TUNING.wholeMemberBytes = 1024 * 1024;
+  try {
+    return await fn();
+  } finally {
+    ZIP_TUNING.wholeMemberBytes = saved;
+  }
+}
+
 const wheel = (spec: Partial<WheelSpec> = {}) => buildWheel({ name: 'demo', version: '1.0', ...spec });
 const sdist = (spec: Partial<SdistSpec> = {}) => buildSdist({ name: 'demo', version: '1.0', ...spec });
 const refuseWheel = (code: string, spec: Partial<WheelSpec>, limits: Partial<ArtifactLimits> = {}) => {
@@ -96,8 +108,10 @@ describe('valid builds pass', () => {
   test('members larger than the in-memory path stream through, twice in a row', async () => {
     const w = wheel({ files: { 'demo/noise.bin': randomBytes(5 * 1024 * 1024), 'demo/text.txt': randomBytes(3_500_000).toString('base64') } });
     for (let i = 0; i < 2; i++) {
-      const r = await inspectBytes(w.filename, w.bytes);
-      assert.deepEqual(r.integrity.checks.find((c) => c.check === 'record-hashes')?.detail, '5 members');
+      const whole = await inspectBytes(w.filename, w.bytes);
+      const streamed = await streaming(() => inspectBytes(w.filename, w.bytes));
+      assert.deepEqual(streamed, whole);
+      assert.deepEqual(whole.integrity.checks.find((c) => c.check === 'record-hashes')?.detail, '5 members');
     }
   });
 
@@ -192,13 +206,11 @@ describe('sizes and bombs', () => {
     });
   });
 
-  test('a large lying member is stopped while streaming, and the archive still closes', async () => {
-    // Over 1 MB compressed and declared: inflated as a stream rather than in one step.
+  test('a large lying member is stopped in one step (thread pool) and while streaming, and the archive still closes', async () => {
     const size = 10 * 1024 * 1024;
-    await refuseWheel('ARCHIVE_ZIP_BOMB', {
-      extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(6 * GB), size, crc32: 0 }],
-      record: listed('demo/data.bin', size),
-    });
+    const lying = { extraEntries: [{ name: 'demo/data.bin', compressed: deflateBomb(6 * GB), size, crc32: 0 }], record: listed('demo/data.bin', size) };
+    await refuseWheel('ARCHIVE_ZIP_BOMB', lying);
+    await streaming(() => refuseWheel('ARCHIVE_ZIP_BOMB', lying));
   });
 
   test('overlapping members (one kernel inflated by many entries)', async () => {

@@ -10,16 +10,22 @@ export interface StaticServer {
   url: string;
   /** Paths requested so far, in order. */
   log: string[];
-  /** Fail the next `n` requests whose path matches with this status (or 'reset' to drop the socket). */
-  injectFaults(match: RegExp, n: number, fault: number | 'reset'): void;
+  /**
+   * Fail the next `n` requests whose path matches: with this status, 'reset' (drop the socket
+   * before answering), 'truncate' (send half the body, then drop the socket) or 'stall' (send
+   * half the body, then go silent with the connection open).
+   */
+  injectFaults(match: RegExp, n: number, fault: Fault): void;
   /** Delay every response whose path matches by `ms` (to interrupt transfers half-way). */
   throttle(match: RegExp, ms: number): void;
   close(): Promise<void>;
 }
 
+export type Fault = number | 'reset' | 'truncate' | 'stall';
+
 export async function startStaticServer(root: string): Promise<StaticServer> {
   const log: string[] = [];
-  const faults: { match: RegExp; left: number; fault: number | 'reset' }[] = [];
+  const faults: { match: RegExp; left: number; fault: Fault }[] = [];
   const delays: { match: RegExp; ms: number }[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const delay = delays.find((d) => d.match.test(req.url ?? ''));
@@ -34,6 +40,17 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       f.left--;
       if (f.fault === 'reset') {
         req.socket.destroy();
+        return;
+      }
+      if (f.fault === 'truncate' || f.fault === 'stall') {
+        const file = join(root, path);
+        const size = statSync(file).size;
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+        const half = createReadStream(file, { end: Math.floor(size / 2) - 1 });
+        half.on('data', (c) => res.write(c));
+        half.on('end', () => {
+          if (f.fault === 'truncate') setTimeout(() => req.socket.destroy(), 20);
+        });
         return;
       }
       res.writeHead(f.fault).end();

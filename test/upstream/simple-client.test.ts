@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { hashFile } from '../../src/artifacts/index.js';
 import { PyvetError } from '../../src/errors.js';
 import { download } from '../../src/upstream/http.js';
 import { fetchProjectPage, parseHtmlProjectPage, parseJsonProjectPage } from '../../src/upstream/simple-client.js';
@@ -68,6 +71,25 @@ describe('simple index parsing', () => {
   });
 });
 
+/** Serves `payload` in `parts` pieces, `gapMs` apart. */
+async function startSlowServer(payload: Buffer, parts: number, gapMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': payload.length });
+    const step = Math.ceil(payload.length / parts);
+    let at = 0;
+    const next = () => {
+      res.write(payload.subarray(at, at + step));
+      at += step;
+      if (at < payload.length) setTimeout(next, gapMs);
+      else res.end();
+    };
+    next();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/blob.bin`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 describe('downloads', () => {
   let server: StaticServer;
   const dir = tempDir();
@@ -102,12 +124,57 @@ describe('downloads', () => {
     assert.equal(existsSync(`${dest}.part`), false);
   });
 
-  test('resumes a partial download with Range', async () => {
+  test('resumes a partial download with Range, with every digest of the whole file', async () => {
     const dest = join(dir.path, 'out', 'c.bin');
     writeFileSync(`${dest}.part`, payload.subarray(0, 100_000));
     const r = await download(`${server.url}/blob.bin`, dest, { expectedSha256: sha });
     assert.equal(r.transferred, payload.length - 100_000);
     assert.deepEqual(readFileSync(dest), payload);
+    assert.deepEqual(r.digests, await hashFile(dest));
+  });
+
+  test('a connection dropped half-way through the body resumes from where it broke', async () => {
+    server.injectFaults(/blob\.bin/, 1, 'truncate');
+    const before = server.log.length;
+    const dest = join(dir.path, 'out', 'd.bin');
+    const r = await download(`${server.url}/blob.bin`, dest, { expectedSha256: sha, retries: 2 });
+    assert.deepEqual(readFileSync(dest), payload);
+    assert.deepEqual(r.digests, await hashFile(dest));
+    // Half arrived in the first response, the rest in the second: nothing was fetched twice.
+    assert.equal(r.transferred, payload.length);
+    assert.equal(server.log.length - before, 2);
+  });
+
+  test('the timeout is one of silence: a stalled body is abandoned and resumed', async () => {
+    server.injectFaults(/blob\.bin/, 1, 'stall');
+    const dest = join(dir.path, 'out', 'e.bin');
+    const r = await download(`${server.url}/blob.bin`, dest, { expectedSha256: sha, retries: 2, timeoutMs: 300 });
+    assert.deepEqual(readFileSync(dest), payload);
+    assert.equal(r.transferred, payload.length);
+  });
+
+  test('a body still arriving is never cut off by the timeout', async () => {
+    // 20 ms between chunks, 150 ms of silence allowed, about 1 s in all: only an idle timer passes.
+    const slow = await startSlowServer(payload, 16, 20);
+    try {
+      const dest = join(dir.path, 'out', 'f.bin');
+      const r = await download(slow.url, dest, { expectedSha256: sha, retries: 0, timeoutMs: 150 });
+      assert.equal(r.sha256, sha);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test('out of retries, a broken body keeps what arrived for the next run', async () => {
+    server.injectFaults(/blob\.bin/, 1, 'truncate');
+    const dest = join(dir.path, 'out', 'g.bin');
+    await assert.rejects(
+      download(`${server.url}/blob.bin`, dest, { expectedSha256: sha, retries: 0 }),
+      (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_TRANSFER_FAILED',
+    );
+    assert.equal(readFileSync(`${dest}.part`).length, payload.length / 2);
+    const r = await download(`${server.url}/blob.bin`, dest, { expectedSha256: sha });
+    assert.equal(r.transferred, payload.length / 2);
   });
 });
 
