@@ -1,16 +1,17 @@
 // Filesystem blob store: <root>/ab/cd/<sha256>. Bytes are written to <root>/tmp/<pid>-<random>,
 // hashed while copying (the caller's digest is checked, never trusted), fsynced, renamed into
 // place and the directory fsynced, so a crash at any point leaves either no blob or a whole one.
-// A caller's disposable temp file on the same filesystem is adopted instead of copied: renamed
-// into <root>/tmp first (from then on no other code knows its name), then hashed (unless its
-// writer hashed it while writing), fsynced and renamed into place exactly like a copy.
+// A file can also be staged: renamed (a caller's disposable temp file) or copied into
+// <root>/tmp, where from then on no other code knows its name; the caller reads it there
+// (ingest inspects and hashes it on a worker thread) and commits it under the digest it found,
+// which fsyncs and renames it into place without reading it again.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
-import type { BlobInfo, BlobStore, PutFileOptions } from './types.js';
+import type { BlobInfo, BlobStore, PutFileOptions, StagedBlob } from './types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** A temp file older than this is stale even if its writer's pid was reused. */
@@ -56,8 +57,16 @@ export class FsBlobStore implements BlobStore {
     const existing = await this.stat(sha256);
     if (existing) return existing;
     if (opts.move) {
-      const adopted = await this.adopt(path, target, sha256, opts.hashedByWriter === true);
-      if (adopted) return adopted;
+      // Staged first: from then on no other code knows the bytes' name, and they are hashed there.
+      const staged = await this.stage(path, { move: true });
+      try {
+        const actual = await sha256Of(staged.path);
+        if (actual !== sha256) throw digestMismatch(sha256, actual);
+        return await staged.commit(sha256);
+      } catch (err) {
+        await staged.discard();
+        throw err;
+      }
     }
     const src = await open(path, 'r');
     try {
@@ -91,39 +100,54 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Takes over the caller's file by rename; undefined (file untouched) when it is not a plain
-   * single-link file or lies on another filesystem, and the caller copies instead. A hard link or
-   * a symlink would leave another name through which the blob's bytes could change.
+   * A plain single-link file is taken over by rename when `move` allows it (same filesystem);
+   * anything else is copied (the kernel copies, nothing passes through us). A hard link or a
+   * symlink would leave another name through which the staged bytes could change.
    */
-  private async adopt(path: string, target: string, sha256: string, hashedByWriter: boolean): Promise<BlobInfo | undefined> {
-    const st = await lstat(path);
-    if (!st.isFile() || st.nlink !== 1) return undefined;
+  async stage(path: string, opts: PutFileOptions = {}): Promise<StagedBlob> {
     const tmpPath = this.tmpName();
-    try {
-      await rename(path, tmpPath);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EXDEV') return undefined;
-      throw err;
+    let moved = false;
+    if (opts.move) {
+      const st = await lstat(path);
+      if (st.isFile() && st.nlink === 1) {
+        try {
+          await rename(path, tmpPath);
+          moved = true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        }
+      }
     }
-    let actual = sha256;
-    let size = 0;
+    if (moved) {
+      // Whatever was renamed must still be the plain file checked above.
+      const st = await lstat(tmpPath);
+      if (!st.isFile() || st.nlink !== 1) {
+        await unlink(tmpPath).catch(() => {});
+        throw new PyvetError('BLOB_SOURCE_CHANGED', 'conflict', `${path} changed while it was being stored`, { path });
+      }
+    } else {
+      await copyFile(path, tmpPath, constants.COPYFILE_EXCL);
+    }
+    return {
+      path: tmpPath,
+      commit: (sha256) => this.commit(tmpPath, sha256),
+      discard: () => unlink(tmpPath).catch(() => {}),
+    };
+  }
+
+  /** Publishes a staged file: fsynced (its writer did not), then renamed into place. */
+  private async commit(tmpPath: string, sha256: string): Promise<BlobInfo> {
+    const target = this.path(sha256);
+    const existing = await this.stat(sha256);
+    if (existing) {
+      await unlink(tmpPath).catch(() => {});
+      return existing;
+    }
+    let size: number;
     try {
-      // O_NOFOLLOW: whatever was renamed must be the regular file checked above.
       const fd = await open(tmpPath, constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
-        if (hashedByWriter) size = (await fd.stat()).size;
-        else {
-          const hash = createHash('sha256');
-          const buf = Buffer.allocUnsafe(CHUNK);
-          for (;;) {
-            const { bytesRead } = await fd.read(buf, 0, CHUNK, null);
-            if (bytesRead === 0) break;
-            hash.update(buf.subarray(0, bytesRead));
-            size += bytesRead;
-          }
-          actual = hash.digest('hex');
-        }
-        // The writer (a download, an upload) did not fsync: the data must be durable before the rename.
+        size = (await fd.stat()).size;
         await fd.sync();
       } finally {
         await fd.close();
@@ -132,7 +156,7 @@ export class FsBlobStore implements BlobStore {
       await unlink(tmpPath).catch(() => {});
       throw err;
     }
-    return this.publish(tmpPath, target, sha256, actual, size);
+    return this.publish(tmpPath, target, sha256, sha256, size);
   }
 
   private async write(
@@ -164,10 +188,7 @@ export class FsBlobStore implements BlobStore {
   private async publish(tmpPath: string, target: string, sha256: string, actual: string, size: number): Promise<BlobInfo> {
     if (actual !== sha256) {
       await unlink(tmpPath).catch(() => {});
-      throw new PyvetError('BLOB_DIGEST_MISMATCH', 'integrity', `bytes hash to sha256 ${actual}, not the promised ${sha256}`, {
-        expected: sha256,
-        actual,
-      });
+      throw digestMismatch(sha256, actual);
     }
     const dir = join(target, '..');
     const created = !existsSync(dir);
@@ -213,6 +234,19 @@ export class FsBlobStore implements BlobStore {
       if (err.code !== 'ENOENT') throw err;
     });
   }
+}
+
+function digestMismatch(expected: string, actual: string): PyvetError {
+  return new PyvetError('BLOB_DIGEST_MISMATCH', 'integrity', `bytes hash to sha256 ${actual}, not the promised ${expected}`, {
+    expected,
+    actual,
+  });
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function fsyncDir(dir: string): Promise<void> {

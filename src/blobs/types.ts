@@ -14,12 +14,23 @@ export interface PutFileOptions {
    * hashed and checked against the digest, and fsynced, before they get their final name.
    */
   move?: boolean;
+}
+
+/**
+ * Bytes handed to the store but not yet published: private to the store, so that what the
+ * caller reads (inspects, hashes) at `path` is exactly what will be stored, and nothing
+ * reads them again to publish them.
+ */
+export interface StagedBlob {
+  /** A local file holding the staged bytes, for the caller to read and never to change. */
+  readonly path: string;
   /**
-   * With `move`: the caller wrote this file itself and hashed exactly the bytes it wrote (a
-   * download hashes as it writes), so `sha256` is that digest and the store does not read the
-   * file again. It is still fsynced before it gets its final name.
+   * Publishes the bytes as `sha256`, which the caller computed by reading `path` (after
+   * staging, so no one else could change them in between). Durable before it returns.
    */
-  hashedByWriter?: boolean;
+  commit(sha256: string): Promise<BlobInfo>;
+  /** Drops the staged bytes (the file was refused). */
+  discard(): Promise<void>;
 }
 
 export interface BlobStore {
@@ -30,6 +41,8 @@ export interface BlobStore {
    */
   putFile(path: string, sha256: string, opts?: PutFileOptions): Promise<BlobInfo>;
   putBytes(bytes: Uint8Array): Promise<BlobInfo>;
+  /** Takes a copy of the file (or the file itself, with `move`) into the store, unpublished. */
+  stage(path: string, opts?: PutFileOptions): Promise<StagedBlob>;
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobInfo | undefined>;
   /** Local path when the store is a filesystem (lets the server use sendfile); undefined otherwise. */

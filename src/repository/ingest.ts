@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { artifactLimits, type Digests } from '../artifacts/index.js';
+import { type ArtifactReport, artifactLimits, type Digests } from '../artifacts/index.js';
 import type { FileRecord } from '../catalog/types.js';
 import { mapLimit } from '../concurrency.js';
 import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
@@ -35,8 +35,8 @@ export interface IngestOptions {
    */
   consume?: boolean;
   /**
-   * Digests the caller computed while writing `path` itself (a download): with `consume`, the
-   * file is then neither hashed again for inspection nor when the blob store adopts it.
+   * Digests the caller computed while writing `path` itself (a download, an upload): with
+   * `consume`, the file is not hashed again.
    */
   digests?: Digests;
 }
@@ -95,14 +95,26 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
     return { file: present, created: false, decision: null };
   }
 
-  const report = await repo.inspector.inspect(path, {
-    filename,
-    limits: artifactLimits(repo.config.limits),
-    expectedSha256: opts.expectedSha256,
-    digests: known,
+  // Staged before it is read: what inspection hashes and checks is exactly what gets stored, and
+  // publishing it needs no second read.
+  const staged = await repo.blobs.stage(path, { move: opts.consume === true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    throw new PyvetError('FILE_NOT_FOUND', 'not_found', `${filename}: no such file: ${path}`, { filename, path }, { cause: err });
   });
+  let report: ArtifactReport;
+  try {
+    report = await repo.inspector.inspect(staged.path, {
+      filename,
+      limits: artifactLimits(repo.config.limits),
+      expectedSha256: opts.expectedSha256,
+      digests: known,
+    });
+    await staged.commit(report.digests.sha256);
+  } catch (err) {
+    await staged.discard();
+    throw err;
+  }
   const { digests } = report;
-  await repo.blobs.putFile(path, digests.sha256, { move: opts.consume === true, hashedByWriter: known !== undefined });
   const metadataSha256 = (await repo.blobs.putBytes(report.metadataBytes)).sha256;
 
   const now = new Date().toISOString();

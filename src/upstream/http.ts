@@ -156,9 +156,10 @@ export async function fetchText(
 }
 
 export interface DownloadResult {
-  sha256: string;
-  /** All of the file's digests, computed on the bytes as they were written. */
-  digests: Digests;
+  /** Undefined with `hash: false`. */
+  sha256: string | undefined;
+  /** All of the file's digests, computed on the bytes as they were written; undefined with `hash: false`. */
+  digests: Digests | undefined;
   size: number;
   /** Bytes actually transferred in this call (less than size after a resumed download). */
   transferred: number;
@@ -169,6 +170,11 @@ export interface DownloadOptions extends TransferOptions {
   expectedSha256?: string | undefined;
   /** Called with the number of new bytes as they arrive. */
   onBytes?: (n: number) => void;
+  /**
+   * False: the caller checks the bytes itself afterwards (ingest hashes and checks them on a
+   * worker thread), so nothing is hashed here and `expectedSha256` is not checked. Default true.
+   */
+  hash?: boolean;
 }
 
 async function existingDigests(path: string): Promise<Digests | null> {
@@ -188,7 +194,12 @@ async function existingDigests(path: string): Promise<Digests | null> {
  */
 export async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
   await mkdir(dirname(dest), { recursive: true });
-  if (opts.expectedSha256) {
+  const hashing = opts.hash !== false;
+  if (!hashing) {
+    // A complete file from an earlier run (a dry run keeps what it fetched): the caller checks it.
+    const done = await stat(dest).catch(() => undefined);
+    if (done?.isFile()) return { sha256: undefined, digests: undefined, size: done.size, transferred: 0 };
+  } else if (opts.expectedSha256) {
     // A complete file from an earlier run (a dry run keeps what it fetched) is not fetched again.
     const done = await existingDigests(dest);
     if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { sha256: done.sha256, size: done.size, digests: done, transferred: 0 };
@@ -201,7 +212,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   let alive = () => {};
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
+      if (hashing) hash.update(chunk);
       size += chunk.length;
       transferred += chunk.length;
       alive();
@@ -222,7 +233,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     }
     if (offset > 0) {
       // Re-hash what an earlier attempt left before asking for the rest.
-      for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+      if (hashing) for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
       size = offset;
     }
     const res = await httpGet(url, { ...opts, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
@@ -270,6 +281,10 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     } finally {
       res.finish();
     }
+  }
+  if (!hashing) {
+    await rename(part, dest);
+    return { sha256: undefined, digests: undefined, size, transferred };
   }
   const digests = hash.digest();
   const { sha256 } = digests;

@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
 import { asPyvetError, PyvetError } from '../errors.js';
-import { artifactLimits, type Digests } from '../artifacts/index.js';
+import { artifactLimits } from '../artifacts/index.js';
 import { ingestFile } from '../repository/ingest.js';
 import type { Actor, Repository } from '../repository/types.js';
 import {
@@ -342,7 +342,6 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       return stored.requiresDist;
     }
     const dest = join(workDir, sha256.slice(0, 2), `${sha256}-${f.filename}`);
-    let digests: Digests | undefined;
     try {
       if (!opts.dryRun || !f.coreMetadata) {
         opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
@@ -350,11 +349,13 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
           ...transfer,
           credentials: upstreamCredentials(c.upstream),
           expectedSha256: sha256,
+          // Ingest checks the upstream's sha256 (and takes every digest) on a worker thread;
+          // a dry run stores nothing, so it checks here.
+          hash: Boolean(opts.dryRun),
           onBytes: (n) => opts.onEvent?.({ type: 'bytes', n }),
         });
         report.bytes += got.transferred;
         entry.size = got.size;
-        digests = got.digests;
       }
       if (opts.dryRun) {
         // Nothing is stored; a downloaded file stays in the work cache for the real run.
@@ -371,10 +372,8 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         filename: f.filename,
         expectedSha256: sha256,
         upstreamUploadedAt: f.uploadTime,
-        // The download is ours alone under the data dir: the blob store adopts it, no copy, and
-        // the digests taken while downloading are not taken again.
+        // The download is ours alone under the data dir: the blob store adopts it, no copy.
         consume: true,
-        digests,
       });
       entry.verdict = result.decision?.verdict ?? null;
       entry.requiresDist = result.file.requiresDist;
@@ -386,6 +385,13 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     } catch (err) {
       await rm(dest, { force: true });
       const e = asPyvetError(err);
+      if (e.code === 'DIGEST_MISMATCH') {
+        // Checked at ingest; to the operator it is the upstream that served other bytes.
+        return fail(
+          'UPSTREAM_HASH_MISMATCH',
+          `${redactUrl(f.url)}: sha256 is ${String(e.details?.sha256 ?? 'different')}, upstream '${c.upstream.name}' promised ${sha256}; nothing was stored`,
+        );
+      }
       return fail(e.code, e.message);
     }
   }

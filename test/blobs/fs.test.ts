@@ -98,6 +98,48 @@ describe('FsBlobStore', () => {
     assert.equal(existsSync(src), true);
   });
 
+  it('stage, move: the file itself is taken (same inode), private until commit, then published without a temp left', async () => {
+    const src = join(tmp.path, 's1.bin');
+    writeFileSync(src, 'staged bytes');
+    const ino = statSync(src).ino;
+    const staged = await store.stage(src, { move: true });
+    assert.equal(existsSync(src), false);
+    assert.equal(statSync(staged.path).ino, ino);
+    assert.ok(staged.path.startsWith(join(root, 'tmp')));
+    assert.equal(await store.has(sha('staged bytes')), false, 'nothing is visible before commit');
+    assert.deepEqual(await staged.commit(sha('staged bytes')), { sha256: sha('staged bytes'), size: 12 });
+    assert.equal(statSync(store.path(sha('staged bytes'))).ino, ino);
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
+  it('stage, copy: later changes to the source never reach what was staged', async () => {
+    const src = join(tmp.path, 's2.bin');
+    writeFileSync(src, 'original bytes');
+    const staged = await store.stage(src);
+    writeFileSync(src, 'rewritten bytes');
+    assert.equal(readFileSync(staged.path, 'utf8'), 'original bytes');
+    await staged.commit(sha('original bytes'));
+    assert.equal(readFileSync(store.path(sha('original bytes')), 'utf8'), 'original bytes');
+  });
+
+  it('stage, move of a hard-linked file copies it; discard leaves nothing; committing stored bytes is a no-op', async () => {
+    const dir = join(tmp.path, 'stage-links');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'real.bin'), 'linked staged bytes');
+    linkSync(join(dir, 'real.bin'), join(dir, 'hard.bin'));
+    const staged = await store.stage(join(dir, 'hard.bin'), { move: true });
+    assert.equal(existsSync(join(dir, 'hard.bin')), true);
+    assert.notEqual(statSync(staged.path).ino, statSync(join(dir, 'real.bin')).ino);
+    await staged.discard();
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+    assert.equal(await store.has(sha('linked staged bytes')), false);
+    const again = await store.stage(join(dir, 'real.bin'));
+    await again.commit(sha('linked staged bytes'));
+    const twice = await store.stage(join(dir, 'real.bin'));
+    assert.deepEqual(await twice.commit(sha('linked staged bytes')), { sha256: sha('linked staged bytes'), size: 19 });
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
   it('stores bytes by their own digest; storing them again is a no-op', async () => {
     const a = await store.putBytes(new TextEncoder().encode('Metadata-Version: 2.1\n'));
     const b = await store.putBytes(new TextEncoder().encode('Metadata-Version: 2.1\n'));
