@@ -1,6 +1,7 @@
 // A small, strict, bounded multipart/form-data parser for the legacy upload API. Twine sends a
 // few dozen text fields and one file part (`content`); the file streams to disk, so memory stays
 // flat whatever its size. Anything malformed or over a limit is a 400.
+import { Digester, type Digests } from '../artifacts/digests.js';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PyvetError } from '../errors.js';
@@ -31,6 +32,8 @@ export interface UploadedFile {
   /** Where the bytes were written: <dir>/<filename>. */
   path: string;
   size: number;
+  /** Taken on the bytes as they were written, so nothing reads the file again to hash it. */
+  digests: Digests;
 }
 
 export interface MultipartResult {
@@ -89,6 +92,7 @@ export async function parseMultipart(
   let chunks: Buffer[] = [];
   let partBytes = 0;
   let sink: Awaited<ReturnType<typeof open>> | undefined;
+  let digester: Digester | undefined;
 
   const feed = async (data: Buffer): Promise<void> => {
     if (data.length === 0) return;
@@ -99,6 +103,7 @@ export async function parseMultipart(
           limit: limits.maxFileBytes,
         });
       }
+      digester?.update(data);
       await sink.write(data);
       return;
     }
@@ -123,7 +128,8 @@ export async function parseMultipart(
       if (filename === undefined) throw invalid(`the ${JSON.stringify(fileField)} part has no filename`);
       const safe = safeFilename(filename);
       sink = await open(join(dir, safe), 'wx');
-      file = { filename: safe, path: join(dir, safe), size: 0 };
+      digester = new Digester();
+      file = { filename: safe, path: join(dir, safe), size: 0, digests: { sha256: '', md5: '', blake2b256: '', size: 0 } };
     }
   };
 
@@ -132,6 +138,7 @@ export async function parseMultipart(
       await sink.close();
       sink = undefined;
       file.size = partBytes;
+      file.digests = digester!.digest();
       return;
     }
     const values = fields.get(name) ?? [];

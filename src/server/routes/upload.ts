@@ -1,18 +1,16 @@
 // The legacy upload API twine speaks: POST /legacy/ with multipart/form-data, `:action` =
 // file_upload and the archive in the `content` part. The body streams to a temporary file, the
 // digests the client sent are checked against it, then the file is ingested into quarantine.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashFile } from '../../artifacts/index.js';
 import { PyvetError } from '../../errors.js';
 import { ingestFile } from '../../repository/ingest.js';
 import { requireActor } from '../auth.js';
 import { type ServerPlugin, sendError } from '../context.js';
 import { boundaryOf, DEFAULT_LIMITS, parseMultipart } from '../multipart.js';
 
-// Form field → digest name in hashFile's result. Twine sends all three.
+// Form field → digest name in the upload's digests. Twine sends all three.
 const DIGEST_FIELDS = { sha256_digest: 'sha256', md5_digest: 'md5', blake2_256_digest: 'blake2b256' } as const;
 
 export const uploadRoutes: ServerPlugin = (app, { repo }) => {
@@ -22,7 +20,10 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
   const upload = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = await requireActor(repo, request, 'publisher', 'upload files');
     const boundary = boundaryOf(request.headers['content-type']);
-    const dir = await mkdtemp(join(tmpdir(), 'pyvet-upload-'));
+    // Under the data directory, so that the blob store takes the file over by rename.
+    const uploads = join(repo.config.data_dir, 'tmp', 'upload');
+    await mkdir(uploads, { recursive: true });
+    const dir = await mkdtemp(join(uploads, 'u-'));
     try {
       const { fields, file } = await parseMultipart(request.raw, boundary, dir, {
         ...DEFAULT_LIMITS,
@@ -35,7 +36,7 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
         });
       }
       if (!file) throw new PyvetError('UPLOAD_NO_FILE', 'invalid', "the upload has no 'content' file part");
-      const digests = await hashFile(file.path);
+      const { digests } = file;
       let promised = 0;
       for (const [field, key] of Object.entries(DIGEST_FIELDS)) {
         const sent = fields.get(field)?.[0]?.trim().toLowerCase();
@@ -60,6 +61,9 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
         origin: `upload:${actor.name}`,
         filename: file.filename,
         expectedSha256: digests.sha256,
+        // The temp file is ours alone: the blob store adopts it, and its digests were taken while it was written.
+        consume: true,
+        digests,
       });
       request.log.info({ filename: file.filename, created: result.created, by: actor.name }, 'upload');
       return reply.send(result);
