@@ -76,9 +76,7 @@ class InspectPool implements Inspector {
   }
 
   private spawn(): Worker {
-    // Workers inherit the process's flags; --input-type (a `node -e` script) would make them fail.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    const worker = new Worker(new URL('./inspect-worker.js', import.meta.url), { execArgv });
+    const worker = startWorker(new URL('./inspect-worker.js', import.meta.url));
     worker.on('message', (reply: WorkerReply) => {
       const task = this.busy.get(worker);
       if (!task || task.id !== reply.id) return;
@@ -118,6 +116,21 @@ class InspectPool implements Inspector {
       task.reject(new PyvetError('INSPECTOR_CLOSED', 'internal', 'the inspection pool is closed'));
     }
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Workers inherit the process's flags (--cpu-prof, --enable-source-maps …), but some make them
+ * fail: --input-type (a `node -e` script) always, per-isolate V8 flags (--max-semi-space-size)
+ * at construction. Those are left to the main thread.
+ */
+function startWorker(url: URL): Worker {
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  try {
+    return new Worker(url, { execArgv });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(url, { execArgv: [] });
   }
 }
 
