@@ -4,9 +4,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { get as httpGetRaw, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { Digester, type Digests } from '../artifacts/digests.js';
 import { PyvetError } from '../errors.js';
 
@@ -45,6 +48,9 @@ function authHeader(creds: Credentials | undefined, url: URL): Record<string, st
   return { authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` };
 }
 
+// An index page or a metadata file, never a distribution: bounded so a hostile upstream cannot exhaust memory.
+const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 function backoffMs(attempt: number): number {
@@ -54,15 +60,78 @@ function backoffMs(attempt: number): number {
 
 export interface HttpResponse {
   status: number;
+  /** The URL that answered, after redirects, without userinfo. */
   url: string;
-  headers: Headers;
-  body: ReadableStream<Uint8Array> | null;
+  headers: IncomingHttpHeaders;
+  /** The body, as it arrives: read it to the end, or discard() it. */
+  body: IncomingMessage;
   /**
    * The timeout is one of inactivity: a body that keeps arriving may take as long as it needs
    * (a 700 MB wheel on a slow link). Call alive() as bytes arrive and finish() when done.
    */
   alive(): void;
   finish(): void;
+  discard(): void;
+}
+
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
+function timeoutError(): Error {
+  const err = new Error('timed out');
+  err.name = 'TimeoutError';
+  return err;
+}
+
+/**
+ * One GET through node:http(s), following redirects. Not fetch: a download's bytes then flow
+ * from the socket to the file as Buffers, without web streams and their promise per chunk
+ * (fetch cost a third of the main thread's time in a mirror), and no Content-Encoding is ever
+ * undone behind our back (a .tar.gz served with Content-Encoding: gzip must keep its hash).
+ */
+async function getFollowing(start: URL, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse> {
+  let url = start;
+  let sent = headers;
+  for (let hop = 0; ; hop++) {
+    const { res, timer } = await new Promise<{ res: IncomingMessage; timer: NodeJS.Timeout }>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsGet : httpGetRaw)(url, { headers: sent, ...(signal ? { signal } : {}) });
+      const timer = setTimeout(() => req.destroy(timeoutError()), timeoutMs);
+      timer.unref();
+      req.on('response', (res) => resolve({ res, timer }));
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    const location = res.headers.location;
+    if (REDIRECT_STATUS.has(res.statusCode ?? 0) && location && hop < MAX_REDIRECTS) {
+      res.resume();
+      clearTimeout(timer);
+      const next = new URL(location, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url.href)}: redirected to a ${next.protocol} URL`);
+      }
+      // As browsers and fetch do: credentials never follow a redirect to another origin.
+      if (next.origin !== url.origin) {
+        const { authorization: _dropped, ...rest } = sent;
+        sent = rest;
+      }
+      url = next;
+      continue;
+    }
+    return {
+      status: res.statusCode ?? 0,
+      url: redactUrl(url.href),
+      headers: res.headers,
+      body: res,
+      alive: () => timer.refresh(),
+      finish: () => clearTimeout(timer),
+      discard: () => {
+        clearTimeout(timer);
+        res.resume();
+      },
+    };
+  }
 }
 
 /**
@@ -75,36 +144,20 @@ export async function httpGet(url: string, opts: TransferOptions = {}): Promise<
   clean.username = '';
   clean.password = '';
   const retries = opts.retries ?? 4;
+  const headers = { 'user-agent': 'pyvet', 'accept-encoding': 'identity', ...authHeader(opts.credentials, parsed), ...opts.headers };
   let lastError = '';
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, backoffMs(attempt - 1)));
-    const idle = new AbortController();
-    const timer = setTimeout(() => idle.abort(new DOMException('timed out', 'TimeoutError')), opts.timeoutMs ?? 60_000);
-    timer.unref();
-    const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
     try {
-      const res = await fetch(clean, {
-        headers: { 'user-agent': 'pyvet', ...authHeader(opts.credentials, parsed), ...opts.headers },
-        redirect: 'follow',
-        signal,
-      });
+      const res = await getFollowing(clean, headers, opts.timeoutMs ?? 60_000, opts.signal);
       if (RETRYABLE_STATUS.has(res.status) && attempt < retries) {
         lastError = `HTTP ${res.status}`;
-        await res.body?.cancel();
-        clearTimeout(timer);
+        res.discard();
         continue;
       }
-      return {
-        status: res.status,
-        url: res.url,
-        headers: res.headers,
-        body: res.body,
-        alive: () => timer.refresh(),
-        finish: () => clearTimeout(timer),
-      };
+      return res;
     } catch (err) {
-      clearTimeout(timer);
-      if (opts.signal?.aborted) throw err;
+      if (opts.signal?.aborted || err instanceof PyvetError) throw err;
       lastError = describeNetworkError(err);
     }
   }
@@ -114,9 +167,9 @@ export async function httpGet(url: string, opts: TransferOptions = {}): Promise<
 }
 
 function describeNetworkError(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return 'timed out';
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  return e.code ?? e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
 /** Reads a whole small document (an index page) from http(s) or file://. Null when it does not exist. */
@@ -135,21 +188,41 @@ export async function fetchText(
       throw new PyvetError('UPSTREAM_READ_FAILED', 'upstream', `${url}: ${(err as Error).message}`);
     }
   }
-  const res = await httpGet(url, opts);
+  // Index pages compress well (PyPI's numpy page is megabytes): ask for gzip here only.
+  const res = await httpGet(url, { ...opts, headers: { 'accept-encoding': 'gzip', ...opts.headers } });
   try {
     if (res.status === 404 || res.status === 410) {
-      await res.body?.cancel();
+      res.discard();
       return null;
     }
-    if (res.status !== 200 || !res.body) {
-      await res.body?.cancel();
+    if (res.status !== 200) {
+      res.discard();
       throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: HTTP ${res.status}`, {
         url: redactUrl(url),
         status: res.status,
       });
     }
-    const text = await new Response(res.body).text();
-    return { text, contentType: res.headers.get('content-type') ?? '', url: res.url || url };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      res.alive();
+      total += chunk.length;
+      if (total > MAX_DOCUMENT_BYTES) {
+        res.body.destroy();
+        throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: larger than ${MAX_DOCUMENT_BYTES} bytes`, { url: redactUrl(url) });
+      }
+      chunks.push(chunk);
+    }
+    let body = Buffer.concat(chunks, total);
+    const encoding = String(res.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding === 'gzip' || encoding === 'x-gzip') body = gunzipSync(body, { maxOutputLength: MAX_DOCUMENT_BYTES });
+    else if (encoding !== 'identity') {
+      throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: unsupported Content-Encoding ${encoding}`, { url: redactUrl(url) });
+    }
+    return { text: body.toString('utf8'), contentType: String(res.headers['content-type'] ?? ''), url: res.url || url };
+  } catch (err) {
+    if (err instanceof PyvetError) throw err;
+    throw new PyvetError('UPSTREAM_UNREACHABLE', 'upstream', `${redactUrl(url)}: ${describeNetworkError(err)}`, { url: redactUrl(url) });
   } finally {
     res.finish();
   }
@@ -241,14 +314,14 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     try {
       if (offset > 0 && res.status === 200) {
         // The server ignored Range: start over.
-        await res.body?.cancel();
+        res.discard();
         await rm(part, { force: true });
         return await download(url, dest, opts);
       }
       if (res.status === 416 && offset > 0) {
-        await res.body?.cancel();
-      } else if ((res.status !== 200 && res.status !== 206) || !res.body) {
-        await res.body?.cancel();
+        res.discard();
+      } else if (res.status !== 200 && res.status !== 206) {
+        res.discard();
         throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(url)}: HTTP ${res.status}`, {
           url: redactUrl(url),
           status: res.status,
@@ -256,7 +329,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       } else {
         try {
           await pipeline(
-            Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
+            res.body,
             counter,
             createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
           );

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { hashFile } from '../../src/artifacts/index.js';
 import { PyvetError } from '../../src/errors.js';
-import { download } from '../../src/upstream/http.js';
+import { download, fetchText } from '../../src/upstream/http.js';
 import { fetchProjectPage, parseHtmlProjectPage, parseJsonProjectPage } from '../../src/upstream/simple-client.js';
 import { tempDir } from '../helpers/paths.js';
 import { LOCAL_PYPI, localPypiAvailable } from '../helpers/python.js';
@@ -198,3 +199,83 @@ describe('real upstream tree (/opt/pypi)', { skip: !localPypiAvailable() && 'nee
     assert.equal(await fetchProjectPage(`${server.url}/simple/`, 'no-such-project-here'), null);
   });
 });
+
+describe('http transfers', () => {
+  const seen: { path: string; authorization: string | undefined; port: number }[] = [];
+  const servers: Server[] = [];
+  const listen = async (handler: (req: IncomingMessage, res: ServerResponse, port: number) => void): Promise<number> => {
+    const server = createServer((req, res) => {
+      const port = (server.address() as AddressInfo).port;
+      seen.push({ path: req.url ?? '', authorization: req.headers.authorization, port });
+      handler(req, res, port);
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  };
+  const page = Buffer.from('<html><body><a href="x-1.0.tar.gz#sha256=00">x-1.0.tar.gz</a></body></html>');
+  const tarball = gzipSync(Buffer.from('not really a tar, but gzip bytes that must stay gzip'));
+  let other = 0;
+  let main = 0;
+  before(async () => {
+    other = await listen((req, res) => {
+      if (req.url === '/page') res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+      else res.writeHead(404).end();
+    });
+    main = await listen((req, res, port) => {
+      if (req.url === '/cross') res.writeHead(302, { location: `http://127.0.0.1:${other}/page` }).end();
+      else if (req.url === '/same') res.writeHead(301, { location: `http://127.0.0.1:${port}/gz-page` }).end();
+      else if (req.url === '/gz-page') {
+        assert.match(String(req.headers['accept-encoding']), /gzip/);
+        res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(gzipSync(page));
+      } else if (req.url === '/x-1.0.tar.gz') res.writeHead(200, { 'content-encoding': 'gzip' }).end(tarball);
+      else res.writeHead(404).end();
+    });
+  });
+  after(async () => {
+    for (const s of servers) await new Promise((r) => s.close(r));
+  });
+  const creds = { username: 'alice', password: 's3cret' };
+
+  test('credentials follow a redirect within the origin, never to another one', async () => {
+    seen.length = 0;
+    const same = await fetchText(`http://127.0.0.1:${main}/same`, { credentials: creds });
+    assert.equal(same?.text, page.toString(), 'a gzip page is decompressed');
+    assert.deepEqual(
+      seen.map((x) => Boolean(x.authorization)),
+      [true, true],
+    );
+    seen.length = 0;
+    const cross = await fetchText(`http://127.0.0.1:${main}/cross`, { credentials: creds });
+    assert.equal(cross?.text, page.toString());
+    assert.deepEqual(
+      seen.map((x) => [x.port, Boolean(x.authorization)]),
+      [
+        [main, true],
+        [other, false],
+      ],
+    );
+  });
+
+  test('a download keeps the bytes as served, whatever Content-Encoding says', async () => {
+    const dir = tempDir();
+    try {
+      const r = await download(`http://127.0.0.1:${main}/x-1.0.tar.gz`, join(dir.path, 'x-1.0.tar.gz'));
+      assert.equal(r.sha256, createHash('sha256').update(tarball).digest('hex'));
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('a refused connection is UPSTREAM_UNREACHABLE naming the cause, after the retries', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    await assert.rejects(
+      fetchText(`http://127.0.0.1:${port}/simple/`, { retries: 1 }),
+      (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_UNREACHABLE' && /ECONNREFUSED after 2 attempts/.test(e.message),
+    );
+  });
+});
+
