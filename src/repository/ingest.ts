@@ -10,7 +10,7 @@ import { type ArtifactReport, artifactLimits, type Digests } from '../artifacts/
 import type { FileRecord } from '../catalog/types.js';
 import { mapLimit } from '../concurrency.js';
 import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
-import { type Decision, vetFile } from '../vetting/index.js';
+import { type Decision, vetFile, vetUndecided } from '../vetting/index.js';
 import { requireRole } from './roles.js';
 import { approveFiles } from './states.js';
 import type { Actor, Repository } from './types.js';
@@ -235,6 +235,8 @@ export async function ingestPaths(
 ): Promise<BatchResult> {
   checkRights(opts);
   const files = await collectArchives(paths);
+  // Files an interrupted ingest left without a decision get theirs before new ones arrive.
+  await vetUndecided(repo, opts.actor);
   const result: BatchResult = { added: [], present: [], failed: [] };
   let done = 0;
   // As many files at once as there are inspection workers; results keep the input order.

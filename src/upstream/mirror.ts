@@ -27,6 +27,7 @@ import { parseVersion } from '../resolve/universe.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { parseRequirementsFile } from '../standards/requirements-file.js';
 import type { Version } from '../standards/version.js';
+import { vetUndecided } from '../vetting/index.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { download, fetchText, redactUrl } from './http.js';
 import { fetchSignedRelease, type SignedRelease } from './release-mirror.js';
@@ -144,6 +145,8 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     };
   }
   const upstreams = await chooseUpstreams(repo, opts.from);
+  // Files an interrupted run left stored but without a decision get theirs first.
+  if (!opts.dryRun) await vetUndecided(repo, opts.actor);
   const isOwned = await ownedNameMatcher(repo);
   const allowSdists = await sdistsAllowed(repo);
   const transfer = transferOptions(repo);

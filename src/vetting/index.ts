@@ -8,7 +8,7 @@ import { type Decision, type RescanReport, rescanAll, type VetOptions, vetStored
 
 export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './evidence.js';
 export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
-export { type Decision, type FileChange, type RescanReport, rescanAll, type ScanRow, scanFile, scanFiles, type VetOptions } from './scan.js';
+export { type Decision, type FileChange, type RescanReport, rescanAll, type ScanRow, scanFile, scanFiles, type VetOptions, vetUndecided } from './scan.js';
 export type { Finding, GateResult, Verdict, VettingResult, Waiver } from './types.js';
 export { grantWaiver, parseExpires, revokeWaiver, type WaiverGrant, type WaiverRequest } from './waivers.js';
 

@@ -111,6 +111,22 @@ export async function vetStoredFile(repo: Repository, fileId: number, actor: Act
   return { fileId, verdict: result.verdict, reasons: result.reasons, findings: result.findings };
 }
 
+/**
+ * Vets every quarantined file that has no decision yet. Ingest commits a file's row before it
+ * vets it, so a crash in between (kill -9, power loss) leaves the file undecided: quarantined
+ * and safe, but waiting on nobody. Batch ingest, mirroring and the server run this first.
+ */
+export async function vetUndecided(repo: Repository, actor: Actor = SYSTEM_ACTOR, opts: VetOptions = {}): Promise<Decision[]> {
+  const waiting = await repo.catalog.files.list({ states: ['quarantined'] });
+  if (waiting.length === 0) return [];
+  const decided = new Set((await repo.catalog.vetting.listResults(waiting.map((f) => f.id))).map((r) => r.fileId));
+  const undecided = waiting.filter((f) => !decided.has(f.id));
+  const out: Decision[] = [];
+  for (const f of undecided) out.push(await vetStoredFile(repo, f.id, actor, opts));
+  if (out.length > 0) repo.logger.warn({ files: out.length }, 'vetted files an interrupted ingest had left undecided');
+  return out;
+}
+
 /** Evaluates one file now and stores the result, changing no state. */
 export async function scanFile(repo: Repository, fileId: number, opts: VetOptions = {}): Promise<VettingResult> {
   const file = await getFile(repo.catalog, fileId);

@@ -7,7 +7,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, sta
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PyvetError } from '../../src/errors.js';
-import { ingestFile } from '../../src/repository/ingest.js';
+import { ingestFile, ingestPaths } from '../../src/repository/ingest.js';
 import { openRepository } from '../../src/repository/open.js';
 import { approveFiles, rejectFiles, unyankFiles, yankFiles } from '../../src/repository/states.js';
 import type { Actor } from '../../src/repository/types.js';
@@ -15,7 +15,7 @@ import { buildSdist, buildTarGzBomb, buildWheel, coreMetadata, deflateBomb, writ
 import { tempDir } from '../helpers/paths.js';
 import { buildProject, clientAvailable } from '../helpers/python.js';
 import { runCli } from '../helpers/cli.js';
-import { makeRepo, type TestRepo } from './support.js';
+import { makeRepo, newFile, type TestRepo } from './support.js';
 
 const admin: Actor = { name: 'cli:test', role: 'admin' };
 const skip = clientAvailable('build');
@@ -268,6 +268,22 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
       (e: unknown) => e instanceof PyvetError && e.code === 'FILE_EXISTS',
     );
     assert.deepEqual(readdirSync(dir), ['download.part']);
+  });
+
+  it('a file an interrupted ingest left without a decision gets one at the next batch', async () => {
+    // The window a kill -9 can hit: the row is committed, vetting has not run.
+    const stranded = await t.repo.catalog.files.insert(newFile({ project: 'stranded', version: '2.0' }));
+    assert.equal(await t.repo.catalog.vetting.getResult(stranded.id), undefined);
+    const dir = join(t.dataDir, '..', 'next-batch');
+    mkdirSync(dir, { recursive: true });
+    const w = buildWheel({ name: 'nextbatch', version: '1.0' });
+    writeArchive(dir, w.filename, w.bytes);
+    const batch = await ingestPaths(t.repo, [dir], { actor: admin, origin: 'local' });
+    assert.equal(batch.added.length, 1);
+    const decided = await t.repo.catalog.vetting.getResult(stranded.id);
+    assert.ok(decided, 'the stranded file was vetted');
+    const audit = await t.repo.catalog.audit.list();
+    assert.ok(audit.some((e) => e.action === 'file.vet' && e.subject === stranded.filename));
   });
 });
 

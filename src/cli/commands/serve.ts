@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { PyvetError } from '../../errors.js';
 import { openRepository } from '../../repository/open.js';
 import { startServer } from '../../server/index.js';
+import { vetUndecided } from '../../vetting/index.js';
 import { type GlobalOptions, globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
 
@@ -57,6 +58,7 @@ async function serveHere(g: GlobalOptions, opts: ServeOptions): Promise<void> {
   const repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
+    if (cluster.isPrimary) await vetUndecided(repo);
     server = await startServer(repo, { host: opts.host, port: opts.port });
   } catch (err) {
     await repo.close();
@@ -73,7 +75,11 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
   const repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
   const { data_dir: dataDir, server: cfg } = repo.config;
   const adminToken = repo.initialAdminToken;
-  await repo.close();
+  try {
+    await vetUndecided(repo);
+  } finally {
+    await repo.close();
+  }
   let stopping = false;
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
