@@ -7,7 +7,7 @@
 // which fsyncs and renames it into place without reading it again.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
@@ -54,7 +54,7 @@ export class FsBlobStore implements BlobStore {
 
   async putFile(path: string, sha256: string, opts: PutFileOptions = {}): Promise<BlobInfo> {
     const target = this.path(sha256);
-    const existing = await this.stat(sha256);
+    const existing = await this.reuse(sha256);
     if (existing) return existing;
     if (opts.move) {
       // Staged first: from then on no other code knows the bytes' name, and they are hashed there.
@@ -87,12 +87,25 @@ export class FsBlobStore implements BlobStore {
 
   async putBytes(bytes: Uint8Array): Promise<BlobInfo> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const existing = await this.stat(sha256);
+    const existing = await this.reuse(sha256);
     if (existing) return existing;
     return this.write(this.path(sha256), sha256, async (write, hash) => {
       hash.update(bytes);
       await write(bytes);
     });
+  }
+
+  /**
+   * The blob when it is already stored, marked as just reused: its ctime moves to now, so that
+   * garbage collection's grace period starts again for bytes a new row is about to refer to.
+   */
+  private async reuse(sha256: string): Promise<BlobInfo | undefined> {
+    const existing = await this.stat(sha256);
+    if (existing) {
+      const now = new Date();
+      await utimes(this.path(sha256), now, now).catch(() => {});
+    }
+    return existing;
   }
 
   private tmpName(): string {
@@ -138,7 +151,7 @@ export class FsBlobStore implements BlobStore {
   /** Publishes a staged file: fsynced (its writer did not), then renamed into place. */
   private async commit(tmpPath: string, sha256: string): Promise<BlobInfo> {
     const target = this.path(sha256);
-    const existing = await this.stat(sha256);
+    const existing = await this.reuse(sha256);
     if (existing) {
       await unlink(tmpPath).catch(() => {});
       return existing;
@@ -229,10 +242,33 @@ export class FsBlobStore implements BlobStore {
     return createReadStream(this.path(sha256), range);
   }
 
-  async delete(sha256: string): Promise<void> {
-    await unlink(this.path(sha256)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+  async *list(): AsyncIterable<BlobInfo & { storedAt: Date }> {
+    const hex2 = /^[0-9a-f]{2}$/;
+    for (const a of (await readdir(this.root)).filter((n) => hex2.test(n)).sort()) {
+      for (const b of (await readdir(join(this.root, a))).filter((n) => hex2.test(n)).sort()) {
+        for (const name of (await readdir(join(this.root, a, b))).sort()) {
+          if (!SHA256.test(name) || name.slice(0, 2) !== a || name.slice(2, 4) !== b) continue;
+          const st = await stat(join(this.root, a, b, name)).catch(() => undefined);
+          // ctime: a rename into place sets it, whereas mtime may be a download's, days older.
+          if (st?.isFile()) yield { sha256: name, size: st.size, storedAt: st.ctime };
+        }
+      }
+    }
+  }
+
+  async delete(sha256: string, opts: { storedBefore?: Date } = {}): Promise<boolean> {
+    const path = this.path(sha256);
+    if (opts.storedBefore) {
+      const st = await stat(path).catch(() => undefined);
+      if (!st || st.ctime >= opts.storedBefore) return false;
+    }
+    try {
+      await unlink(path);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return false;
+    }
   }
 }
 

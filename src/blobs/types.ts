@@ -49,5 +49,11 @@ export interface BlobStore {
   localPath(sha256: string): string | undefined;
   read(sha256: string): Promise<Uint8Array>;
   createReadStream(sha256: string, range?: { start: number; end: number }): Readable;
-  delete(sha256: string): Promise<void>;
+  /**
+   * Removes a blob; with `storedBefore`, only if it got its name (or was last reused) before
+   * then. True when something was removed.
+   */
+  delete(sha256: string, opts?: { storedBefore?: Date }): Promise<boolean>;
+  /** Every stored blob, with when it got its name (for garbage collection's grace period). */
+  list(): AsyncIterable<BlobInfo & { storedAt: Date }>;
 }

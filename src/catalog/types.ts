@@ -96,6 +96,8 @@ export interface FileStore {
   serial(): Promise<number>;
   /** How many files are in each state (states with none are 0). */
   countByState(): Promise<Record<FileState, number>>;
+  /** Every blob digest a file row refers to (its bytes and its metadata), whatever its state. */
+  referencedBlobs(): Promise<Set<string>>;
 }
 
 export type Role = 'reader' | 'publisher' | 'approver' | 'admin';

@@ -121,6 +121,15 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
   let file: FileRecord;
   try {
     file = await repo.catalog.transaction(async (tx) => {
+      // `pyvet gc` removes unreferenced blobs under this same lock: checked here, they stay.
+      for (const sha of [digests.sha256, metadataSha256]) {
+        if (!(await repo.blobs.has(sha))) {
+          throw new PyvetError('BLOB_VANISHED', 'conflict', `${filename}: its bytes were removed by a concurrent 'pyvet gc'; add it again`, {
+            filename,
+            sha256: sha,
+          });
+        }
+      }
       const f = await tx.files.insert({
         project: report.name,
         displayName: report.displayName,

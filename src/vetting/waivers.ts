@@ -1,6 +1,7 @@
 // Waivers: an approver lets one finding through on one file until a date. The finding must
 // exist (the advisory matches the file); expired or revoked waivers stop counting at once,
 // since every evaluation checks them against its clock.
+import { durationMs } from '../duration.js';
 import { AdvisoryIndex } from '../advisories/match.js';
 import { PyvetError } from '../errors.js';
 import { requireRole } from '../repository/roles.js';
@@ -25,12 +26,10 @@ export interface WaiverGrant {
   rescan: RescanReport;
 }
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
-
 /** Parses an expiry: a duration ('30d', '12h', '2w', '90m') from `now`, or an ISO 8601 time. */
 export function parseExpires(text: string, now: Date): Date {
-  const m = /^\s*(\d+)\s*([mhdw])\s*$/i.exec(text);
-  if (m) return new Date(now.getTime() + Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+  const ms = durationMs(text);
+  if (ms !== undefined) return new Date(now.getTime() + ms);
   const t = Date.parse(text);
   if (Number.isNaN(t)) {
     throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry '${text}' is neither a duration (30d, 12h, 2w) nor a date`, {

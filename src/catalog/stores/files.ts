@@ -162,6 +162,16 @@ export class SqlFileStore implements FileStore {
     return counts;
   }
 
+  async referencedBlobs(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('files').select(['sha256', 'metadata_sha256']).execute();
+    const out = new Set<string>();
+    for (const r of rows) {
+      out.add(r.sha256);
+      if (r.metadata_sha256) out.add(r.metadata_sha256);
+    }
+    return out;
+  }
+
   async getProject(name: string): Promise<ProjectRecord | undefined> {
     const row = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
     return row && { name: row.name, displayName: row.display_name, createdAt: row.created_at };

@@ -1,9 +1,11 @@
-// Repository commands: init, add, approve/reject/yank/unyank, files.
+// Repository commands: init, add, gc, approve/reject/yank/unyank, files.
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { FileRecord, FileState } from '../../catalog/types.js';
 import { DEFAULT_DATA_DIR } from '../../config.js';
 import { exitCodeOf, PyvetError } from '../../errors.js';
+import { parseDuration } from '../../duration.js';
+import { collectGarbage } from '../../repository/gc.js';
 import { ingestPaths } from '../../repository/ingest.js';
 import { initRepository, type OpenedRepository, openRepository } from '../../repository/open.js';
 import {
@@ -145,6 +147,26 @@ export function register(program: Command): void {
       for (const f of result.failed) note(`${colour.red('refused')} ${f.path} ${colour.dim(`[${f.code}]`)} ${f.message}`);
       info(
         `${result.added.length} added, ${result.present.length} already present, ${result.failed.length} refused`,
+      );
+    });
+
+  program
+    .command('gc')
+    .description('remove blobs no file refers to (left by a crash mid-ingest) and stale temporary files of interrupted uploads and mirror runs')
+    .option('--dry-run', 'only report what would go', false)
+    .option('--min-age <duration>', 'leave anything younger than this (90m, 12h, 30d; 0 for none)', '24h')
+    .addHelpText('after', '\nExample: pyvet gc --dry-run\n         pyvet gc --min-age 7d')
+    .action(async (opts: { dryRun: boolean; minAge: string }, c: Command) => {
+      const g = globalOptions(c);
+      const minAgeMs = parseDuration(opts.minAge, '--min-age');
+      const report = await withRepository(c, (repo) => collectGarbage(repo, cliActor(), { dryRun: opts.dryRun, minAgeMs }));
+      if (g.json) return printJson(report);
+      const verb = report.dryRun ? 'would remove' : 'removed';
+      for (const b of report.orphanBlobs) info(`${colour.dim(verb)} blob ${b.sha256} (${b.size} bytes)`);
+      for (const f of report.tempFiles) info(`${colour.dim(verb)} tmp/${f.path} (${f.size} bytes)`);
+      info(
+        `${verb} ${report.orphanBlobs.length} unreferenced blob(s) and ${report.tempFiles.length} temporary file(s), ${report.bytes} bytes` +
+          (report.tooRecent > 0 ? `; ${report.tooRecent} younger than ${opts.minAge} left alone` : ''),
       );
     });
 
