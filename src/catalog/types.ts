@@ -90,6 +90,11 @@ export interface FileStore {
   getProject(name: string): Promise<ProjectRecord | undefined>;
   /** Projects having at least one file in one of `states` (all projects when omitted). */
   listProjects(states?: FileState[]): Promise<ProjectSummary[]>;
+  /**
+   * Just the names of listProjects(states), optionally only those `among` the given ones: what
+   * vetting asks for every file, so it must stay cheap with tens of thousands of projects.
+   */
+  projectNames(opts?: { states?: FileState[]; among?: string[] }): Promise<Set<string>>;
   setState(id: number, state: FileState, by: string, reason: string | null): Promise<FileRecord>;
   setYanked(id: number, yanked: boolean, reason: string | null): Promise<FileRecord>;
   /** Bumped by every change to files; the server re-renders pages when it moves. */

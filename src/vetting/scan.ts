@@ -41,11 +41,13 @@ async function loadContext(repo: Repository, files: FileRecord[], opts: VetOptio
   const { policy } = await loadPolicy(repo);
   const projects = [...new Set(files.map((f) => f.project))];
   const index = new AdvisoryIndex(await repo.catalog.advisories.forPackages(projects));
-  const summaries = await repo.catalog.files.listProjects();
-  const hosted = new Set(summaries.map((p) => p.name));
-  const established = new Set((await repo.catalog.files.listProjects(['approved'])).map((p) => p.name));
+  const hosted = await repo.catalog.files.projectNames();
+  // Vetting one file (every ingest) asks about its own project only; a rescan about all.
+  const few = projects.length <= 100;
+  const established = await repo.catalog.files.projectNames({ states: ['approved'], ...(few ? { among: projects } : {}) });
   const waivers = new Map<number, Waiver[]>();
-  for (const w of await repo.catalog.vetting.listWaivers()) {
+  const allWaivers = files.length === 1 ? await repo.catalog.vetting.listWaivers(files[0]!.id) : await repo.catalog.vetting.listWaivers();
+  for (const w of allWaivers) {
     const list = waivers.get(w.fileId) ?? [];
     list.push(w);
     waivers.set(w.fileId, list);

@@ -33,27 +33,51 @@ pyspark py4j great-expectations dbt-core apache-airflow selenium playwright scra
 
 export const POPULAR_NAMES: ReadonlySet<string> = new Set(POPULAR);
 
+// Three rows of the distance table, reused across calls: a new project is compared with every
+// hosted name (tens of thousands), and allocating per comparison dominated the cost.
+let rows = new Int32Array(3 * 64);
+
 /** Optimal-string-alignment distance, giving up (returning max + 1) once it exceeds `max`. */
 export function damerauLevenshtein(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur = new Array<number>(n + 1).fill(0);
+  const w = n + 1;
+  if (rows.length < 3 * w) rows = new Int32Array(3 * w * 2);
+  // Row offsets into `rows`, rotated each line: two lines back, the previous, the current.
+  let prev2 = 0;
+  let prev = w;
+  let cur = 2 * w;
+  for (let j = 0; j <= n; j++) rows[prev + j] = j;
   for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = cur[0];
+    rows[cur] = i;
+    let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
+    const aPrev = i > 1 ? a.charCodeAt(i - 2) : -1;
     for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
-      cur[j] = d;
+      const bj = b.charCodeAt(j - 1);
+      const cost = ai === bj ? 0 : 1;
+      let d = rows[prev + j]! + 1;
+      const ins = rows[cur + j - 1]! + 1;
+      if (ins < d) d = ins;
+      const sub = rows[prev + j - 1]! + cost;
+      if (sub < d) d = sub;
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && aPrev === bj) {
+        const swap = rows[prev2 + j - 2]! + 1;
+        if (swap < d) d = swap;
+      }
+      rows[cur + j] = d;
       if (d < rowMin) rowMin = d;
     }
+    // Later rows build on this one, or through a swap on the one before plus one, which is
+    // never less than this row's minimum: once this row is past `max`, so is the answer.
     if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
-  return prev[n]!;
+  const d = rows[prev + n]!;
+  return d > max ? max + 1 : d;
 }
 
 /**

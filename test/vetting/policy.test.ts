@@ -1,6 +1,7 @@
 // Policy parsing and validation (YAML and TOML, errors naming line and column), the licence
 // and typosquat helpers, and every gate of evaluateFile on catalog-shaped records.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { describe, test } from 'node:test';
 import { advisoryFromOsv } from '../../src/advisories/osv.js';
 import type { Advisory } from '../../src/advisories/types.js';
@@ -141,6 +142,29 @@ describe('typosquat', () => {
     assert.equal(damerauLevenshtein('urllib3', 'urlib'), 2);
     assert.equal(damerauLevenshtein('', 'abc'), 3);
     assert.equal(damerauLevenshtein('kitten', 'sitting', 1), 2, 'gives up beyond max');
+  });
+  test('Damerau-Levenshtein equals the textbook table on random names, long and short, one after another', () => {
+    // The reference: the optimal-string-alignment recurrence, a fresh table per pair.
+    const reference = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        }
+      }
+      return d[a.length]![b.length]!;
+    };
+    const name = fc.stringMatching(/^[a-e0-9-]{0,24}$/);
+    fc.assert(
+      fc.property(name, name, fc.integer({ min: 0, max: 4 }), (a, b, max) => {
+        const exact = reference(a, b);
+        assert.equal(damerauLevenshtein(a, b), exact);
+        assert.equal(damerauLevenshtein(a, b, max), exact <= max ? exact : max + 1);
+      }),
+      { numRuns: 3000 },
+    );
   });
   test('lookalikes of known names', () => {
     assert.deepEqual(lookalikes('reqeusts', ['requests', 'flask'], 1), ['requests']);

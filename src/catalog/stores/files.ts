@@ -194,6 +194,16 @@ export class SqlFileStore implements FileStore {
     return rows.map((r) => ({ name: r.name, displayName: r.display_name, lastSerial: Number(r.last_serial) }));
   }
 
+  async projectNames(opts: { states?: FileState[]; among?: string[] } = {}): Promise<Set<string>> {
+    const { states, among } = opts;
+    if (states?.length === 0 || among?.length === 0) return new Set();
+    if (!states && !among) return new Set((await this.db.selectFrom('projects').select('name').execute()).map((r) => r.name));
+    let q = this.db.selectFrom('files').select('project').distinct();
+    if (states) q = q.where('state', 'in', states);
+    if (among) q = q.where('project', 'in', among);
+    return new Set((await q.execute()).map((r) => r.project));
+  }
+
   async setState(id: number, state: FileState, by: string, reason: string | null): Promise<FileRecord> {
     return this.update(id, { state, state_changed_at: new Date().toISOString(), state_changed_by: by, state_reason: reason });
   }
