@@ -10,7 +10,7 @@ export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './ev
 export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
 export { type Decision, type FileChange, type RescanReport, rescanAll, type ScanRow, scanFile, scanFiles, type VetOptions, vetUndecided } from './scan.js';
 export type { Finding, GateResult, Verdict, VettingResult, Waiver } from './types.js';
-export { grantWaiver, parseExpires, revokeWaiver, type WaiverGrant, type WaiverRequest } from './waivers.js';
+export { grantWaiver, listWaivers, parseExpires, revokeWaiver, type WaiverGrant, type WaiverListing, type WaiverRequest } from './waivers.js';
 
 /** Vets one stored file and applies the decision (auto-approve / reject per policy). */
 export async function vetFile(repo: Repository, fileId: number, actor: Actor): Promise<Decision> {

@@ -26,6 +26,25 @@ export interface WaiverGrant {
   rescan: RescanReport;
 }
 
+export interface WaiverListing extends Waiver {
+  filename: string;
+  /** Neither revoked nor expired by the clock. */
+  active: boolean;
+}
+
+/** Waivers with their file's name: the active ones, or (with `all`) expired and revoked ones too. */
+export async function listWaivers(repo: Repository, opts: VetOptions & { all?: boolean } = {}): Promise<WaiverListing[]> {
+  const now = (opts.now ?? (() => new Date()))().getTime();
+  const out: WaiverListing[] = [];
+  for (const w of await repo.catalog.vetting.listWaivers()) {
+    const active = w.revokedAt === null && Date.parse(w.expiresAt) > now;
+    if (!active && !opts.all) continue;
+    const file = await repo.catalog.files.get(w.fileId);
+    out.push({ ...w, filename: file?.filename ?? `#${w.fileId}`, active });
+  }
+  return out.sort((a, b) => a.id - b.id);
+}
+
 /** Parses an expiry: a duration ('30d', '12h', '2w', '90m') from `now`, or an ISO 8601 time. */
 export function parseExpires(text: string, now: Date): Date {
   const ms = durationMs(text);

@@ -180,5 +180,38 @@ describe('vetting end to end', { skip: skip === true ? false : skip }, () => {
       assert.equal(imp.status, 4);
       assert.equal((JSON.parse(imp.stdout) as { error: { code: string } }).error.code, 'ADVISORY_SOURCE_NOT_FOUND');
     });
+
+    test('waivers lists the active ones; revoking one makes its finding block again, audited', () => {
+      type Listed = { id: number; filename: string; advisoryId: string; active: boolean; revokedBy: string | null };
+      const active = JSON.parse(runCli(t.dataDir, ['--json', 'waivers']).stdout) as Listed[];
+      assert.deepEqual(
+        active.map((w) => [w.id, w.filename, w.advisoryId, w.active]),
+        [[2, 'searchor-2.4.1-py3-none-any.whl', 'PYSEC-2023-262', true]],
+      );
+      const all = JSON.parse(runCli(t.dataDir, ['--json', 'waivers', 'list', '--all']).stdout) as Listed[];
+      assert.deepEqual(
+        all.map((w) => [w.id, w.active]),
+        [
+          [1, false],
+          [2, true],
+        ],
+        'the expired waiver #1 shows with --all',
+      );
+      const human = runCli(t.dataDir, ['waivers']);
+      assert.match(human.stdout, /PYSEC-2023-262/);
+      assert.match(human.stdout, /accepted risk/);
+
+      const revoked = runCli(t.dataDir, ['waivers', 'revoke', '#2']);
+      assert.equal(revoked.status, 0, revoked.stderr);
+      assert.match(revoked.stdout, /waiver #2 \(PYSEC-2023-262\) revoked/);
+      assert.deepEqual(JSON.parse(runCli(t.dataDir, ['--json', 'waivers']).stdout), []);
+      const scan = JSON.parse(runCli(t.dataDir, ['--json', 'scan']).stdout) as { filename: string; findings: { blocking: boolean }[] }[];
+      assert.equal(scan.find((r) => r.filename === 'searchor-2.4.1-py3-none-any.whl')!.findings[0]!.blocking, true);
+      const ev = runCli(t.dataDir, ['evidence', 'searchor==2.4.1']);
+      assert.match(ev.stdout, /waiver\.revoke/);
+      const missing = runCli(t.dataDir, ['waivers', 'revoke', '99']);
+      assert.equal(missing.status, 4);
+      assert.match(missing.stderr, /WAIVER_NOT_FOUND|no waiver #99/);
+    });
   });
 });

@@ -1,4 +1,4 @@
-// Vetting commands: scan, review, waive, evidence, policy.
+// Vetting commands: scan, review, waive, waivers, evidence, policy.
 import type { Command } from 'commander';
 import type { FileState } from '../../catalog/types.js';
 import { PyvetError } from '../../errors.js';
@@ -7,9 +7,11 @@ import {
   checkPolicyFile,
   evidence,
   grantWaiver,
+  listWaivers,
   loadPolicy,
   rescanAll,
   reviewQueue,
+  revokeWaiver,
   type ScanRow,
   scanFiles,
   setPolicy,
@@ -100,6 +102,39 @@ export function register(program: Command): void {
       if (globalOptions(c).json) return printJson(g);
       for (const w of g.waivers) info(`waiver #${w.id}: ${w.advisoryId} on file ${w.fileId} until ${w.expiresAt}`);
       if (g.rescan.approved.length) info(colour.green(`approved now: ${g.rescan.approved.join(', ')}`));
+    });
+
+  const waivers = program.command('waivers').description('the waivers granted with `pyvet waive`: list them, revoke one');
+  waivers
+    .command('list', { isDefault: true })
+    .description('active waivers (with --all, expired and revoked ones too)')
+    .option('--all', 'include expired and revoked waivers', false)
+    .action(async (opts: { all: boolean }, c: Command) => {
+      const list = await withRepository(c, (repo) => listWaivers(repo, { all: opts.all }));
+      if (globalOptions(c).json) return printJson(list);
+      if (list.length === 0) return info(opts.all ? 'no waivers' : 'no active waivers');
+      printTable(
+        ['#', 'file', 'advisory', 'until', 'by', 'reason'],
+        list.map((w) => [
+          w.id,
+          w.filename,
+          w.advisoryId,
+          w.revokedAt ? colour.red(`revoked ${w.revokedAt.slice(0, 10)}`) : w.active ? w.expiresAt.slice(0, 10) : colour.yellow(`expired ${w.expiresAt.slice(0, 10)}`),
+          w.grantedBy,
+          w.reason,
+        ]),
+      );
+    });
+  waivers
+    .command('revoke')
+    .description('withdraw a waiver at once: its finding blocks again, and approved files it let through are rescanned')
+    .argument('<id>', 'the waiver number (pyvet waivers)')
+    .action(async (id: string, _opts: unknown, c: Command) => {
+      const n = Number(id.replace(/^#/, ''));
+      if (!Number.isInteger(n) || n <= 0) throw new PyvetError('WAIVER_NOT_FOUND', 'not_found', `no waiver ${JSON.stringify(id)}`, { waiver: id });
+      const w = await withRepository(c, (repo) => revokeWaiver(repo, n, cliActor()));
+      if (globalOptions(c).json) return printJson(w);
+      info(`waiver #${w.id} (${w.advisoryId}) revoked by ${w.revokedBy} at ${w.revokedAt}`);
     });
 
   program
