@@ -2,7 +2,7 @@
 // packaging.licenses: the same tokenizer, grammar check and normalisation, and the same SPDX
 // license list (3.27.0), so a License-Expression pyvet accepts is one packaging accepts.
 import { PyvetError } from '../errors.js';
-import { isPyWhitespace } from './version.js';
+import { isPyWhitespace } from './text.js';
 
 export class InvalidLicenseExpression extends PyvetError {
   constructor(message: string, expression: string) {

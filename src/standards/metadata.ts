@@ -9,7 +9,8 @@ import { canonicalizeLicenseExpression, InvalidLicenseExpression } from './licen
 import { canonicalizeName, InvalidName } from './names.js';
 import { InvalidRequirement, Requirement } from './requirements.js';
 import { InvalidSpecifier, SpecifierSet } from './specifiers.js';
-import { InvalidVersion, pyStrip, Version } from './version.js';
+import { pyStrip } from './text.js';
+import { InvalidVersion, Version } from './version.js';
 
 /** Text that is not core metadata at all (no header could be read). */
 export class InvalidMetadata extends PyvetError {

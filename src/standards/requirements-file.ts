@@ -8,7 +8,7 @@ import { PyvetError } from '../errors.js';
 import { InvalidMarker, Marker } from './markers.js';
 import { canonicalizeName } from './names.js';
 import { InvalidRequirement, Requirement } from './requirements.js';
-import { pyStrip } from './version.js';
+import { pyStrip } from './text.js';
 
 export class InvalidRequirementsFile extends PyvetError {
   constructor(message: string, line: number, filename: string | undefined) {

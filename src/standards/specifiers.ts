@@ -3,17 +3,8 @@
 // computed from the spelling of the version, the pre-release rules of `contains` and `filter`,
 // and `isUnsatisfiable` by intersecting version ranges.
 import { PyvetError } from '../errors.js';
-import {
-  canonicalizeVersion,
-  comparePublic,
-  compareVersions,
-  incNum,
-  isPyWhitespace,
-  type Num,
-  pyStrip,
-  scanVersion,
-  Version,
-} from './version.js';
+import { isPyWhitespace, pyStrip } from './text.js';
+import { canonicalizeVersion, comparePublic, compareVersions, incNum, type Num, scanVersion, Version } from './version.js';
 
 export class InvalidSpecifier extends PyvetError {
   constructor(message: string, details?: Record<string, unknown>) {

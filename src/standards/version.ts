@@ -5,6 +5,7 @@
 // beyond (real data has release components above 2^53); a value always has exactly one
 // representation, so `===` is equality and `<` compares across the two types exactly.
 import { PyvetError } from '../errors.js';
+import { isPyWhitespace, pyStrip } from './text.js';
 
 export class InvalidVersion extends PyvetError {
   constructor(message: string, details?: Record<string, unknown>) {
@@ -20,32 +21,6 @@ export type Num = number | bigint;
 
 const PRE_LETTERS: readonly PreReleaseLetter[] = ['a', 'b', 'rc'];
 const PRE_LETTER_CODE: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
-
-/** Python's str.isspace()/regex \s set: what str.strip() removes (U+FEFF is not in it). */
-export function isPyWhitespace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
-  if (c < 0x85) return false;
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
-
-/** Python's str.strip() with no argument. */
-export function pyStrip(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && isPyWhitespace(s.charCodeAt(start))) start++;
-  while (end > start && isPyWhitespace(s.charCodeAt(end - 1))) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
-}
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isSep = (c: number): boolean => c === 0x2e || c === 0x5f || c === 0x2d; // . _ -
