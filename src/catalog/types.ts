@@ -153,6 +153,8 @@ export interface AuditStore {
   /** Appends with the hash chain. Call inside the transaction that makes the change it records. */
   append(entry: AuditEntryInput): Promise<AuditEntry>;
   list(fromSeq?: number, limit?: number): Promise<AuditEntry[]>;
+  /** Entries about any of `subjects` (a filename, NAME==VERSION …), in order, by index. */
+  bySubject(subjects: string[]): Promise<AuditEntry[]>;
 }
 
 export interface SettingsStore {

@@ -18,8 +18,6 @@ export interface FileEvidence {
   history: AuditEntry[];
 }
 
-const AUDIT_PAGE = 5000;
-
 /** Evidence for every file a selector names (a filename, NAME==VERSION or NAME). */
 export async function evidence(repo: Repository, selector: string, opts: VetOptions = {}): Promise<FileEvidence[]> {
   const files = await selectFiles(repo.catalog, selector);
@@ -29,13 +27,8 @@ export async function evidence(repo: Repository, selector: string, opts: VetOpti
   for (const project of new Set(files.map((f) => f.project))) {
     rows.push(...(await scanFiles(repo, { ...opts, now: () => now, project })).filter((r) => ids.has(r.fileId)));
   }
-  const subjects = new Set(files.flatMap((f) => [f.filename, `${f.project}==${f.version}`]));
-  const history: AuditEntry[] = [];
-  for (let from = 1; ; from += AUDIT_PAGE) {
-    const page = await repo.catalog.audit.list(from, AUDIT_PAGE);
-    history.push(...page.filter((e) => subjects.has(e.subject)));
-    if (page.length < AUDIT_PAGE) break;
-  }
+  const subjects = [...new Set(files.flatMap((f) => [f.filename, `${f.project}==${f.version}`]))];
+  const history: AuditEntry[] = await repo.catalog.audit.bySubject(subjects);
   const out: FileEvidence[] = [];
   for (const file of files) {
     out.push({

@@ -56,6 +56,12 @@ export class SqlAuditStore implements AuditStore {
     return { ...entry, prevHash, hash };
   }
 
+  async bySubject(subjects: string[]): Promise<AuditEntry[]> {
+    if (subjects.length === 0) return [];
+    const rows = await this.db.selectFrom('audit_log').selectAll().where('subject', 'in', subjects).orderBy('seq').execute();
+    return rows.map(auditFromRow);
+  }
+
   async list(fromSeq = 1, limit?: number): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq');
     if (limit !== undefined) q = q.limit(limit);
