@@ -54,7 +54,8 @@ export interface MirrorOptions {
 }
 
 export type MirrorEvent =
-  | { type: 'planned'; files: number; bytes: number }
+  /** `bytes` counts only the files whose size the index gave (PEP 700); `unsized` are the others. */
+  | { type: 'planned'; files: number; bytes: number; unsized: number }
   | { type: 'start'; filename: string; size: number | null }
   | { type: 'bytes'; n: number }
   | { type: 'done'; filename: string; outcome: 'fetched' | 'present' | 'failed' };
@@ -217,6 +218,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       type: 'planned',
       files: fetchList.length,
       bytes: fetchList.reduce((s, c) => s + (c.candidate.file.size ?? 0), 0),
+      unsized: fetchList.filter((c) => c.candidate.file.size === null || c.candidate.file.size === undefined).length,
     });
     const metadata = new Map<string, string[] | null>();
     await mapLimit(fetchList, concurrency, async (c) => {

@@ -33,13 +33,16 @@ function progress(): { onEvent: (e: MirrorEvent) => void; stop: () => void } {
   let total = 0;
   let done = 0;
   let planned = 0;
+  let unsized = 0;
   let finished = 0;
   const update = () => {
     const secs = Math.max(0.001, (Date.now() - started) / 1000);
-    bar.setTotal(Math.max(total, done, 1));
-    bar.update(done, {
+    // Bytes measure progress when the index gave every size (PEP 700); files otherwise.
+    const [value, of] = unsized === 0 && total > 0 ? [done, total] : [finished, planned];
+    bar.setTotal(Math.max(of, value, 1));
+    bar.update(value, {
       value_mb: (done / 1e6).toFixed(1),
-      total_mb: total ? (total / 1e6).toFixed(1) : '?',
+      total_mb: total && unsized === 0 ? (total / 1e6).toFixed(1) : '?',
       rate: (done / 1e6 / secs).toFixed(1),
       files: `${finished}/${planned}`,
     });
@@ -49,6 +52,7 @@ function progress(): { onEvent: (e: MirrorEvent) => void; stop: () => void } {
       if (e.type === 'planned') {
         total += e.bytes;
         planned += e.files;
+        unsized += e.unsized;
       } else if (e.type === 'bytes') done += e.n;
       else if (e.type === 'done') finished++;
       update();
