@@ -10,16 +10,24 @@ export class ByteLru<V> {
   constructor(readonly maxBytes: number) {}
 
   get(key: string): V | undefined {
+    const e = this.touch(key);
+    if (!e) this.misses++;
+    return e?.value;
+  }
+
+  /** get() that counts hits only, for a lookup that is retried with get() on a miss. */
+  getIfPresent(key: string): V | undefined {
+    return this.touch(key)?.value;
+  }
+
+  private touch(key: string): { value: V; bytes: number } | undefined {
     const e = this.map.get(key);
-    if (!e) {
-      this.misses++;
-      return undefined;
-    }
+    if (!e) return undefined;
     this.hits++;
     // Re-insert to move the entry to the most recent end (Map keeps insertion order).
     this.map.delete(key);
     this.map.set(key, e);
-    return e.value;
+    return e;
   }
 
   set(key: string, value: V, bytes: number): void {
@@ -31,6 +39,19 @@ export class ByteLru<V> {
     if (bytes > this.maxBytes) return;
     this.map.set(key, { value, bytes });
     this.used += bytes;
+    this.evict();
+  }
+
+  /** Accounts for `value` having grown or shrunk, if it is still the entry under `key`. */
+  resize(key: string, value: V, bytes: number): void {
+    const e = this.map.get(key);
+    if (e?.value !== value) return;
+    this.used += bytes - e.bytes;
+    e.bytes = bytes;
+    this.evict();
+  }
+
+  private evict(): void {
     for (const [k, e] of this.map) {
       if (this.used <= this.maxBytes) break;
       this.map.delete(k);
