@@ -32,7 +32,10 @@ const PLUGINS: ServerPlugin[] = [simpleRoutes, fileRoutes, uploadRoutes, apiRout
 export interface ServerOptions {
   /** Logger for access and error lines (default: the repository's). */
   logger?: Logger;
-  /** Bytes of rendered pages and file lookups kept in memory (default 32 MiB). */
+  /**
+   * Bytes of rendered pages and file lookups kept in memory (default 64 MiB: every project page
+   * of a 100 k-file catalog, plain, or its gzip form many times over).
+   */
   pageCacheBytes?: number;
   /** Bytes of small files and .metadata kept in memory (default 32 MiB). */
   fileCacheBytes?: number;
@@ -49,7 +52,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   const logger = opts.logger ?? repo.logger;
   const ctx: ServerContext = {
     repo,
-    index: new SimpleIndex(repo, opts.pageCacheBytes ?? 32 * 1024 * 1024),
+    index: new SimpleIndex(repo, opts.pageCacheBytes ?? 64 * 1024 * 1024),
     blobs: new BlobCache(repo.blobs, opts.fileCacheBytes ?? 32 * 1024 * 1024, opts.fileCacheEntryBytes ?? 1024 * 1024),
     metrics: new Metrics(),
   };
