@@ -9,25 +9,30 @@ export class ByteLru<V> {
 
   constructor(readonly maxBytes: number) {}
 
-  get(key: string): V | undefined {
-    const e = this.touch(key);
-    if (!e) this.misses++;
-    return e?.value;
-  }
-
-  /** get() that counts hits only, for a lookup that is retried with get() on a miss. */
-  getIfPresent(key: string): V | undefined {
-    return this.touch(key)?.value;
-  }
-
-  private touch(key: string): { value: V; bytes: number } | undefined {
+  /** The value under `key`, unless absent or `current` says it is out of date (it is then dropped). */
+  get(key: string, current?: (value: V) => boolean): V | undefined {
     const e = this.map.get(key);
-    if (!e) return undefined;
+    if (e && (!current || current(e.value))) return this.touch(key, e);
+    if (e) {
+      this.map.delete(key);
+      this.used -= e.bytes;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  /** get() that neither drops nor counts a miss, for a lookup that is retried with get() when it fails. */
+  getIfPresent(key: string, current?: (value: V) => boolean): V | undefined {
+    const e = this.map.get(key);
+    return e && (!current || current(e.value)) ? this.touch(key, e) : undefined;
+  }
+
+  private touch(key: string, e: { value: V; bytes: number }): V {
     this.hits++;
     // Re-insert to move the entry to the most recent end (Map keeps insertion order).
     this.map.delete(key);
     this.map.set(key, e);
-    return e;
+    return e.value;
   }
 
   set(key: string, value: V, bytes: number): void {
@@ -42,10 +47,10 @@ export class ByteLru<V> {
     this.evict();
   }
 
-  /** Accounts for `value` having grown or shrunk, if it is still the entry under `key`. */
-  resize(key: string, value: V, bytes: number): void {
+  /** Accounts for the value under `key` having grown or shrunk, if `owns` says it is the one meant. */
+  resize(key: string, bytes: number, owns: (value: V) => boolean): void {
     const e = this.map.get(key);
-    if (e?.value !== value) return;
+    if (!e || !owns(e.value)) return;
     this.used += bytes - e.bytes;
     e.bytes = bytes;
     this.evict();

@@ -1,6 +1,7 @@
-// The simple index, rendered once per catalog change and served from memory. Every page (and the
-// approved-file lookups behind /files/) is cached under the catalog serial it was rendered at;
-// when `files.serial()` moves, the whole cache is dropped. The cache is an LRU bounded by bytes.
+// The simple index, rendered on first request and served from memory. Every page (and the
+// approved-file lookups behind /files/) is cached with the catalog serial it is current at; when
+// `files.serial()` moves, a project page stays while its project's last serial has not moved,
+// everything else is looked up again. The cache is an LRU bounded by bytes.
 //
 // Pages keep only the encodings clients asked for (pip always asks for gzip, so usually only the
 // gzip form, a fifth of the plain one), and each form carries its response header list, built
@@ -151,8 +152,21 @@ function contentTypeOf(f: Pick<FileRecord, 'kind' | 'filename'>): string {
   return 'application/gzip';
 }
 
+/** A cache entry, and how to tell whether it is still current once the catalog serial moved. */
+interface Entry {
+  value: Page | ServedFile | null;
+  /** The catalog serial it is known to be current at. */
+  validAt: number;
+  /**
+   * For a project page (or a project's absence): the project and its last serial when rendered
+   * (undefined: it had no approved file). Every change to a project's files moves its last serial,
+   * so the page stays current while that does not move. Other entries live for one serial.
+   */
+  project?: { name: string; lastSerial: number | undefined };
+}
+
 export class SimpleIndex {
-  private readonly cache: ByteLru<Page | ServedFile | null>;
+  private readonly cache: ByteLru<Entry>;
   private serial = -1;
   /** The serial was read during this turn of the event loop (see sync). */
   private fresh = false;
@@ -162,6 +176,7 @@ export class SimpleIndex {
   private checking: Promise<void> | undefined;
   private approvedProjects: Promise<Map<string, ProjectSummary>> | undefined;
   private readonly baseUrl: string | null;
+  private readonly current = (e: Entry) => e.validAt === this.serial;
 
   constructor(
     private readonly repo: Repository,
@@ -176,10 +191,9 @@ export class SimpleIndex {
   }
 
   /**
-   * Drops the cache when the catalog changed since the pages were rendered. The serial is read at
-   * most once per turn of the event loop: requests handled in the same turn arrived together, so
-   * none of them can have been sent after a change that this turn's read did not see; and
-   * requests that arrive while a read is running share it.
+   * Reads the catalog serial, at most once per turn of the event loop: requests handled in the
+   * same turn arrived together, so none of them can have been sent after a change that this
+   * turn's read did not see; and requests that arrive while a read is running share it.
    */
   async sync(): Promise<void> {
     if (this.fresh) return;
@@ -197,7 +211,8 @@ export class SimpleIndex {
   private async check(): Promise<void> {
     const serial = await this.repo.catalog.files.serial();
     if (serial !== this.serial) {
-      this.cache.clear();
+      // Entries are checked one by one when next asked for (see entry()): a change to one
+      // project (an upload into quarantine, say) re-renders that project's pages only.
       this.approvedProjects = undefined;
       this.serial = serial;
     }
@@ -219,9 +234,12 @@ export class SimpleIndex {
     return this.approvedProjects;
   }
 
-  /** A cached entry, without reading the serial: only call when isFresh. A miss is not counted (the caller falls back to the methods below). */
+  /**
+   * A cached value current at this serial, without reading the serial: only call when isFresh.
+   * undefined when there is none (a miss is not counted: the caller falls back to the methods below).
+   */
   cached(key: string): Page | ServedFile | null | undefined {
-    return this.cache.getIfPresent(key);
+    return this.cache.getIfPresent(key, this.current)?.value;
   }
 
   static rootKey(format: PageFormat): string {
@@ -239,22 +257,33 @@ export class SimpleIndex {
   async root(format: PageFormat): Promise<Page> {
     await this.sync();
     const key = SimpleIndex.rootKey(format);
-    const hit = this.cache.get(key) as Page | undefined;
-    if (hit) return hit;
+    const hit = this.cache.get(key, this.current);
+    if (hit) return hit.value as Page;
     const serial = this.serial;
     const projects = [...(await this.projects()).values()];
     const page = new Page(key, utf8(format === 'json' ? renderRootJson(projects, serial) : renderRootHtml(projects)), CONTENT_TYPES[format]);
-    this.store(key, page, serial);
+    this.store(key, { value: page, validAt: serial });
     return page;
   }
 
   /** The page of a normalized project name, or null when it has no approved file. */
   async project(name: string, format: PageFormat): Promise<Page | null> {
     await this.sync();
-    const key = SimpleIndex.projectKey(name, format);
-    const hit = this.cache.get(key) as Page | null | undefined;
-    if (hit !== undefined) return hit;
     const serial = this.serial;
+    const key = SimpleIndex.projectKey(name, format);
+    let hit = this.cache.getIfPresent(key, this.current);
+    if (!hit) {
+      const projects = await this.projects();
+      // Rendered at an earlier serial: still current if its project's last serial did not move
+      // (and the catalog serial did not move while the projects were read).
+      hit = this.cache.get(key, (e) => {
+        if (e.validAt === this.serial) return true;
+        if (serial !== this.serial || e.project === undefined || projects.get(name)?.lastSerial !== e.project.lastSerial) return false;
+        e.validAt = serial;
+        return true;
+      });
+    }
+    if (hit) return hit.value as Page | null;
     const summary = (await this.projects()).get(name);
     const files = summary ? await this.repo.catalog.files.list({ project: name, states: [...APPROVED] }) : [];
     let page: Page | null = null;
@@ -265,7 +294,7 @@ export class SimpleIndex {
           : renderProjectHtml(name, files, this.baseUrl);
       page = new Page(key, utf8(text), CONTENT_TYPES[format]);
     }
-    this.store(key, page, serial);
+    this.store(key, { value: page, validAt: serial, project: { name, lastSerial: summary?.lastSerial } });
     return page;
   }
 
@@ -273,7 +302,7 @@ export class SimpleIndex {
   form(page: Page, gzip: boolean): PageForm {
     const before = page.bytes;
     const form = page.get(gzip);
-    if (page.bytes !== before) this.cache.resize(page.key, page, page.bytes);
+    if (page.bytes !== before) this.cache.resize(page.key, page.bytes, (e) => e.value === page);
     return form;
   }
 
@@ -281,21 +310,21 @@ export class SimpleIndex {
   async file(filename: string, sha256: string): Promise<ServedFile | null> {
     await this.sync();
     const key = SimpleIndex.fileKey(filename);
-    let f = this.cache.get(key) as ServedFile | null | undefined;
+    let f = this.cache.get(key, this.current)?.value as ServedFile | null | undefined;
     if (f === undefined) {
       const serial = this.serial;
       const rec = await this.repo.catalog.files.getByFilename(filename);
       f = rec && rec.state === 'approved' ? servedFile(rec) : null;
-      this.store(key, f, serial);
+      this.store(key, { value: f, validAt: serial });
     }
     return f && f.sha256 === sha256 ? f : null;
   }
 
   /** Caches unless the catalog moved while rendering (the result may mix two states). */
-  private store(key: string, value: Page | ServedFile | null, renderedAt: number): void {
-    if (renderedAt !== this.serial) return;
-    const bytes = value instanceof Page ? value.bytes : FILE_OVERHEAD + key.length;
-    this.cache.set(key, value, bytes);
+  private store(key: string, e: Entry): void {
+    if (e.validAt !== this.serial) return;
+    const bytes = e.value instanceof Page ? e.value.bytes : FILE_OVERHEAD + key.length;
+    this.cache.set(key, e, bytes);
   }
 }
 
