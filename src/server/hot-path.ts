@@ -35,29 +35,38 @@ export class HotPath {
 
   /** Answers `req`, or hands it to `next` (Fastify) untouched. */
   handle(req: IncomingMessage, res: ServerResponse, next: Handler): void {
-    const method = req.method;
-    const target = this.closing || (method !== 'GET' && method !== 'HEAD') ? undefined : parse(req.url!, req.headers.accept);
+    const start = performance.now();
+    let target: Target | undefined;
+    let answer: Answer | undefined;
+    try {
+      const method = req.method;
+      target = this.closing || (method !== 'GET' && method !== 'HEAD') ? undefined : parse(req.url!, req.headers.accept);
+      if (target && readIsOpen(this.ctx.repo, req.headers.authorization)) answer = this.cached(target, req);
+    } catch {
+      // Whatever went wrong, Fastify answers it and logs it.
+      target = undefined;
+    }
     if (!target) {
       next(req, res);
       return;
     }
-    const start = performance.now();
-    const headers = req.headers;
-    if (readIsOpen(this.ctx.repo, headers.authorization)) {
-      const answer =
-        target.route === FILE
-          ? cachedFileAnswer(this.ctx, target.file, headers)
-          : cachedPageAnswer(this.ctx, target.route === ROOT ? SimpleIndex.rootKey(target.format) : SimpleIndex.projectKey(target.name, target.format), headers);
-      if (answer) {
-        this.write(req, res, answer, target.route, start);
-        return;
-      }
+    const route = target.route;
+    if (answer) {
+      this.write(req, res, answer, route, start);
+      return;
     }
     this.answer(req, target).then(
-      (answer) => this.write(req, res, answer, target.route, start),
+      (a) => this.write(req, res, a, route, start),
       // Errors (404, 401, a failing catalog) are Fastify's to answer and log: it asks again.
       () => next(req, res),
     );
+  }
+
+  /** The answer from memory alone, when everything it needs is there. */
+  private cached(t: Target, req: IncomingMessage): Answer | undefined {
+    if (t.route === FILE) return cachedFileAnswer(this.ctx, t.file, req.headers);
+    const key = t.route === ROOT ? SimpleIndex.rootKey(t.format) : SimpleIndex.projectKey(t.name, t.format);
+    return cachedPageAnswer(this.ctx, key, req.headers);
   }
 
   private async answer(req: IncomingMessage, t: Target): Promise<Answer> {
@@ -68,7 +77,14 @@ export class HotPath {
   }
 
   private write(req: IncomingMessage, res: ServerResponse, a: Answer, route: string, start: number): void {
-    res.writeHead(a.status, a.headers);
+    try {
+      res.writeHead(a.status, a.headers);
+    } catch (err) {
+      // Nothing was sent: an answer node:http refuses is a bug, to be logged, not a crash.
+      this.log.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+      res.destroy();
+      return;
+    }
     const body = a.body;
     if (body === undefined || Buffer.isBuffer(body)) {
       res.end(body);
