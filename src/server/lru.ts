@@ -1,9 +1,19 @@
 // A map bounded by the bytes of its values, evicting the least recently used entry first, so the
-// server's memory stays flat however many projects and files the catalog holds.
+// server's memory stays flat however many projects and files the catalog holds. Recency is kept
+// by insertion order; a hit moves its entry to the recent end only when it sits in the older
+// half, which keeps the order close to exact LRU without a delete and insert on every hit.
+
+interface Slot<V> {
+  value: V;
+  bytes: number;
+  /** `clock` when the entry was last moved to the recent end. */
+  stamp: number;
+}
 
 export class ByteLru<V> {
-  private readonly map = new Map<string, { value: V; bytes: number }>();
+  private readonly map = new Map<string, Slot<V>>();
   private used = 0;
+  private clock = 0;
   hits = 0;
   misses = 0;
 
@@ -27,11 +37,14 @@ export class ByteLru<V> {
     return e && (!current || current(e.value)) ? this.touch(key, e) : undefined;
   }
 
-  private touch(key: string, e: { value: V; bytes: number }): V {
+  private touch(key: string, e: Slot<V>): V {
     this.hits++;
-    // Re-insert to move the entry to the most recent end (Map keeps insertion order).
-    this.map.delete(key);
-    this.map.set(key, e);
+    if (this.clock - e.stamp > this.map.size / 2) {
+      // Re-insert to move the entry to the most recent end (Map keeps insertion order).
+      this.map.delete(key);
+      this.map.set(key, e);
+      e.stamp = ++this.clock;
+    }
     return e.value;
   }
 
@@ -42,7 +55,7 @@ export class ByteLru<V> {
       this.map.delete(key);
     }
     if (bytes > this.maxBytes) return;
-    this.map.set(key, { value, bytes });
+    this.map.set(key, { value, bytes, stamp: ++this.clock });
     this.used += bytes;
     this.evict();
   }
