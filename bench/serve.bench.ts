@@ -6,13 +6,18 @@
 //   phase 2: 100 k files (10 000 projects x 10): the same URLs plus every project page
 //            round-robin, and pyvet's RSS.
 //
+// Each server is warmed before it is measured: one second of load, or for the round-robin, load
+// until every page was asked for twice (four times with --workers 2, whose workers keep a page
+// cache each); the round-robin's first second, on cold caches, is printed below its row.
+//
 // Rows go straight into the catalog and blob store (the fast path; ingest is benchmarked
 // elsewhere): phase 1 through FileStore.insert, phase 2 clones one such row 100 k times in a
 // single SQL statement (column lists read from the schema, so it follows migrations). The static tree is rendered with the server's own render functions, so both
 // servers send the same bytes. Both log nothing per request (pyvet access_log off, nginx
 // access_log off). pyvet runs as the real `pyvet serve` in child processes: once as one process
 // and once with --workers 2, since nginx runs a worker per core (2 here); RSS is read from /proc.
-//   Env: PYVET_BENCH_SECONDS (default 6, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only).
+//   Env: PYVET_BENCH_SECONDS (default 6, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only),
+//   PYVET_BENCH_NODE_FLAGS (node flags of `pyvet serve`, default --max-semi-space-size=4).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -30,6 +35,9 @@ import type { Repository } from '../src/repository/types.js';
 import { filePath, renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from '../src/server/render.js';
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
+// What docs/architecture.md recommends for `pyvet serve` (a smaller young generation: less RSS,
+// same speed); PYVET_BENCH_NODE_FLAGS replaces it, e.g. with '' to measure without.
+const SERVE_NODE_FLAGS = (process.env.PYVET_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
 const SECONDS = Number(process.env.PYVET_BENCH_SECONDS ?? 6);
 const here = dirname(fileURLToPath(import.meta.url));
 const silent = new Writable({ write: (_c, _e, cb) => cb() });
@@ -208,7 +216,7 @@ async function startPyvet(dataDir: string, workers: number): Promise<{ url: stri
   const root = compiled ? join(here, '..', '..') : join(here, '..');
   const cli = compiled ? [join(root, 'dist', 'src', 'cli', 'main.js')] : ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts')];
   const args = [...cli, '--data', dataDir, '--json', 'serve', '--host', '127.0.0.1', '--port', '0', '--workers', String(workers)];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, ...args], {
     cwd: root,
     env: { ...process.env, PYVET_SERVER__ACCESS_LOG: 'false', PYVET_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -256,14 +264,27 @@ interface Target {
   paths?: string[];
 }
 
-async function wrk(base: string, t: Target, seconds: number, work: string): Promise<number> {
+/** requests/s and how many requests wrk made. */
+async function wrk(base: string, t: Target, seconds: number, work: string): Promise<{ rps: number; requests: number }> {
   const args = ['-t2', '-c32', `-d${seconds}s`, '--timeout', '5s'];
   if (t.accept) args.push('-H', `Accept: ${t.accept}`);
   if (t.paths) {
     const script = join(work, `rr-${createHash('sha1').update(t.label).digest('hex').slice(0, 8)}.lua`);
+    // Each thread starts at its own place in the list, a new one each run (os.time()), so that
+    // successive runs do not all ask for the same first pages.
     writeFileSync(
       script,
-      `local paths = {${t.paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
+      `local paths = {${t.paths.map((p) => JSON.stringify(p)).join(',')}}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("i", (os.time() * 7919 + threads * 4999) % #paths)
+end
+request = function()
+  i = (i or 0) % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+`,
     );
     args.push('-s', script);
   }
@@ -275,9 +296,22 @@ async function wrk(base: string, t: Target, seconds: number, work: string): Prom
   });
   await once(child, 'exit');
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   if (bad) throw new Error(`${base}${t.path}: ${bad} non-2xx answers under load`);
-  return rps;
+  return { rps, requests };
+}
+
+/**
+ * Brings a server to its steady state for `t`: one second of load, or for a round-robin, load
+ * until every page was asked for `passes` times over (pyvet renders a page on its first request
+ * and keeps it; nginx reads it from the page cache). Answers the first second's rate (cold).
+ */
+async function warm(base: string, t: Target, passes: number, work: string): Promise<number> {
+  const first = await wrk(base, t, 1, work);
+  let asked = first.requests;
+  for (let run = 0; t.paths && asked < passes * t.paths.length && run < 60; run++) asked += (await wrk(base, t, 1, work)).requests;
+  return first.rps;
 }
 
 /** Both servers must send the same page (same bytes) before their speeds are compared. */
@@ -297,6 +331,8 @@ interface Row {
   pyvet: number;
   pyvet2: number;
   nginx: number;
+  /** For a round-robin: the same during the first second of the warm-up, on a cold cache. */
+  cold?: { pyvet: number; pyvet2: number; nginx: number };
 }
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
@@ -306,14 +342,19 @@ async function measure(pyvet: string, pyvet2: string, nginx: string, targets: Ta
   console.log(`  ${'URL'.padEnd(40)} ${'pyvet'.padStart(8)} ${'pyvet x2'.padStart(9)} ${'nginx'.padStart(8)}  (req/s)  ratio  ratio x2`);
   for (const t of targets) {
     if (!t.paths) await sameBytes(pyvet, nginx, t);
-    // Warm all three first, so none runs on a cold cache.
-    for (const base of [pyvet, pyvet2, nginx]) await wrk(base, t, 1, work);
-    const p = await wrk(pyvet, t, seconds, work);
-    const p2 = await wrk(pyvet2, t, seconds, work);
-    const n = await wrk(nginx, t, seconds, work);
-    rows.push({ label: t.label, pyvet: p, pyvet2: p2, nginx: n });
+    // Warm all three first, so none runs on a cold cache. The workers of --workers 2 keep a
+    // page cache each: twice the passes.
+    const cold = { pyvet: await warm(pyvet, t, 2, work), pyvet2: await warm(pyvet2, t, 4, work), nginx: await warm(nginx, t, 2, work) };
+    const p = (await wrk(pyvet, t, seconds, work)).rps;
+    const p2 = (await wrk(pyvet2, t, seconds, work)).rps;
+    const n = (await wrk(nginx, t, seconds, work)).rps;
+    rows.push({ label: t.label, pyvet: p, pyvet2: p2, nginx: n, ...(t.paths && { cold }) });
     const f = (x: number, w: number) => x.toFixed(0).padStart(w);
     console.log(`  ${t.label.padEnd(40)} ${f(p, 8)} ${f(p2, 9)} ${f(n, 8)}           ${ratio(p, n).padStart(5)}  ${ratio(p2, n).padStart(8)}`);
+    if (t.paths) {
+      const c = cold;
+      console.log(`  ${'  first second, cold caches'.padEnd(40)} ${f(c.pyvet, 8)} ${f(c.pyvet2, 9)} ${f(c.nginx, 8)}           ${ratio(c.pyvet, c.nginx).padStart(5)}  ${ratio(c.pyvet2, c.nginx).padStart(8)}`);
+    }
   }
   return rows;
 }

@@ -29,15 +29,19 @@ export function presentedToken(header: string | undefined): string | undefined {
   return colon < 0 ? undefined : decoded.slice(colon + 1);
 }
 
+/** The actor behind an Authorization header: null when there is none; 401 for credentials that do not authenticate. */
+export async function actorFor(repo: Repository, authorization: string | undefined): Promise<Actor | null> {
+  if (!authorization) return null;
+  const token = presentedToken(authorization);
+  const actor = token === undefined ? null : await authenticate(repo, token);
+  if (!actor) throw unauthorized('the credentials given are not a valid pyvet token');
+  return actor;
+}
+
 /** The request's actor: null when anonymous; 401 for credentials that do not authenticate. */
 export async function actorOf(repo: Repository, request: FastifyRequest): Promise<Actor | null> {
   if (request.actor !== undefined) return request.actor;
-  const header = request.headers.authorization;
-  if (!header) return (request.actor = null);
-  const token = presentedToken(header);
-  const actor = token === undefined ? null : await authenticate(repo, token);
-  if (!actor) throw unauthorized('the credentials given are not a valid pyvet token');
-  return (request.actor = actor);
+  return (request.actor = await actorFor(repo, request.headers.authorization));
 }
 
 function unauthorized(message: string): PyvetError {
@@ -52,14 +56,28 @@ export async function requireActor(repo: Repository, request: FastifyRequest, ro
   return actor;
 }
 
-/** preHandler for the index and files: anonymous reads only when the configuration allows them. */
+/**
+ * Whether reading the index and files is allowed without looking anything up: anonymous reads
+ * are on and no credentials came (a client sending a wrong token should still learn it).
+ */
+export function readIsOpen(repo: Repository, authorization: string | undefined): boolean {
+  return repo.config.server.anonymous_read && !authorization;
+}
+
+/** The read decision for the index and files: the actor, or 401 (no/unknown credentials) / 403. */
+export async function authorizeRead(repo: Repository, authorization: string | undefined): Promise<Actor | null> {
+  if (readIsOpen(repo, authorization)) return null;
+  const actor = await actorFor(repo, authorization);
+  if (repo.config.server.anonymous_read) return actor;
+  if (!actor) throw unauthorized('read the index needs a token with the reader role');
+  requireRole(actor, 'reader', 'read the index');
+  return actor;
+}
+
+/** preHandler for the index, files and releases: authorizeRead for Fastify routes. */
 export function readAccess(repo: Repository) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    if (repo.config.server.anonymous_read) {
-      // Still reject bad credentials: a client sending a wrong token should learn it.
-      if (request.headers.authorization) await actorOf(repo, request);
-      return;
-    }
-    await requireActor(repo, request, 'reader', 'read the index');
+    if (readIsOpen(repo, request.headers.authorization)) return;
+    request.actor = await authorizeRead(repo, request.headers.authorization);
   };
 }

@@ -31,6 +31,11 @@ export class BlobCache {
     return data;
   }
 
+  /** The blob if it is in memory (a miss is not counted: the caller falls back to bytes()). */
+  cached(sha256: string): Buffer | undefined {
+    return this.lru.getIfPresent(sha256);
+  }
+
   /** A stream of the blob (or the inclusive byte range), from the local file when there is one. */
   stream(sha256: string, range?: { start: number; end: number }): Readable {
     const path = this.blobs.localPath(sha256);

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { asPyvetError, httpStatusOf } from '../errors.js';
 import type { Repository } from '../repository/types.js';
+import type { Answer } from './answers.js';
 import type { BlobCache } from './blob-cache.js';
 import type { Metrics } from './metrics.js';
 import type { SimpleIndex } from './pages.js';
@@ -25,4 +26,12 @@ export function sendError(reply: FastifyReply, err: unknown, status = httpStatus
   if (status === 401) reply.header('www-authenticate', 'Basic realm="pyvet"');
   const message = status >= 500 && e.kind === 'internal' ? 'internal error' : e.message;
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code: e.code, message } });
+}
+
+/** Writes an answer from answers.ts through Fastify. */
+export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+  reply.code(answer.status);
+  const h = answer.headers;
+  for (let i = 0; i < h.length; i += 2) reply.header(h[i]!, h[i + 1]);
+  return reply.send(answer.body);
 }

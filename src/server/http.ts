@@ -10,9 +10,21 @@ export function etagMatches(header: string | undefined, ...tags: string[]): bool
   return false;
 }
 
-/** Whether Accept-Encoding allows gzip (present and not q=0). */
+const gzipAnswers = new Map<string, boolean>();
+
+/** Whether Accept-Encoding allows gzip (present and not q=0); clients repeat a few headers, so answers are remembered. */
 export function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
+  let yes = gzipAnswers.get(header);
+  if (yes === undefined) {
+    yes = parseAcceptsGzip(header);
+    if (gzipAnswers.size >= 256) gzipAnswers.clear();
+    gzipAnswers.set(header, yes);
+  }
+  return yes;
+}
+
+function parseAcceptsGzip(header: string): boolean {
   for (const part of header.split(',')) {
     const [coding, ...params] = part.trim().toLowerCase().split(';');
     if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') continue;

@@ -1,12 +1,20 @@
 // The pyvet HTTP server (Fastify): the simple index, files, upload, the admin API, health and
 // metrics. Each route group is a plugin in PLUGINS; all of them share one ServerContext.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  LogController,
+  type RawServerDefault,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
 import { BlobCache } from './blob-cache.js';
 import { type ServerContext, type ServerPlugin, sendError } from './context.js';
+import { HotPath } from './hot-path.js';
 import { Metrics } from './metrics.js';
 import { SimpleIndex } from './pages.js';
 import { apiRoutes } from './routes/api.js';
@@ -24,16 +32,32 @@ const PLUGINS: ServerPlugin[] = [simpleRoutes, fileRoutes, uploadRoutes, apiRout
 export interface ServerOptions {
   /** Logger for access and error lines (default: the repository's). */
   logger?: Logger;
-  /** Bytes of rendered pages and file lookups kept in memory (default 32 MiB). */
+  /**
+   * Bytes of rendered pages and file lookups kept in memory (default 64 MiB: every project page
+   * of a 100 k-file catalog, plain, or its gzip form many times over).
+   */
   pageCacheBytes?: number;
   /** Bytes of small files and .metadata kept in memory (default 32 MiB). */
   fileCacheBytes?: number;
   /** Files up to this size are served from memory (default 1 MiB); larger ones stream. */
   fileCacheEntryBytes?: number;
+  /**
+   * Answer the index and files on node:http before Fastify (hot-path.ts; default true). false
+   * sends every request through Fastify: the tests compare the two.
+   */
+  hotPath?: boolean;
 }
 
 export function buildServer(repo: Repository, opts: ServerOptions = {}): FastifyInstance {
   const logger = opts.logger ?? repo.logger;
+  const ctx: ServerContext = {
+    repo,
+    index: new SimpleIndex(repo, opts.pageCacheBytes ?? 64 * 1024 * 1024),
+    blobs: new BlobCache(repo.blobs, opts.fileCacheBytes ?? 32 * 1024 * 1024, opts.fileCacheEntryBytes ?? 1024 * 1024),
+    metrics: new Metrics(),
+  };
+  const accessLog = repo.config.server.access_log;
+  const hot = opts.hotPath === false ? undefined : new HotPath(ctx, { logger, accessLog });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One access line per request is written below, in a fixed shape tests and operators rely on.
@@ -44,13 +68,14 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     // Platform wheel names run long (charset_normalizer-…-manylinux2014_x86_64.manylinux_2_17_x86_64
     // .manylinux_2_28_x86_64.whl.metadata): the default 100-character parameter limit answers 414.
     routerOptions: { maxParamLength: 1024 },
+    serverFactory: hot && hotPathServer(hot),
   });
-  const ctx: ServerContext = {
-    repo,
-    index: new SimpleIndex(repo, opts.pageCacheBytes ?? 32 * 1024 * 1024),
-    blobs: new BlobCache(repo.blobs, opts.fileCacheBytes ?? 32 * 1024 * 1024, opts.fileCacheEntryBytes ?? 1024 * 1024),
-    metrics: new Metrics(),
-  };
+  if (hot) {
+    app.addHook('preClose', (done) => {
+      hot.closing = true;
+      done();
+    });
+  }
 
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof PyvetError) return sendError(reply, err);
@@ -67,7 +92,6 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     sendError(reply, new PyvetError('NOT_FOUND', 'not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  const accessLog = repo.config.server.access_log;
   app.addHook('onResponse', async (request, reply) => {
     const ms = reply.elapsedTime;
     ctx.metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, ms / 1000);
@@ -81,6 +105,18 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
 
   for (const plugin of PLUGINS) app.register(async (scope) => plugin(scope, ctx));
   return app;
+}
+
+/** The server Fastify would create (same timeouts), with the hot path in front of Fastify's handler. */
+function hotPathServer(hot: HotPath): FastifyServerFactory<RawServerDefault> {
+  return (handler, o) => {
+    const server = createServer((req, res) => hot.handle(req, res, handler));
+    server.keepAliveTimeout = o.keepAliveTimeout as number;
+    server.requestTimeout = o.requestTimeout as number;
+    server.setTimeout(o.connectionTimeout as number);
+    if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket as number;
+    return server;
+  };
 }
 
 export interface RunningServer {

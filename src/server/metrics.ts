@@ -4,6 +4,7 @@
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface Histogram {
+  /** Per bucket, the requests that fell in it and no smaller one (made cumulative when rendered). */
   counts: number[];
   sum: number;
   count: number;
@@ -14,19 +15,25 @@ function label(value: string): string {
 }
 
 export class Metrics {
-  private readonly requests = new Map<string, number>();
+  /** route → method → status → count: nested, so that counting a request builds no key string. */
+  private readonly requests = new Map<string, Map<string, Map<number, number>>>();
   private readonly latency = new Map<string, Histogram>();
 
   /** Records one answered request; `route` is the route pattern, never the raw URL (bounded labels). */
   observe(route: string, method: string, status: number, seconds: number): void {
-    const key = `${route}\u0000${method}\u0000${status}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let byMethod = this.requests.get(route);
+    if (!byMethod) this.requests.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     let h = this.latency.get(route);
     if (!h) {
       h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
       this.latency.set(route, h);
     }
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
+    let i = 0;
+    while (i < BUCKETS.length && seconds > BUCKETS[i]!) i++;
+    if (i < BUCKETS.length) h.counts[i]!++;
     h.sum += seconds;
     h.count++;
   }
@@ -36,16 +43,21 @@ export class Metrics {
     const out: string[] = [];
     out.push('# HELP pyvet_http_requests_total HTTP requests answered, by route pattern, method and status.');
     out.push('# TYPE pyvet_http_requests_total counter');
-    for (const [key, n] of this.requests) {
-      const [route, method, status] = key.split('\u0000');
-      out.push(`pyvet_http_requests_total{route="${label(route!)}",method="${method}",status="${status}"} ${n}`);
+    for (const [route, byMethod] of this.requests) {
+      for (const [method, byStatus] of byMethod) {
+        for (const [status, n] of byStatus) {
+          out.push(`pyvet_http_requests_total{route="${label(route)}",method="${method}",status="${status}"} ${n}`);
+        }
+      }
     }
     out.push('# HELP pyvet_http_request_duration_seconds Time to answer a request, by route pattern.');
     out.push('# TYPE pyvet_http_request_duration_seconds histogram');
     for (const [route, h] of this.latency) {
       const r = label(route);
+      let cumulative = 0;
       BUCKETS.forEach((b, i) => {
-        out.push(`pyvet_http_request_duration_seconds_bucket{route="${r}",le="${b}"} ${h.counts[i]}`);
+        cumulative += h.counts[i]!;
+        out.push(`pyvet_http_request_duration_seconds_bucket{route="${r}",le="${b}"} ${cumulative}`);
       });
       out.push(`pyvet_http_request_duration_seconds_bucket{route="${r}",le="+Inf"} ${h.count}`);
       out.push(`pyvet_http_request_duration_seconds_sum{route="${r}"} ${h.sum}`);

@@ -83,3 +83,19 @@ export function negotiate(accept: string | undefined, format: string | undefined
   }
   return best?.format;
 }
+
+// Clients send the same few Accept headers over and over: remember their answers (bounded).
+const negotiated = new Map<string, PageFormat | undefined>();
+
+/** negotiate(), remembering the answer for each Accept header. */
+export function negotiateCached(accept: string | undefined, format: string | undefined): PageFormat | undefined {
+  if (format !== undefined) return negotiate(undefined, format);
+  const key = accept ?? '';
+  let f = negotiated.get(key);
+  if (f === undefined && !negotiated.has(key)) {
+    f = negotiate(key, undefined);
+    if (negotiated.size >= 256) negotiated.clear();
+    negotiated.set(key, f);
+  }
+  return f;
+}

@@ -1,25 +1,16 @@
 // The simple repository API: /simple/ and /simple/<project>/ (PEP 503 HTML, PEP 691 JSON).
+// The answers come from answers.ts; the hot path (../hot-path.ts) answers the common cases
+// before Fastify sees them, and hands everything else (redirects, errors) to these routes.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PyvetError } from '../../errors.js';
-import { readAccess } from '../auth.js';
 import { canonicalizeName } from '../../standards/names.js';
-import { type ServerPlugin, sendError } from '../context.js';
-import { acceptsGzip, etagMatches } from '../http.js';
-import { negotiate, type PageFormat } from '../negotiate.js';
-import type { Page } from '../pages.js';
-
-// Clients send the same few Accept headers over and over: remember their answers (bounded).
-const negotiated = new Map<string, PageFormat | undefined>();
+import { projectAnswer, rootAnswer } from '../answers.js';
+import { readAccess } from '../auth.js';
+import { type ServerPlugin, sendAnswer, sendError } from '../context.js';
+import { negotiateCached, type PageFormat } from '../negotiate.js';
 
 function formatOf(request: FastifyRequest): PageFormat | undefined {
-  const format = (request.query as { format?: string }).format;
-  if (format !== undefined) return negotiate(undefined, format);
-  const accept = request.headers.accept ?? '';
-  if (negotiated.has(accept)) return negotiated.get(accept);
-  const f = negotiate(accept, undefined);
-  if (negotiated.size >= 256) negotiated.clear();
-  negotiated.set(accept, f);
-  return f;
+  return negotiateCached(request.headers.accept, (request.query as { format?: string }).format);
 }
 
 function notAcceptable(reply: FastifyReply): FastifyReply {
@@ -31,34 +22,21 @@ function notAcceptable(reply: FastifyReply): FastifyReply {
   return sendError(reply, err, 406);
 }
 
-function sendPage(request: FastifyRequest, reply: FastifyReply, page: Page): FastifyReply {
-  const gzip = page.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
-  reply.header('vary', 'Accept, Accept-Encoding').header('cache-control', 'no-cache');
-  reply.header('etag', gzip ? page.etagGzip : page.etag);
-  if (etagMatches(request.headers['if-none-match'], page.etag, page.etagGzip)) return reply.code(304).send();
-  reply.header('content-type', page.contentType);
-  if (gzip) {
-    reply.header('content-encoding', 'gzip');
-    return reply.send(page.gzip);
-  }
-  return reply.send(page.body);
-}
-
 /** Keeps the query string (e.g. ?format=) across a redirect. */
 function query(request: FastifyRequest): string {
   const q = request.url.indexOf('?');
   return q < 0 ? '' : request.url.slice(q);
 }
 
-export const simpleRoutes: ServerPlugin = (app, { repo, index }) => {
-  app.addHook('preHandler', readAccess(repo));
+export const simpleRoutes: ServerPlugin = (app, ctx) => {
+  app.addHook('preHandler', readAccess(ctx.repo));
 
   app.get('/simple', (request, reply) => reply.redirect(`/simple/${query(request)}`, 301));
 
   app.get('/simple/', async (request, reply) => {
     const format = formatOf(request);
     if (!format) return notAcceptable(reply);
-    return sendPage(request, reply, await index.root(format));
+    return sendAnswer(reply, await rootAnswer(ctx, format, request.headers));
   });
 
   const project = async (request: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply) => {
@@ -70,13 +48,7 @@ export const simpleRoutes: ServerPlugin = (app, { repo, index }) => {
     }
     const format = formatOf(request);
     if (!format) return notAcceptable(reply);
-    const page = await index.project(normalized, format);
-    if (!page) {
-      throw new PyvetError('PROJECT_NOT_FOUND', 'not_found', `no project named ${normalized} is served here`, {
-        project: normalized,
-      });
-    }
-    return sendPage(request, reply, page);
+    return sendAnswer(reply, await projectAnswer(ctx, normalized, format, request.headers));
   };
   app.get('/simple/:project/', project);
   app.get('/simple/:project', project);

@@ -1,0 +1,124 @@
+// What the simple API and the files answer, apart from the HTTP framework: status, header list
+// and body, decided from the request headers (content encoding, conditional requests, ranges).
+// The Fastify routes and the hot path (hot-path.ts) both write these, so they cannot disagree.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { PyvetError } from '../errors.js';
+import type { ServerContext } from './context.js';
+import { acceptsGzip, etagMatches, parseRange } from './http.js';
+import type { PageFormat } from './negotiate.js';
+import { type Download, makeDownload, Page, SimpleIndex } from './pages.js';
+
+export interface Answer {
+  status: number;
+  /** Flat [name, value, name, value, …], as res.writeHead takes it; shared, never modify. */
+  headers: string[];
+  body?: Buffer | Readable;
+}
+
+/** A download URL: /files/<a>/<b>/<sha256>/<filename>, `path` as requested (for the 404 message). */
+export interface FileRequest {
+  a: string;
+  b: string;
+  sha256: string;
+  filename: string;
+  path: string;
+}
+
+const METADATA_SUFFIX = '.metadata';
+const METADATA_TYPE = 'text/plain; charset=utf-8';
+const SHA256 = /^[0-9a-f]{64}$/;
+
+function pageAnswer(index: SimpleIndex, page: Page, req: IncomingHttpHeaders): Answer {
+  const form = index.form(page, acceptsGzip(req['accept-encoding']));
+  if (etagMatches(req['if-none-match'], page.etag, page.etagGzip)) return { status: 304, headers: form.notModified };
+  return { status: 200, headers: form.headers, body: form.body };
+}
+
+/** The answer for a page already in memory, or undefined when it must be looked up (async). */
+export function cachedPageAnswer(ctx: ServerContext, key: string, req: IncomingHttpHeaders): Answer | undefined {
+  if (!ctx.index.isFresh) return undefined;
+  const page = ctx.index.cached(key);
+  return page instanceof Page ? pageAnswer(ctx.index, page, req) : undefined;
+}
+
+export async function rootAnswer(ctx: ServerContext, format: PageFormat, req: IncomingHttpHeaders): Promise<Answer> {
+  return pageAnswer(ctx.index, await ctx.index.root(format), req);
+}
+
+/** The answer for a normalized project name; PROJECT_NOT_FOUND when it has no approved file. */
+export async function projectAnswer(ctx: ServerContext, name: string, format: PageFormat, req: IncomingHttpHeaders): Promise<Answer> {
+  const page = await ctx.index.project(name, format);
+  if (!page) {
+    throw new PyvetError('PROJECT_NOT_FOUND', 'not_found', `no project named ${name} is served here`, { project: name });
+  }
+  return pageAnswer(ctx.index, page, req);
+}
+
+function downloadAnswer(d: Download, req: IncomingHttpHeaders, data: Buffer | undefined, stream: (range?: { start: number; end: number }) => Readable): Answer {
+  const inm = req['if-none-match'];
+  const ims = req['if-modified-since'];
+  if (etagMatches(inm, d.etag) || (!inm && ims && Date.parse(ims) >= d.modifiedMs)) return { status: 304, headers: d.common };
+  const ifRange = req['if-range'];
+  const range = ifRange === undefined || ifRange === d.etag ? parseRange(req.range, d.size) : undefined;
+  if (range === undefined) return { status: 200, headers: d.headers, body: data ?? stream() };
+  const headers = [...d.common, 'content-type', d.contentType];
+  if (range === 'unsatisfiable') {
+    headers.push('content-range', `bytes */${d.size}`, 'content-length', '0');
+    return { status: 416, headers };
+  }
+  headers.push('content-range', `bytes ${range.start}-${range.end}/${d.size}`, 'content-length', String(range.end - range.start + 1));
+  return { status: 206, headers, body: data ? data.subarray(range.start, range.end + 1) : stream(range) };
+}
+
+function fileNotFound(r: FileRequest): PyvetError {
+  // Built only when needed: an Error captures a stack trace, too dear for the hot path.
+  return new PyvetError('FILE_NOT_FOUND', 'not_found', `no approved file at ${r.path}`);
+}
+
+/** Whether the URL can name a file at all: the digest and its two prefix directories agree. */
+function wellFormed(r: FileRequest): boolean {
+  return SHA256.test(r.sha256) && r.a === r.sha256.slice(0, 2) && r.b === r.sha256.slice(2, 4);
+}
+
+/** The served file's name in the URL, and whether the URL asks for its .metadata. */
+function target(r: FileRequest): { filename: string; metadata: boolean } {
+  // No distribution filename ends in .metadata (wheel/sdist names are checked at ingest).
+  const metadata = r.filename.endsWith(METADATA_SUFFIX);
+  return { filename: metadata ? r.filename.slice(0, -METADATA_SUFFIX.length) : r.filename, metadata };
+}
+
+/** The answer for a file whose lookup and bytes are already in memory, else undefined. */
+export function cachedFileAnswer(ctx: ServerContext, r: FileRequest, req: IncomingHttpHeaders): Answer | undefined {
+  if (!ctx.index.isFresh) return undefined;
+  const t = target(r);
+  const file = ctx.index.cached(SimpleIndex.fileKey(t.filename));
+  if (!file || file instanceof Page || file.sha256 !== r.sha256 || !wellFormed(r)) return undefined;
+  if (t.metadata) {
+    const m = file.metadata;
+    const data = m && ctx.blobs.cached(m.sha256);
+    return m && data && downloadAnswer(m, req, data, () => ctx.blobs.stream(m.sha256));
+  }
+  const small = file.size <= ctx.blobs.maxEntryBytes;
+  const data = small ? ctx.blobs.cached(file.sha256) : undefined;
+  if (small && !data) return undefined;
+  return downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
+}
+
+/** The answer for a download URL; FILE_NOT_FOUND unless it names an approved file (or its metadata). */
+export async function fileAnswer(ctx: ServerContext, r: FileRequest, req: IncomingHttpHeaders): Promise<Answer> {
+  if (!wellFormed(r)) throw fileNotFound(r);
+  const t = target(r);
+  const file = await ctx.index.file(t.filename, r.sha256);
+  if (!file) throw fileNotFound(r);
+  if (t.metadata) {
+    const sha256 = file.metadataSha256;
+    if (!sha256) throw fileNotFound(r);
+    // Core metadata is small (limits.max_metadata_bytes): always from memory.
+    const data = await ctx.blobs.bytes(sha256);
+    file.metadata ??= makeDownload(sha256, data.length, METADATA_TYPE, file.lastModified);
+    return downloadAnswer(file.metadata, req, data, () => ctx.blobs.stream(sha256));
+  }
+  const data = file.size <= ctx.blobs.maxEntryBytes ? await ctx.blobs.bytes(file.sha256) : undefined;
+  return downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
+}
