@@ -81,6 +81,10 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
     await repo.close();
   }
   let stopping = false;
+  // A small young generation keeps each server process's memory flat (docs/architecture.md);
+  // workers get it unless the operator chose another size.
+  const flags = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=4'];
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
