@@ -119,12 +119,8 @@ export async function vetStoredFile(repo: Repository, fileId: number, actor: Act
  * and safe, but waiting on nobody. Batch ingest, mirroring and the server run this first.
  */
 export async function vetUndecided(repo: Repository, actor: Actor = SYSTEM_ACTOR, opts: VetOptions = {}): Promise<Decision[]> {
-  const waiting = await repo.catalog.files.list({ states: ['quarantined'] });
-  if (waiting.length === 0) return [];
-  const decided = new Set((await repo.catalog.vetting.listResults(waiting.map((f) => f.id))).map((r) => r.fileId));
-  const undecided = waiting.filter((f) => !decided.has(f.id));
   const out: Decision[] = [];
-  for (const f of undecided) out.push(await vetStoredFile(repo, f.id, actor, opts));
+  for (const id of await repo.catalog.vetting.undecidedFileIds()) out.push(await vetStoredFile(repo, id, actor, opts));
   if (out.length > 0) repo.logger.warn({ files: out.length }, 'vetted files an interrupted ingest had left undecided');
   return out;
 }

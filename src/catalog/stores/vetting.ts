@@ -9,6 +9,8 @@ export interface VettingStore {
   getResult(fileId: number): Promise<VettingResult | undefined>;
   /** Every stored result (all files when `fileIds` is omitted). */
   listResults(fileIds?: number[]): Promise<VettingResult[]>;
+  /** Quarantined files that have no result at all (an ingest interrupted before vetting). */
+  undecidedFileIds(): Promise<number[]>;
   addWaiver(waiver: Omit<Waiver, 'id' | 'revokedAt' | 'revokedBy'>): Promise<Waiver>;
   getWaiver(id: number): Promise<Waiver | undefined>;
   /** Waivers of one file, or of all files; revoked ones included (evidence). */
@@ -69,6 +71,18 @@ export class SqlVettingStore implements VettingStore {
       .where('file_id', '=', fileId)
       .executeTakeFirst();
     return row ? resultFromRow(row) : undefined;
+  }
+
+  async undecidedFileIds(): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('files')
+      .leftJoin('vetting_results', 'vetting_results.file_id', 'files.id')
+      .select('files.id')
+      .where('files.state', '=', 'quarantined')
+      .where('vetting_results.file_id', 'is', null)
+      .orderBy('files.id')
+      .execute();
+    return rows.map((r) => Number(r.id));
   }
 
   async listResults(fileIds?: number[]): Promise<VettingResult[]> {
