@@ -73,6 +73,12 @@ export interface FileQuery {
   states?: FileState[];
 }
 
+/** What the simple index shows of a file: no JSON columns to parse, so a page renders fast. */
+export type IndexedFile = Pick<
+  FileRecord,
+  'filename' | 'version' | 'sha256' | 'size' | 'requiresPython' | 'metadataSha256' | 'uploadedAt' | 'yanked' | 'yankedReason'
+>;
+
 export interface ProjectSummary {
   name: string;
   displayName: string;
@@ -90,6 +96,8 @@ export interface FileStore {
   getProject(name: string): Promise<ProjectRecord | undefined>;
   /** Projects having at least one file in one of `states` (all projects when omitted). */
   listProjects(states?: FileState[]): Promise<ProjectSummary[]>;
+  /** One project's approved files as the index shows them, in the order list() gives. */
+  listIndexed(project: string): Promise<IndexedFile[]>;
   /**
    * Just the names of listProjects(states), optionally only those `among` the given ones: what
    * vetting asks for every file, so it must stay cheap with tens of thousands of projects.

@@ -285,7 +285,7 @@ export class SimpleIndex {
     }
     if (hit) return hit.value as Page | null;
     const summary = (await this.projects()).get(name);
-    const files = summary ? await this.repo.catalog.files.list({ project: name, states: [...APPROVED] }) : [];
+    const files = summary ? await this.repo.catalog.files.listIndexed(name) : [];
     let page: Page | null = null;
     if (summary && files.length > 0) {
       const text =

@@ -1,6 +1,6 @@
 // Rendering of the simple index (PEP 503 HTML, PEP 691 JSON) with PEP 592 yanking, PEP 658/714
 // core metadata and PEP 700 versions/size/upload-time. Pure: catalog records in, text out.
-import type { FileRecord, ProjectSummary } from '../catalog/types.js';
+import type { FileRecord, IndexedFile, ProjectSummary } from '../catalog/types.js';
 
 export const API_VERSION = '1.1';
 
@@ -47,11 +47,11 @@ export function renderRootJson(projects: ProjectSummary[], serial: number): stri
 }
 
 /** Links are relative to /simple/<project>/ so that pages do not depend on the Host header. */
-function href(f: FileRecord, baseUrl: string | null): string {
+function href(f: IndexedFile, baseUrl: string | null): string {
   return `${baseUrl ?? '../..'}${filePath(f)}#sha256=${f.sha256}`;
 }
 
-export function renderProjectHtml(name: string, files: FileRecord[], baseUrl: string | null): string {
+export function renderProjectHtml(name: string, files: IndexedFile[], baseUrl: string | null): string {
   return page(
     `Links for ${name}`,
     files.map((f) => {
@@ -68,7 +68,7 @@ export function renderProjectHtml(name: string, files: FileRecord[], baseUrl: st
   );
 }
 
-export function renderProjectJson(name: string, lastSerial: number, files: FileRecord[], baseUrl: string | null): string {
+export function renderProjectJson(name: string, lastSerial: number, files: IndexedFile[], baseUrl: string | null): string {
   const versions = [...new Set(files.map((f) => f.version))];
   return JSON.stringify({
     meta: { 'api-version': API_VERSION, '_last-serial': lastSerial },

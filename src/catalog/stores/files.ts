@@ -12,6 +12,7 @@ import type {
   FileRecord,
   FileState,
   FileStore,
+  IndexedFile,
   NewFile,
   ProjectRecord,
   ProjectSummary,
@@ -149,6 +150,27 @@ export class SqlFileStore implements FileStore {
     }
     const rows = await q.orderBy('project').orderBy('id').execute();
     return rows.map(fileFromRow);
+  }
+
+  async listIndexed(project: string): Promise<IndexedFile[]> {
+    const rows = await this.db
+      .selectFrom('files')
+      .select(['filename', 'version', 'sha256', 'size', 'requires_python', 'metadata_sha256', 'uploaded_at', 'yanked', 'yanked_reason'])
+      .where('project', '=', project)
+      .where('state', '=', 'approved')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      filename: r.filename,
+      version: r.version,
+      sha256: r.sha256,
+      size: Number(r.size),
+      requiresPython: r.requires_python,
+      metadataSha256: r.metadata_sha256,
+      uploadedAt: r.uploaded_at,
+      yanked: Number(r.yanked) === 1,
+      yankedReason: r.yanked_reason,
+    }));
   }
 
   async countByState(): Promise<Record<FileState, number>> {
