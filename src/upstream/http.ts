@@ -10,7 +10,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { Digester, type Digests } from '../artifacts/digests.js';
+import { Digester, type Digests, hashFile } from '../artifacts/digests.js';
 import { PyvetError } from '../errors.js';
 
 export interface Credentials {
@@ -250,16 +250,6 @@ export interface DownloadOptions extends TransferOptions {
   hash?: boolean;
 }
 
-async function existingDigests(path: string): Promise<Digests | null> {
-  try {
-    const d = new Digester();
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) d.update(chunk as Buffer);
-    return d.digest();
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Downloads to `dest` through `dest.part`, hashing on the way; renamed into place only when the
  * digest matches. A `.part` left by an interrupted run is resumed with a Range request (its
@@ -274,7 +264,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     if (done?.isFile()) return { sha256: undefined, digests: undefined, size: done.size, transferred: 0 };
   } else if (opts.expectedSha256) {
     // A complete file from an earlier run (a dry run keeps what it fetched) is not fetched again.
-    const done = await existingDigests(dest);
+    const done = await hashFile(dest).catch(() => null);
     if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { sha256: done.sha256, size: done.size, digests: done, transferred: 0 };
   }
   const part = `${dest}.part`;
