@@ -1,14 +1,15 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { IntegrityReport } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
 import { parseSdistFilename, parseWheelFilename, type SdistFilename, type WheelFilename } from '../standards/filenames.js';
-import { hashFile } from './digests.js';
+import { Digester, hashFile } from './digests.js';
 import { artifactError } from './errors.js';
 import type { ArtifactReport, InspectOptions } from './index.js';
 import { deriveLicense } from './license.js';
 import { inspectSdist } from './sdist.js';
 import { inspectWheel } from './wheel.js';
+import { ZIP_TUNING } from './zip.js';
 
 function parseFilename(filename: string): { kind: 'wheel'; parsed: WheelFilename } | { kind: 'sdist'; parsed: SdistFilename } {
   try {
@@ -19,6 +20,12 @@ function parseFilename(filename: string): { kind: 'wheel'; parsed: WheelFilename
     throw artifactError('FILENAME_INVALID', filename, err.message, { reason: err.details?.reason }, err);
   }
   throw artifactError('FILENAME_INVALID', filename, 'is not a distribution filename (expected .whl, .tar.gz or .zip)');
+}
+
+function digestsOf(bytes: Buffer): ReturnType<Digester['digest']> {
+  const d = new Digester();
+  d.update(bytes);
+  return d.digest();
 }
 
 /**
@@ -49,10 +56,16 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
       hashedSize: opts.digests.size,
     });
   }
-  // Hashing reads the file front to back while the archive is read by member: run both at once,
-  // except when a digest was promised, where nothing is opened before the digest is right.
+  // Most archives are read into memory once, for the digests and for every member. A large one
+  // is hashed front to back while the archive is read by member, both at once, except when a
+  // digest was promised, where nothing is opened before the digest is right.
+  const bytes = size <= ZIP_TUNING.wholeFileBytes ? await readFile(path) : undefined;
   const stop = new AbortController();
-  const hashing = opts.digests ? Promise.resolve(opts.digests) : hashFile(path, { signal: stop.signal });
+  const hashing = opts.digests
+    ? Promise.resolve(opts.digests)
+    : bytes
+      ? Promise.resolve(digestsOf(bytes))
+      : hashFile(path, { signal: stop.signal });
   hashing.catch(() => {}); // awaited below; an inspection error may come first
   const integrity: IntegrityReport = { checks: [] };
   if (opts.expectedSha256 !== undefined) {
@@ -69,8 +82,8 @@ export async function inspectArtifact(path: string, opts: InspectOptions): Promi
   try {
     read =
       file.kind === 'wheel'
-        ? await inspectWheel(path, filename, file.parsed, limits, integrity)
-        : await inspectSdist(path, filename, file.parsed, limits, integrity);
+        ? await inspectWheel(path, filename, file.parsed, limits, integrity, bytes)
+        : await inspectSdist(path, filename, file.parsed, limits, integrity, bytes);
   } catch (err) {
     // Nothing outlives the call: the caller may delete the file as soon as we throw.
     stop.abort();

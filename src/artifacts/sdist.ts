@@ -55,6 +55,7 @@ export async function inspectSdist(
   parsed: SdistFilename,
   limits: ArtifactLimits,
   integrity: IntegrityReport,
+  bytes?: Buffer,
 ): Promise<SdistResult> {
   const layout = new Layout(filename, parsed);
   const tooLarge = () =>
@@ -66,7 +67,7 @@ export async function inspectSdist(
   let collisions: ReturnType<ZipArchive['pathCollisions']> | undefined;
   let pkgInfo: Buffer | undefined;
   if (filename.endsWith('.zip')) {
-    const zip = await ZipArchive.open(path, filename, limits);
+    const zip = await ZipArchive.open(path, filename, limits, bytes);
     try {
       for (const m of zip.members) layout.add(m.path, m.isDirectory);
       for (const m of zip.members) {

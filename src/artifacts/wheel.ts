@@ -92,8 +92,9 @@ export async function inspectWheel(
   parsed: WheelFilename,
   limits: ArtifactLimits,
   integrity: IntegrityReport,
+  bytes?: Buffer,
 ): Promise<WheelResult> {
-  const zip = await ZipArchive.open(path, filename, limits);
+  const zip = await ZipArchive.open(path, filename, limits, bytes);
   try {
     const files = zip.members.filter((m) => !m.isDirectory);
     const distInfo = findDistInfo(filename, parsed, zip.members);

@@ -3,14 +3,16 @@
 // links, overlapping members, declared sizes), then each member is inflated (up to 64 MiB in one
 // step with a hard output cap, larger ones as a stream) with the ratio and total limits enforced on
 // the bytes actually produced, its size compared with the declared one and its CRC-32 checked.
+// Inflating and CRC-32 use the native addon (./native.ts) when it is built, node:zlib otherwise.
 import { close, createReadStream, fstatSync, open, read } from 'node:fs';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc32, createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
+import { createInflateRaw, inflateRaw, inflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import { artifactError } from './errors.js';
 import { type ArtifactLimits, checkRatio, checkTotal, tooMany } from './limits.js';
+import { native } from './native.js';
 import { checkMemberPath, MemberSet, printable } from './paths.js';
 
 export interface ZipMember {
@@ -36,9 +38,20 @@ const LOCAL_HEADER_BYTES = 30;
 // output chunks and a stream per member cost more than the inflating itself. Anything larger
 // (rare: big shared libraries) is inflated as a stream so that memory stays bounded.
 // Up to syncInflateBytes a member is inflated synchronously; beyond, on the libuv thread pool,
-// so that one large member never holds the thread for long. Tests lower wholeMemberBytes to
-// reach the streaming path without 64 MB archives.
-export const ZIP_TUNING = { wholeMemberBytes: 64 * 1024 * 1024, syncInflateBytes: 1024 * 1024 };
+// so that one large member never holds the thread for long (the native inflater is fast enough
+// to need no such care). Tests lower wholeMemberBytes to reach the streaming path without 64 MB
+// archives, and turn `native` off to check that node:zlib answers the same.
+export const ZIP_TUNING = {
+  wholeMemberBytes: 64 * 1024 * 1024,
+  syncInflateBytes: 1024 * 1024,
+  native: native !== undefined,
+  // Archives up to this size are read into memory once, for the digests and every member.
+  wholeFileBytes: 64 * 1024 * 1024,
+};
+// The native inflater writes into one buffer per thread, kept up to this size; a larger member
+// gets a buffer of its own. Each member is hashed and checked before the next is inflated.
+const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
+let scratch = Buffer.alloc(0);
 // Small members are read through a window this large: one read serves many of them.
 const READ_WINDOW_BYTES = 1024 * 1024;
 // Large members are read and inflated in chunks this large.
@@ -52,16 +65,20 @@ const SHARED_FD_FS = { open, read, close: (_fd: number, callback: (err: null) =>
  * serves hundreds of those. Large members stream straight from the file.
  */
 class FileReader extends yauzl.RandomAccessReader {
-  private window = { start: 0, bytes: Buffer.alloc(0) };
+  private window: { start: number; bytes: Buffer } = { start: 0, bytes: Buffer.alloc(0) };
 
+  /** A descriptor to read from, or (fd undefined) the whole file already in memory. */
   constructor(
-    private readonly fd: number,
+    private readonly fd: number | undefined,
     readonly size: number,
+    whole?: Buffer,
   ) {
     super();
+    if (whole) this.window = { start: 0, bytes: whole };
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
+    if (this.fd === undefined) return Readable.from([this.window.bytes.subarray(start, end)], { objectMode: false });
     // Streams share the descriptor: destroying one (yauzl and for-await both do) must not close it.
     return createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, fs: SHARED_FD_FS, highWaterMark: STREAM_CHUNK_BYTES });
   }
@@ -78,16 +95,24 @@ class FileReader extends yauzl.RandomAccessReader {
     );
   }
 
-  /** `length` bytes at `start`, from the window when it holds them. */
-  async bytesAt(start: number, length: number): Promise<Buffer> {
+  /** `length` bytes at `start` when the window holds them. */
+  inWindow(start: number, length: number): Buffer | undefined {
     const w = this.window;
     if (start >= w.start && start + length <= w.start + w.bytes.length) {
       return w.bytes.subarray(start - w.start, start - w.start + length);
     }
-    if (start + length > this.size) throw new Error('file data overflows file bounds');
+    return undefined;
+  }
+
+  /** `length` bytes at `start`, from the window when it holds them. */
+  async bytesAt(start: number, length: number): Promise<Buffer> {
+    const held = this.inWindow(start, length);
+    if (held) return held;
+    const { fd } = this;
+    if (start + length > this.size || fd === undefined) throw new Error('file data overflows file bounds');
     const buf = Buffer.allocUnsafe(Math.min(Math.max(length, READ_WINDOW_BYTES), this.size - start));
     const bytesRead = await new Promise<number>((resolve, reject) =>
-      read(this.fd, buf, 0, buf.length, start, (err, n) => (err ? reject(err) : resolve(n))),
+      read(fd, buf, 0, buf.length, start, (err, n) => (err ? reject(err) : resolve(n))),
     );
     if (bytesRead < length) throw new Error('unexpected end of file');
     this.window = { start, bytes: buf.subarray(0, bytesRead) };
@@ -95,7 +120,8 @@ class FileReader extends yauzl.RandomAccessReader {
   }
 
   override close(callback: (err: Error | null) => void): void {
-    close(this.fd, callback);
+    if (this.fd === undefined) process.nextTick(callback, null);
+    else close(this.fd, callback);
   }
 }
 
@@ -124,11 +150,14 @@ export class ZipArchive {
     return this.names.check();
   }
 
-  /** Opens and vets the central directory. The caller must close() the archive. */
-  static async open(path: string, filename: string, limits: ArtifactLimits): Promise<ZipArchive> {
+  /**
+   * Opens and vets the central directory. The caller must close() the archive. `bytes`, when
+   * given, are the whole file, already read: nothing is read from `path` then.
+   */
+  static async open(path: string, filename: string, limits: ArtifactLimits, bytes?: Buffer): Promise<ZipArchive> {
     // A plain descriptor, not a FileHandle: yauzl closes it through FileReader.close.
-    const fd = await new Promise<number>((resolve, reject) => open(path, 'r', (err, n) => (err ? reject(err) : resolve(n))));
-    const file = new FileReader(fd, fstatSync(fd).size);
+    const fd = bytes ? undefined : await new Promise<number>((resolve, reject) => open(path, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+    const file = fd === undefined ? new FileReader(undefined, bytes!.length, bytes) : new FileReader(fd, fstatSync(fd).size);
     let zip: yauzl.ZipFile;
     try {
       zip = await yauzl.fromRandomAccessReaderPromise(file, file.size, {
@@ -140,7 +169,7 @@ export class ZipArchive {
         strictFileNames: true,
       });
     } catch (err) {
-      close(fd);
+      if (fd !== undefined) close(fd);
       throw zipError(filename, err);
     }
     const archive = new ZipArchive(zip, file, filename, limits);
@@ -226,10 +255,12 @@ export class ZipArchive {
 
   /**
    * Inflates one member, handing each chunk to `onChunk`, with the limits enforced on the
-   * bytes as they come and the CRC-32 checked at the end.
+   * bytes as they come and the CRC-32 checked at the end. A chunk may be a view of a buffer
+   * that is reused once `onChunk` returns: copy what you keep.
    */
   async read(member: ZipMember, onChunk?: (chunk: Buffer) => void): Promise<number> {
     const { filename, limits } = this;
+    const crc32 = ZIP_TUNING.native && native ? native.crc32 : zlibCrc32;
     let produced = 0;
     let crc = 0;
     try {
@@ -285,12 +316,19 @@ export class ZipArchive {
   }
 
   private async readWhole(member: ZipMember): Promise<Buffer> {
+    const { file } = this;
     const start = member.entry.relativeOffsetOfLocalHeader;
-    const header = await this.file.bytesAt(start, LOCAL_HEADER_BYTES);
+    const header = file.inWindow(start, LOCAL_HEADER_BYTES) ?? (await file.bytesAt(start, LOCAL_HEADER_BYTES));
     if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header for '${printable(member.path)}'`);
     const dataStart = start + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
-    const raw = await this.file.bytesAt(dataStart, member.compressedSize);
+    const raw = file.inWindow(dataStart, member.compressedSize) ?? (await file.bytesAt(dataStart, member.compressedSize));
     if (member.entry.compressionMethod === 0) return raw;
+    if (ZIP_TUNING.native && native) {
+      const out = inflateNative(native, raw, member.size);
+      if (out) return out;
+      // Refused: zlib, below, says why in the words the fallback uses (libdeflate reads past
+      // the end as zeros, so a cut stream can look like one that runs long).
+    }
     // One output buffer of the declared size; the cap one byte beyond it is the lie yauzl reports so.
     const opts = { chunkSize: Math.max(64, member.size + 1), maxOutputLength: member.size + 1 };
     try {
@@ -321,6 +359,20 @@ export class ZipArchive {
     this.zip.close();
     await closed;
   }
+}
+
+/**
+ * A member inflated into the thread's reusable buffer (see SCRATCH_KEEP_BYTES), `size` being
+ * the declared size; undefined when the stream is bad or would write more than `size`.
+ */
+function inflateNative(inflater: NonNullable<typeof native>, raw: Buffer, size: number): Buffer | undefined {
+  let out: Buffer;
+  if (size <= SCRATCH_KEEP_BYTES) {
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_KEEP_BYTES, Math.max(size, scratch.length * 2, 64 * 1024)));
+    out = scratch;
+  } else out = Buffer.allocUnsafe(size);
+  const n = inflater.inflateRawInto(raw, out.subarray(0, size));
+  return n < 0 ? undefined : out.subarray(0, n);
 }
 
 /** Maps what yauzl and zlib throw to our codes; our own PyvetErrors pass through. */

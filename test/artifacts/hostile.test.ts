@@ -30,6 +30,13 @@ after(dir.cleanup);
 const LIMITS = artifactLimits(defaultConfig().limits);
 const GB = 1024 ** 3;
 
+// Every archive goes through both engines: the native inflater with the file read into memory,
+// and node:zlib reading through the descriptor. They must give the same report or the same error.
+const ENGINES = [
+  ...(ZIP_TUNING.native ? [{ native: true, wholeFileBytes: ZIP_TUNING.wholeFileBytes }] : []),
+  { native: false, wholeFileBytes: 0 },
+];
+
 async function inspectBytes(
   filename: string,
   bytes: Buffer,
@@ -37,7 +44,28 @@ async function inspectBytes(
   expectedSha256?: string,
 ): Promise<ArtifactReport> {
   const path = writeArchive(dir.path, filename, bytes);
-  return inspectArtifact(path, { limits: { ...LIMITS, ...limits }, ...(expectedSha256 ? { expectedSha256 } : {}) });
+  const saved = { native: ZIP_TUNING.native, wholeFileBytes: ZIP_TUNING.wholeFileBytes };
+  const outcomes: ({ report: ArtifactReport } | { error: unknown })[] = [];
+  for (const engine of ENGINES) {
+    Object.assign(ZIP_TUNING, engine);
+    try {
+      outcomes.push({ report: await inspectArtifact(path, { limits: { ...LIMITS, ...limits }, ...(expectedSha256 ? { expectedSha256 } : {}) }) });
+    } catch (error) {
+      outcomes.push({ error });
+    } finally {
+      Object.assign(ZIP_TUNING, saved);
+    }
+  }
+  const [first, ...others] = outcomes;
+  for (const other of others) {
+    if ('report' in first! && 'report' in other) assert.deepEqual(other.report, first.report, 'the engines disagree');
+    else if ('error' in first! && 'error' in other) {
+      const [a, b] = [first.error as PyvetError, other.error as PyvetError];
+      assert.deepEqual([b.code, b.message], [a.code, a.message], 'the engines refuse differently');
+    } else assert.fail(`one engine refused and the other did not: ${String('error' in first! ? first.error : (other as { error: unknown }).error)}`);
+  }
+  if ('error' in first!) throw first.error;
+  return first!.report;
 }
 
 async function refused(
