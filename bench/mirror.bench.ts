@@ -6,12 +6,11 @@
 // shares an event loop with it. Size with PYVET_BENCH_MIRROR_MB (default 1000). Skips when
 // /opt/pypi or curl is missing.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initRepository, openRepository } from '../src/repository/index.js';
-import { getTargets } from '../src/resolve/targets.js';
 import { parseWheelFilename } from '../src/standards/filenames.js';
-import { mirror } from '../src/upstream/mirror.js';
 import { tempDir } from '../test/helpers/paths.js';
 
 /** The static upstream in a child process; resolves with its URL. */
@@ -35,6 +34,22 @@ async function startUpstream(root: string): Promise<{ url: string; cpuSeconds: (
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** The shell's `times` output: its children's user + system seconds (second line). */
+function childCpu(path: string): number {
+  return readFileSync(path, 'utf8')
+    .split('\n')[1]!
+    .split(/\s+/)
+    .map((t) => /(\d+)m([\d.]+)s/.exec(t))
+    .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
+}
+
+/** The node flags on the CLI's shebang line (`#!/usr/bin/env -S node --flag …`). */
+function cliNodeFlags(cli: string): string[] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0]!;
+  const words = first.replace(/^#!/, '').trim().split(/\s+/);
+  return words.slice(words.indexOf('node') + 1);
 }
 
 const PYPI = '/opt/pypi';
@@ -102,36 +117,41 @@ async function main(): Promise<void> {
     const curlSecs = (performance.now() - t0) / 1000;
     const upCpu1 = up.cpuSeconds();
     // `times`: the shell's children's user and system time, curl and sha256sum all included.
-    const curlCpu = readFileSync(join(work, 'times.txt'), 'utf8')
-      .split('\n')[1]!
-      .split(/\s+/)
-      .map((t) => /(\d+)m([\d.]+)s/.exec(t))
-      .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
+    const curlCpu = childCpu(join(work, 'times.txt'));
     const sums = readFileSync(join(work, 'sums.txt'), 'utf8');
     const okSums = chosen.filter((c) => sums.includes(`${c.sha256}  ${c.filename}`)).length;
     rmSync(join(work, 'curl'), { recursive: true, force: true });
 
-    // (b) pyvet mirror -r of the same pinned files.
+    // (b) `pyvet mirror -r` of the same pinned files, run as the installed command runs: the
+    // compiled CLI with the node flags of its shebang line, in a process of its own.
     const data = join(work, 'data');
     await initRepository(data);
     const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     // The bundled advisory snapshot is imported at the first vetting: do it before timing.
     const { ensureBundledAdvisories } = await import('../src/advisories/import.js');
     await ensureBundledAdvisories(repo, { name: 'bench', role: 'admin' });
+    await repo.close();
+    writeFileSync(join(work, 'pinned.txt'), `--require-hashes\n${chosen.map((c) => c.req).join('\n')}\n`);
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+    const flags = cliNodeFlags(cli);
+    console.log(`pyvet: node ${[...flags, 'main.js'].join(' ')} mirror -r pinned.txt`);
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cmd = [process.execPath, ...flags, cli, '--json', 'mirror', '-r', join(work, 'pinned.txt'), '--from', `${up.url}/simple/`, '--target', 'cp311-manylinux_x86_64'];
+    const pyvetScript = `${cmd.map(quote).join(' ')} > ${work}/report.json; code=$?; times > ${work}/times2.txt; exit $code`;
     const upCpu2 = up.cpuSeconds();
-    const cpu1 = process.cpuUsage();
     const t1 = performance.now();
-    const report = await mirror(repo, {
-      actor: { name: 'bench', role: 'admin' },
-      requirementsFile: { text: `--require-hashes\n${chosen.map((c) => c.req).join('\n')}\n`, source: 'bench.txt' },
-      from: `${up.url}/simple/`,
-      targets: getTargets(repo.config, ['cp311-manylinux_x86_64']),
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('sh', ['-c', pyvetScript], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PYVET_DATA: data } });
+      // Exit 1 means some file was refused (reported below); anything else is a failure.
+      child.on('close', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`pyvet mirror exited ${code}`))));
     });
     const pyvetSecs = (performance.now() - t1) / 1000;
-    const c = process.cpuUsage(cpu1);
-    const pyvetCpu = (c.user + c.system) / 1e6;
+    const pyvetCpu = childCpu(join(work, 'times2.txt'));
     const upCpu3 = up.cpuSeconds();
-    await repo.close();
+    const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8')) as {
+      fetched: unknown[];
+      failed: { filename: string; code: string; message: string }[];
+    };
 
     const mb = total / 1e6;
     const curlRate = mb / curlSecs;

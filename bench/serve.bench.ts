@@ -17,7 +17,7 @@
 // access_log off). pyvet runs as the real `pyvet serve` in child processes: once as one process
 // and once with --workers 2, since nginx runs a worker per core (2 here); RSS is read from /proc.
 //   Env: PYVET_BENCH_SECONDS (default 6, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only),
-//   PYVET_BENCH_NODE_FLAGS (node flags of `pyvet serve`, default --max-semi-space-size=4).
+//   PYVET_BENCH_NODE_FLAGS (node flags of `pyvet serve`, default: those of `npm start`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -37,7 +37,7 @@ import { filePath, renderProjectHtml, renderProjectJson, renderRootHtml, renderR
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 // What docs/architecture.md recommends for `pyvet serve` (a smaller young generation: less RSS,
 // same speed); PYVET_BENCH_NODE_FLAGS replaces it, e.g. with '' to measure without.
-const SERVE_NODE_FLAGS = (process.env.PYVET_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+const SERVE_NODE_FLAGS = (process.env.PYVET_BENCH_NODE_FLAGS ?? '--single-threaded-gc --max-semi-space-size=4').split(' ').filter(Boolean);
 const SECONDS = Number(process.env.PYVET_BENCH_SECONDS ?? 6);
 const here = dirname(fileURLToPath(import.meta.url));
 const silent = new Writable({ write: (_c, _e, cb) => cb() });

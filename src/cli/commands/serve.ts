@@ -81,9 +81,13 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
     await repo.close();
   }
   let stopping = false;
-  // A small young generation keeps each server process's memory flat (docs/architecture.md);
-  // workers get it unless the operator chose another size.
-  const flags = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=4'];
+  // A small young generation keeps each server process's memory flat, and GC on the thread that
+  // allocates leaves the cores to the work (docs/architecture.md): workers get both unless the
+  // operator chose otherwise.
+  const flags = [
+    ...(process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=4']),
+    ...(process.execArgv.includes('--single-threaded-gc') ? [] : ['--single-threaded-gc']),
+  ];
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
