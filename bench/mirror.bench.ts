@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     rmSync(join(work, 'curl'), { recursive: true, force: true });
 
     // (b) `pyvet mirror -r` of the same pinned files, run as the installed command runs: the
-    // compiled CLI with the node flags of its shebang line, in a process of its own.
+    // compiled CLI with the node flags of its shebang line (NODE_FLAGS), in a process of its own.
     const data = join(work, 'data');
     await initRepository(data);
     const repo = await openRepository({ dataDir: data, logLevel: 'warn' });

@@ -19,6 +19,7 @@
 //   Env: PYVET_BENCH_SECONDS (default 6, phase 2 uses 5/8 of it), PYVET_BENCH_SMALL=1 (phase 1 only),
 //   PYVET_BENCH_NODE_FLAGS (node flags of `pyvet serve`, default: those of `npm start`).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,9 +36,9 @@ import type { Repository } from '../src/repository/types.js';
 import { filePath, renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from '../src/server/render.js';
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
-// What docs/architecture.md recommends for `pyvet serve` (a smaller young generation: less RSS,
-// same speed); PYVET_BENCH_NODE_FLAGS replaces it, e.g. with '' to measure without.
-const SERVE_NODE_FLAGS = (process.env.PYVET_BENCH_NODE_FLAGS ?? '--single-threaded-gc --max-semi-space-size=4').split(' ').filter(Boolean);
+// The flags `npm start` runs the server with (src/cli/node-flags.ts); PYVET_BENCH_NODE_FLAGS
+// replaces them, e.g. with '' to measure without.
+const SERVE_NODE_FLAGS = process.env.PYVET_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [...SERVER_NODE_FLAGS];
 const SECONDS = Number(process.env.PYVET_BENCH_SECONDS ?? 6);
 const here = dirname(fileURLToPath(import.meta.url));
 const silent = new Writable({ write: (_c, _e, cb) => cb() });

@@ -11,6 +11,7 @@ import { startServer } from '../../server/index.js';
 import { vetUndecided } from '../../vetting/index.js';
 import { type GlobalOptions, globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
+import { missingFlags, SERVER_NODE_FLAGS } from '../node-flags.js';
 
 interface ServeOptions {
   host?: string;
@@ -81,13 +82,8 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
     await repo.close();
   }
   let stopping = false;
-  // A small young generation keeps each server process's memory flat, and GC on the thread that
-  // allocates leaves the cores to the work (docs/architecture.md): workers get both unless the
-  // operator chose otherwise.
-  const flags = [
-    ...(process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=4']),
-    ...(process.execArgv.includes('--single-threaded-gc') ? [] : ['--single-threaded-gc']),
-  ];
+  // Workers run with the server's node flags (./node-flags.ts) unless the operator chose others.
+  const flags = missingFlags(process.execArgv, SERVER_NODE_FLAGS);
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
   const fork = () => cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
