@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { PyvetError } from '../../errors.js';
 import { openRepository } from '../../repository/open.js';
-import { startServer } from '../../server/index.js';
+import type { startServer } from '../../server/index.js';
 import { vetUndecided } from '../../vetting/index.js';
 import { type GlobalOptions, globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
@@ -60,6 +60,8 @@ async function serveHere(g: GlobalOptions, opts: ServeOptions): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     if (cluster.isPrimary) await vetUndecided(repo);
+    // Loaded here: Fastify and the routes are a tenth of a second that no other command needs.
+    const { startServer } = await import('../../server/index.js');
     server = await startServer(repo, { host: opts.host, port: opts.port });
   } catch (err) {
     await repo.close();
