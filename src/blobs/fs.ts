@@ -60,7 +60,7 @@ export class FsBlobStore implements BlobStore {
       // Staged first: from then on no other code knows the bytes' name, and they are hashed there.
       const staged = await this.stage(path, { move: true });
       try {
-        const actual = await sha256Of(staged.path);
+        const actual = await sha256File(staged.path);
         if (actual !== sha256) throw digestMismatch(sha256, actual);
         return await staged.commit(sha256);
       } catch (err) {
@@ -279,7 +279,8 @@ function digestMismatch(expected: string, actual: string): PyvetError {
   });
 }
 
-async function sha256Of(path: string): Promise<string> {
+/** The sha256 of a file, read front to back (any store's caller may need it). */
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -1,3 +1,3 @@
 // Blob store entry point: the interface and the filesystem implementation we ship.
-export { FsBlobStore } from './fs.js';
+export { FsBlobStore, sha256File } from './fs.js';
 export type { BlobInfo, BlobStore, PutFileOptions } from './types.js';

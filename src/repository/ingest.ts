@@ -2,11 +2,10 @@
 // then insert the catalog rows and the audit entry in one transaction, then vet. The order makes
 // a crash harmless: before the commit there is at most an unreferenced blob, never a row
 // without bytes.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type ArtifactReport, artifactLimits, type Digests } from '../artifacts/index.js';
+import { sha256File } from '../blobs/index.js';
 import type { FileRecord } from '../catalog/types.js';
 import { mapLimit } from '../concurrency.js';
 import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
@@ -47,12 +46,6 @@ export interface IngestResult {
   created: boolean;
   /** The vetting decision; null when nothing was ingested. */
   decision: Decision | null;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** The already-stored file when it has the same bytes; FILE_EXISTS when the bytes differ. */
