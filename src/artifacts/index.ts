@@ -51,4 +51,5 @@ export interface InspectOptions {
 }
 
 export { inspectArtifact } from './inspect.js';
+export { nativeUnavailable } from './native.js';
 export { createInspector, type Inspector, inlineInspector } from './pool.js';

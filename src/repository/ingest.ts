@@ -4,7 +4,7 @@
 // without bytes.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type ArtifactReport, artifactLimits, type Digests } from '../artifacts/index.js';
+import { type ArtifactReport, artifactLimits, type Digests, nativeUnavailable } from '../artifacts/index.js';
 import { sha256File } from '../blobs/index.js';
 import type { FileRecord } from '../catalog/types.js';
 import { mapLimit } from '../concurrency.js';
@@ -47,6 +47,9 @@ export interface IngestResult {
   /** The vetting decision; null when nothing was ingested. */
   decision: Decision | null;
 }
+
+// Said once per process, at the first ingest.
+let saidNative = false;
 
 /** The already-stored file when it has the same bytes; FILE_EXISTS when the bytes differ. */
 async function existing(repo: Repository, filename: string, digest: () => Promise<string>): Promise<FileRecord | undefined> {
@@ -95,6 +98,10 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
     throw new PyvetError('FILE_NOT_FOUND', 'not_found', `${filename}: no such file: ${path}`, { filename, path }, { cause: err });
   });
   let report: ArtifactReport;
+  if (nativeUnavailable && !saidNative) {
+    saidNative = true;
+    repo.logger.warn(`native inflater not in use (${nativeUnavailable}): archives are checked with node:zlib, at about half the speed`);
+  }
   try {
     report = await repo.inspector.inspect(staged.path, {
       filename,
