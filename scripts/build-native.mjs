@@ -31,5 +31,10 @@ if (process.env.PYVET_NATIVE === '0') {
 } else {
   const r = spawnSync(process.execPath, [gyp, ...args], { cwd: root, encoding: 'utf8' });
   if (r.status === 0) console.log('pyvet: native inflater built (native/build/Release/pyvet_native.node)');
-  else warn(`node-gyp exited ${r.status}: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / ')}`);
+  else {
+    // node-gyp ends with lines that say nothing ("gyp ERR! not ok"): show the first that does.
+    const lines = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.trim());
+    const cause = lines.find((l) => /error|not found|No such file|EACCES/i.test(l) && !/^gyp ERR! (not ok|cwd|node|command|System)/.test(l));
+    warn(`node-gyp exited ${r.status}${cause ? `: ${cause}` : ''}`);
+  }
 }
