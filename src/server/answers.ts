@@ -76,9 +76,14 @@ function fileNotFound(r: FileRequest): PyvetError {
   return new PyvetError('FILE_NOT_FOUND', 'not_found', `no approved file at ${r.path}`);
 }
 
-/** Whether the URL can name a file at all: the digest and its two prefix directories agree. */
+/** Whether the URL's two prefix directories are those of its digest. */
+function prefixesMatch(r: FileRequest): boolean {
+  return r.a === r.sha256.slice(0, 2) && r.b === r.sha256.slice(2, 4);
+}
+
+/** Whether the URL can name a file at all: a digest, and its two prefix directories. */
 function wellFormed(r: FileRequest): boolean {
-  return SHA256.test(r.sha256) && r.a === r.sha256.slice(0, 2) && r.b === r.sha256.slice(2, 4);
+  return SHA256.test(r.sha256) && prefixesMatch(r);
 }
 
 /** The served file's name in the URL, and whether the URL asks for its .metadata. */
@@ -93,7 +98,8 @@ export function cachedFileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
   if (!ctx.index.isFresh) return undefined;
   const t = target(r);
   const file = ctx.index.cached(SimpleIndex.fileKey(t.filename));
-  if (!file || file instanceof Page || file.sha256 !== r.sha256 || !wellFormed(r)) return undefined;
+  // Equal to a stored digest, the URL's digest is well formed: only its prefixes need a look.
+  if (!file || file instanceof Page || file.sha256 !== r.sha256 || !prefixesMatch(r)) return undefined;
   if (t.metadata) {
     const m = file.metadata;
     const data = m && ctx.blobs.cached(m.sha256);
