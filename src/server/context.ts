@@ -1,5 +1,14 @@
 // What every route plugin receives: the repository and the server's shared in-memory state.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
 import { asPyvetError, httpStatusOf } from '../errors.js';
 import type { Repository } from '../repository/types.js';
 import type { Answer } from './answers.js';
@@ -28,10 +37,28 @@ export function sendError(reply: FastifyReply, err: unknown, status = httpStatus
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code: e.code, message } });
 }
 
-/** Writes an answer from answers.ts through Fastify. */
+/** Writes an answer from answers.ts through Fastify; to a HEAD, without its body. */
 export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   reply.code(answer.status);
   const h = answer.headers;
   for (let i = 0; i < h.length; i += 2) reply.header(h[i]!, h[i + 1]);
+  if (reply.request.method === 'HEAD') {
+    // A file's stream is never read for a HEAD.
+    if (answer.body && !Buffer.isBuffer(answer.body)) answer.body.destroy();
+    return reply.send();
+  }
   return reply.send(answer.body);
+}
+
+/**
+ * One handler for GET and HEAD. Not Fastify's generated HEAD route: that one says
+ * content-length: 0 on a 304, which RFC 9110 §8.6 forbids (it must be the 200's or absent);
+ * sendAnswer keeps the answer's headers and drops the body.
+ */
+export function getAndHead<T extends RouteGenericInterface>(
+  app: FastifyInstance,
+  url: string,
+  handler: (request: FastifyRequest<T>, reply: FastifyReply) => unknown,
+): void {
+  app.route<T>({ method: ['GET', 'HEAD'], url, exposeHeadRoute: false, handler: handler as RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, T> });
 }

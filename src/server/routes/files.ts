@@ -4,14 +4,14 @@
 import type { FastifyRequest } from 'fastify';
 import { type FileRequest, fileAnswer } from '../answers.js';
 import { readAccess } from '../auth.js';
-import { type ServerPlugin, sendAnswer } from '../context.js';
+import { getAndHead, type ServerPlugin, sendAnswer } from '../context.js';
 
 type Params = Omit<FileRequest, 'path'>;
 
 export const fileRoutes: ServerPlugin = (app, ctx) => {
   app.addHook('preHandler', readAccess(ctx.repo));
 
-  app.get('/files/:a/:b/:sha256/:filename', async (request: FastifyRequest<{ Params: Params }>, reply) => {
+  getAndHead(app, '/files/:a/:b/:sha256/:filename', async (request: FastifyRequest<{ Params: Params }>, reply) => {
     const r = { ...request.params, path: request.url.split('?')[0]! };
     return sendAnswer(reply, await fileAnswer(ctx, r, request.headers));
   });

@@ -6,7 +6,7 @@ import { PyvetError } from '../../errors.js';
 import { canonicalizeName } from '../../standards/names.js';
 import { projectAnswer, rootAnswer } from '../answers.js';
 import { readAccess } from '../auth.js';
-import { type ServerPlugin, sendAnswer, sendError } from '../context.js';
+import { getAndHead, type ServerPlugin, sendAnswer, sendError } from '../context.js';
 import { negotiateCached, type PageFormat } from '../negotiate.js';
 
 function formatOf(request: FastifyRequest): PageFormat | undefined {
@@ -33,7 +33,7 @@ export const simpleRoutes: ServerPlugin = (app, ctx) => {
 
   app.get('/simple', (request, reply) => reply.redirect(`/simple/${query(request)}`, 301));
 
-  app.get('/simple/', async (request, reply) => {
+  getAndHead(app, '/simple/', async (request, reply) => {
     const format = formatOf(request);
     if (!format) return notAcceptable(reply);
     return sendAnswer(reply, await rootAnswer(ctx, format, request.headers));
@@ -50,6 +50,6 @@ export const simpleRoutes: ServerPlugin = (app, ctx) => {
     if (!format) return notAcceptable(reply);
     return sendAnswer(reply, await projectAnswer(ctx, normalized, format, request.headers));
   };
-  app.get('/simple/:project/', project);
-  app.get('/simple/:project', project);
+  getAndHead(app, '/simple/:project/', project);
+  getAndHead(app, '/simple/:project', project);
 };
