@@ -229,9 +229,7 @@ export async function fetchText(
 }
 
 export interface DownloadResult {
-  /** Undefined with `hash: false`. */
-  sha256: string | undefined;
-  /** All of the file's digests, computed on the bytes as they were written; undefined with `hash: false`. */
+  /** All of the file's digests (sha256 among them), computed on the bytes as they were written; undefined with `hash: false`. */
   digests: Digests | undefined;
   size: number;
   /** Bytes actually transferred in this call (less than size after a resumed download). */
@@ -261,11 +259,11 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   if (!hashing) {
     // A complete file from an earlier run (a dry run keeps what it fetched): the caller checks it.
     const done = await stat(dest).catch(() => undefined);
-    if (done?.isFile()) return { sha256: undefined, digests: undefined, size: done.size, transferred: 0 };
+    if (done?.isFile()) return { digests: undefined, size: done.size, transferred: 0 };
   } else if (opts.expectedSha256) {
     // A complete file from an earlier run (a dry run keeps what it fetched) is not fetched again.
     const done = await hashFile(dest).catch(() => null);
-    if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { sha256: done.sha256, size: done.size, digests: done, transferred: 0 };
+    if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { size: done.size, digests: done, transferred: 0 };
   }
   const part = `${dest}.part`;
   // Every digest is taken here, on the bytes as they are written, so that nothing reads the file again.
@@ -347,7 +345,7 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   }
   if (!hashing) {
     await rename(part, dest);
-    return { sha256: undefined, digests: undefined, size, transferred };
+    return { digests: undefined, size, transferred };
   }
   const digests = hash.digest();
   const { sha256 } = digests;
@@ -361,5 +359,5 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     );
   }
   await rename(part, dest);
-  return { sha256, digests, size, transferred };
+  return { digests, size, transferred };
 }
