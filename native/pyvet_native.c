@@ -45,6 +45,12 @@ static napi_value inflate_raw_into(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "inflateRawInto(src: Uint8Array, dst: Uint8Array)");
     return NULL;
   }
+  // libdeflate reads and writes freely within both: two views of the same bytes would corrupt.
+  uintptr_t s0 = (uintptr_t)src, d0 = (uintptr_t)dst;
+  if (src_len > 0 && dst_len > 0 && s0 < d0 + dst_len && d0 < s0 + src_len) {
+    napi_throw_range_error(env, NULL, "inflateRawInto: src and dst overlap");
+    return NULL;
+  }
   // One decompressor per thread (per Node environment), made on first use.
   struct libdeflate_decompressor *d = NULL;
   napi_get_instance_data(env, (void **)&d);

@@ -96,6 +96,17 @@ test('truncated, corrupted and non-deflate input is refused, never a crash', { s
   );
 });
 
+test('overlapping source and destination are refused before anything is written', { skip }, () => {
+  const packed = deflateRawSync(sample(10_000, 3));
+  const both = Buffer.alloc(packed.length + 10_000);
+  packed.copy(both);
+  const before = Buffer.from(both);
+  assert.throws(() => native!.inflateRawInto(both.subarray(0, packed.length), both.subarray(packed.length - 1)), RangeError);
+  assert.ok(both.equals(before));
+  // Adjacent is not overlapping.
+  assert.equal(native!.inflateRawInto(both.subarray(0, packed.length), both.subarray(packed.length)), 10_000);
+});
+
 test('wrong arguments are a TypeError', { skip }, () => {
   assert.throws(() => (native!.inflateRawInto as (...a: unknown[]) => number)('text', Buffer.alloc(1)), TypeError);
   assert.throws(() => (native!.inflateRawInto as (...a: unknown[]) => number)(Buffer.alloc(1)), TypeError);
