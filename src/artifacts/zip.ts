@@ -50,10 +50,12 @@ export const ZIP_TUNING = {
   // Archives up to this size are read into memory once, for the digests and every member.
   wholeFileBytes: 64 * 1024 * 1024,
 };
-// The native inflater writes into one buffer per thread, kept up to this size; a larger member
-// gets a buffer of its own. Each member is hashed and checked before the next is inflated.
+// The native inflater writes into a buffer the archive reuses for each member, up to this size;
+// a larger member gets a buffer of its own. Each archive has its own (inspections interleave on
+// one thread when ingest runs without workers), taken from this thread's spares and given back.
 const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
-let scratch = Buffer.alloc(0);
+const SPARE_SCRATCH = 4;
+const spareScratch: Buffer[] = [];
 // Small members are read through a window this large: one read serves many of them.
 const READ_WINDOW_BYTES = 1024 * 1024;
 // Large members are read and inflated in chunks this large.
@@ -131,6 +133,7 @@ export class ZipArchive {
   /** Members in central-directory order. */
   readonly members: ZipMember[] = [];
   private inflated = 0;
+  private scratch = spareScratch.pop() ?? Buffer.alloc(0);
   private readonly names: MemberSet;
 
   /** Bytes inflated so far, all members together. */
@@ -326,7 +329,7 @@ export class ZipArchive {
     const raw = file.inWindow(dataStart, member.compressedSize) ?? (await file.bytesAt(dataStart, member.compressedSize));
     if (member.entry.compressionMethod === 0) return raw;
     if (ZIP_TUNING.native && native) {
-      const out = inflateNative(native, raw, member.size);
+      const out = this.inflateNative(native, raw, member.size);
       if (out) return out;
       // Refused: zlib, below, says why in the words the fallback uses (libdeflate reads past
       // the end as zeros, so a cut stream can look like one that runs long).
@@ -350,31 +353,36 @@ export class ZipArchive {
     await this.read(member, (chunk) => {
       total += chunk.length;
       if (total > max) throw tooLarge();
-      chunks.push(chunk);
+      // A copy: the chunk may be a view of the buffer the next member is inflated into.
+      chunks.push(Buffer.from(chunk));
     });
     return Buffer.concat(chunks, total);
   }
 
   /** Closes the archive; resolves once the file is closed (yauzl closes it after its last stream). */
   async close(): Promise<void> {
+    if (this.scratch.length > 0 && spareScratch.length < SPARE_SCRATCH) spareScratch.push(this.scratch);
+    this.scratch = Buffer.alloc(0);
     const closed = once(this.file, 'close');
     this.zip.close();
     await closed;
   }
-}
 
-/**
- * A member inflated into the thread's reusable buffer (see SCRATCH_KEEP_BYTES), `size` being
- * the declared size; undefined when the stream is bad or would write more than `size`.
- */
-function inflateNative(inflater: NonNullable<typeof native>, raw: Buffer, size: number): Buffer | undefined {
-  let out: Buffer;
-  if (size <= SCRATCH_KEEP_BYTES) {
-    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_KEEP_BYTES, Math.max(size, scratch.length * 2, 64 * 1024)));
-    out = scratch;
-  } else out = Buffer.allocUnsafe(size);
-  const n = inflater.inflateRawInto(raw, out.subarray(0, size));
-  return n < 0 ? undefined : out.subarray(0, n);
+  /**
+   * A member inflated into this archive's reusable buffer (see SCRATCH_KEEP_BYTES), `size`
+   * being the declared size; undefined when the stream is bad or would write more than `size`.
+   */
+  private inflateNative(inflater: NonNullable<typeof native>, raw: Buffer, size: number): Buffer | undefined {
+    let out: Buffer;
+    if (size <= SCRATCH_KEEP_BYTES) {
+      if (this.scratch.length < size) {
+        this.scratch = Buffer.allocUnsafe(Math.min(SCRATCH_KEEP_BYTES, Math.max(size, this.scratch.length * 2, 64 * 1024)));
+      }
+      out = this.scratch;
+    } else out = Buffer.allocUnsafe(size);
+    const n = inflater.inflateRawInto(raw, out.subarray(0, size));
+    return n < 0 ? undefined : out.subarray(0, n);
+  }
 }
 
 /** Maps what yauzl and zlib throw to our codes; our own PyvetErrors pass through. */

@@ -445,3 +445,29 @@ describe('sdist layout', () => {
     await refuseSdist('METADATA_MISSING', { pkgInfo: null, files: { 'src/demo.egg-info/PKG-INFO': coreMetadata('demo', '1.0') } });
   });
 });
+
+describe('inspections at once on one thread', () => {
+  // `[ingest] workers = 0` runs a mirror's inspections on the main thread, interleaved at every
+  // await: no inspection may see another's bytes (a shared inflate buffer once could).
+  test('give the reports they give one at a time, and refuse only what is wrong', async () => {
+    const member = (seed: number) => Buffer.from(Array.from({ length: 300_000 }, (_, i) => `${seed}:${i % 977}\n`).join('').slice(0, 300_000));
+    const cases = Array.from({ length: 8 }, (_, i) => {
+      const w = buildWheel({ name: `demo${i}`, version: '1.0', files: { [`demo${i}/data.txt`]: member(i), [`demo${i}/more.txt`]: member(i + 100) } });
+      return { path: writeArchive(dir.path, w.filename, w.bytes), filename: w.filename };
+    });
+    const opts = { limits: LIMITS };
+    const alone: ArtifactReport[] = [];
+    for (const c of cases) alone.push(await inspectArtifact(c.path, opts));
+    const saved = ZIP_TUNING.wholeFileBytes;
+    try {
+      // In memory, and through the descriptor, where every member read is a real I/O wait.
+      for (const wholeFileBytes of [saved, 0]) {
+        ZIP_TUNING.wholeFileBytes = wholeFileBytes;
+        const together = await Promise.all(cases.map((c) => inspectArtifact(c.path, opts)));
+        assert.deepEqual(together, alone);
+      }
+    } finally {
+      ZIP_TUNING.wholeFileBytes = saved;
+    }
+  });
+});
