@@ -83,7 +83,7 @@ export async function inspectSdist(
     }
   } else {
     const tar = await readTarGz(
-      path,
+      bytes ?? path,
       filename,
       limits,
       (m) => {

@@ -1,10 +1,10 @@
-// A .tar.gz read as one stream (file → gunzip → tar-stream) without trusting it: the gunzipped
+// A .tar.gz read as one stream (file or memory → gunzip → tar-stream) without trusting it: the gunzipped
 // byte count and the stream's compression ratio are checked as the bytes come (a gzip bomb is
 // caught however its tar headers lie), and every member's path and type is vetted before the
 // next one is read. Only the members the caller asks for are kept, each bounded.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -29,8 +29,17 @@ export interface Capture {
 const LINK_TYPES = new Set(['symlink', 'link']);
 const DEVICE_TYPES = new Set(['character-device', 'block-device', 'fifo']);
 
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
+// What a file read stream hands on by default: the in-memory source is cut the same way, so
+// that the limits trip at the same byte whichever way the file was read.
+const READ_CHUNK_BYTES = 64 * 1024;
+
+function* slices(bytes: Buffer): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES) yield bytes.subarray(at, at + READ_CHUNK_BYTES);
+}
+
+async function isGzip(source: string | Buffer): Promise<boolean> {
+  if (Buffer.isBuffer(source)) return source.length >= 2 && source[0] === 0x1f && source[1] === 0x8b;
+  const fh = await open(source, 'r');
   try {
     const magic = Buffer.alloc(2);
     const { bytesRead } = await fh.read(magic, 0, 2, 0);
@@ -41,17 +50,18 @@ async function isGzip(path: string): Promise<boolean> {
 }
 
 /**
- * Reads every member of a .tar.gz, calling `onMember` for each (in order, after its path and
- * type are vetted), and returns the captured bytes by path and the size of the tar stream.
+ * Reads every member of a .tar.gz (a path, or the whole file already in memory), calling
+ * `onMember` for each (in order, after its path and type are vetted), and returns the captured
+ * bytes by path and the size of the tar stream.
  */
 export async function readTarGz(
-  path: string,
+  source: string | Buffer,
   filename: string,
   limits: ArtifactLimits,
   onMember: (member: TarMember) => void,
   capture: Capture,
 ): Promise<{ captured: Map<string, Buffer>; inflatedBytes: number; names: MemberSet }> {
-  if (!(await isGzip(path))) throw artifactError('ARCHIVE_CORRUPT', filename, 'is not gzip-compressed');
+  if (!(await isGzip(source))) throw artifactError('ARCHIVE_CORRUPT', filename, 'is not gzip-compressed');
   const names = new MemberSet(filename);
   const captured = new Map<string, Buffer>();
   let compressed = 0;
@@ -79,7 +89,8 @@ export async function readTarGz(
     },
   });
   const extract = tar.extract();
-  const flowing = pipeline(createReadStream(path), countIn, createGunzip(), countOut, extract);
+  const input = Buffer.isBuffer(source) ? Readable.from(slices(source), { objectMode: false }) : createReadStream(source);
+  const flowing = pipeline(input, countIn, createGunzip(), countOut, extract);
   flowing.catch(() => {}); // observed below, after the entries
   let count = 0;
   try {
