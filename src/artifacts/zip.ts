@@ -356,7 +356,8 @@ export class ZipArchive {
       // A copy: the chunk may be a view of the buffer the next member is inflated into.
       chunks.push(Buffer.from(chunk));
     });
-    return Buffer.concat(chunks, total);
+    // Already copied: one chunk (a whole member) needs no second copy.
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   }
 
   /** Closes the archive; resolves once the file is closed (yauzl closes it after its last stream). */
