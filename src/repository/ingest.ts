@@ -1,7 +1,7 @@
 // Ingest: read the archive safely (src/artifacts), store its bytes and its metadata as blobs,
-// then insert the catalog rows and the audit entry in one transaction, then vet. The order makes
-// a crash harmless: before the commit there is at most an unreferenced blob, never a row
-// without bytes.
+// then insert the catalog rows, the vetting decision and their audit entries in one transaction.
+// The order makes a crash harmless: before the commit there is at most an unreferenced blob,
+// never a row without bytes or without its decision.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type ArtifactReport, artifactLimits, type Digests, nativeUnavailable } from '../artifacts/index.js';
@@ -9,7 +9,7 @@ import { sha256File } from '../blobs/index.js';
 import type { FileRecord } from '../catalog/types.js';
 import { mapLimit } from '../concurrency.js';
 import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
-import { type Decision, vetFile, vetUndecided } from '../vetting/index.js';
+import { type Decision, prepareVetting, vetUndecided } from '../vetting/index.js';
 import { requireRole } from './roles.js';
 import { approveFiles } from './states.js';
 import type { Actor, Repository } from './types.js';
@@ -117,10 +117,13 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
   const { digests } = report;
   const metadataSha256 = (await repo.blobs.putBytes(report.metadataBytes)).sha256;
 
+  // The file's vetting decision commits with its row: it is never stored undecided.
+  const vetting = await prepareVetting(repo, report.name, opts.actor);
   const now = new Date().toISOString();
   let file: FileRecord;
+  let decision: Decision;
   try {
-    file = await repo.catalog.transaction(async (tx) => {
+    ({ file, decision } = await repo.catalog.transaction(async (tx) => {
       // `pyvet gc` removes unreferenced blobs under this same lock: checked here, they stay.
       for (const sha of [digests.sha256, metadataSha256]) {
         if (!(await repo.blobs.has(sha))) {
@@ -160,8 +163,8 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
         subject: filename,
         details: { project: f.project, version: f.version, sha256: f.sha256, size: f.size, origin: opts.origin },
       });
-      return f;
-    });
+      return { file: f, decision: await vetting.decide(tx, f) };
+    }));
   } catch (err) {
     // A concurrent ingest of the same name won the race: same bytes is still a no-op.
     if (err instanceof PyvetError && err.code === 'FILE_EXISTS') {
@@ -171,9 +174,7 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
     }
     throw err;
   }
-  repo.logger.info({ filename, project: file.project, version: file.version, by: opts.actor.name }, 'file ingested');
-
-  const decision = await vetFile(repo, file.id, opts.actor);
+  repo.logger.info({ filename, project: file.project, version: file.version, by: opts.actor.name, verdict: decision.verdict }, 'file ingested');
   if (opts.approve && decision.verdict !== 'reject') {
     try {
       await approveFiles(repo, filename, opts.actor, opts.reason!);

@@ -1,21 +1,27 @@
-// Vetting: policy gates, findings, decisions, waivers, evidence. The repository core calls
-// vetFile after every ingest; advisory imports go through updateAdvisories so that every
-// import is followed by a rescan.
+// Vetting: policy gates, findings, decisions, waivers, evidence. The repository core vets every
+// file in the transaction that stores it (prepareVetting); advisory imports go through
+// updateAdvisories so that every import is followed by a rescan.
 import { importAdvisories, syncAdvisories } from '../advisories/import.js';
 import type { ImportReport } from '../advisories/types.js';
 import type { Actor, Repository } from '../repository/types.js';
-import { type Decision, type RescanReport, rescanAll, type VetOptions, vetStoredFile } from './scan.js';
+import { type RescanReport, rescanAll, type VetOptions } from './scan.js';
 
 export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './evidence.js';
 export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
-export { type Decision, type FileChange, type RescanReport, rescanAll, type ScanRow, scanFile, scanFiles, type VetOptions, vetUndecided } from './scan.js';
+export {
+  type Decision,
+  type FileChange,
+  prepareVetting,
+  type RescanReport,
+  rescanAll,
+  type ScanRow,
+  scanFile,
+  scanFiles,
+  type VetOptions,
+  vetUndecided,
+} from './scan.js';
 export type { Finding, GateResult, Verdict, VettingResult, Waiver } from './types.js';
 export { grantWaiver, listWaivers, parseExpires, revokeWaiver, type WaiverGrant, type WaiverListing, type WaiverRequest } from './waivers.js';
-
-/** Vets one stored file and applies the decision (auto-approve / reject per policy). */
-export async function vetFile(repo: Repository, fileId: number, actor: Actor): Promise<Decision> {
-  return vetStoredFile(repo, fileId, actor);
-}
 
 export interface AdvisoryUpdate {
   import: ImportReport;

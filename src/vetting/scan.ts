@@ -36,23 +36,35 @@ interface Context {
   now: Date;
 }
 
-async function loadContext(repo: Repository, files: FileRecord[], opts: VetOptions): Promise<Context> {
+/**
+ * What evaluating files of `projects` needs. `waiversOf`: the one file whose waivers count, or
+ * 'all' (a rescan), or 'none' (a file not stored yet has none).
+ */
+async function loadContext(repo: Repository, projects: string[], waiversOf: number | 'all' | 'none', opts: VetOptions): Promise<Context> {
   await ensureBundledAdvisories(repo, SYSTEM_ACTOR);
   const { policy } = await loadPolicy(repo);
-  const projects = [...new Set(files.map((f) => f.project))];
   const index = new AdvisoryIndex(await repo.catalog.advisories.forPackages(projects));
-  const hosted = await repo.catalog.files.projectNames();
   // Vetting one file (every ingest) asks about its own project only; a rescan about all.
   const few = projects.length <= 100;
   const established = await repo.catalog.files.projectNames({ states: ['approved'], ...(few ? { among: projects } : {}) });
+  // Every hosted name, for the typosquat gate, which only new projects go through.
+  const typosquat = policy.typosquat.enabled && projects.some((p) => !established.has(p));
+  const hosted = typosquat ? await repo.catalog.files.projectNames() : new Set<string>();
   const waivers = new Map<number, Waiver[]>();
-  const allWaivers = files.length === 1 ? await repo.catalog.vetting.listWaivers(files[0]!.id) : await repo.catalog.vetting.listWaivers();
+  const allWaivers =
+    waiversOf === 'none' ? [] : await repo.catalog.vetting.listWaivers(waiversOf === 'all' ? undefined : waiversOf);
   for (const w of allWaivers) {
     const list = waivers.get(w.fileId) ?? [];
     list.push(w);
     waivers.set(w.fileId, list);
   }
   return { policy, index, hosted, established, waivers, now: (opts.now ?? (() => new Date()))() };
+}
+
+/** loadContext for files already stored. */
+function contextFor(repo: Repository, files: FileRecord[], opts: VetOptions): Promise<Context> {
+  const projects = [...new Set(files.map((f) => f.project))];
+  return loadContext(repo, projects, files.length === 1 ? files[0]!.id : 'all', opts);
 }
 
 function evaluate(ctx: Context, file: FileRecord): VettingResult {
@@ -103,7 +115,7 @@ async function applyVerdict(tx: Catalog, file: FileRecord, result: VettingResult
 /** Vets one stored file: evaluates every gate, stores the result and applies it. */
 export async function vetStoredFile(repo: Repository, fileId: number, actor: Actor, opts: VetOptions = {}): Promise<Decision> {
   const file = await getFile(repo.catalog, fileId);
-  const ctx = await loadContext(repo, [file], opts);
+  const ctx = await contextFor(repo, [file], opts);
   const result = evaluate(ctx, file);
   await repo.catalog.transaction(async (tx) => {
     // Re-read inside the transaction: someone may have approved or rejected it meanwhile.
@@ -111,6 +123,27 @@ export async function vetStoredFile(repo: Repository, fileId: number, actor: Act
   });
   repo.logger.info({ filename: file.filename, verdict: result.verdict }, 'file vetted');
   return { fileId, verdict: result.verdict, reasons: result.reasons, findings: result.findings };
+}
+
+/**
+ * Vetting for a file about to be stored in `project`: the context is read now, and `decide`
+ * evaluates and applies the decision inside the caller's transaction, the one that inserts the
+ * file, so that a file is never stored without its decision.
+ */
+export async function prepareVetting(
+  repo: Repository,
+  project: string,
+  actor: Actor,
+  opts: VetOptions = {},
+): Promise<{ decide: (tx: Catalog, file: FileRecord) => Promise<Decision> }> {
+  const ctx = await loadContext(repo, [project], 'none', opts);
+  return {
+    decide: async (tx, file) => {
+      const result = evaluate(ctx, file);
+      await applyVerdict(tx, file, result, actor);
+      return { fileId: file.id, verdict: result.verdict, reasons: result.reasons, findings: result.findings };
+    },
+  };
 }
 
 /**
@@ -128,7 +161,7 @@ export async function vetUndecided(repo: Repository, actor: Actor = SYSTEM_ACTOR
 /** Evaluates one file now and stores the result, changing no state. */
 export async function scanFile(repo: Repository, fileId: number, opts: VetOptions = {}): Promise<VettingResult> {
   const file = await getFile(repo.catalog, fileId);
-  const ctx = await loadContext(repo, [file], opts);
+  const ctx = await contextFor(repo, [file], opts);
   const result = evaluate(ctx, file);
   await repo.catalog.vetting.putResult(result);
   return result;
@@ -168,7 +201,7 @@ const blockingIds = (r: VettingResult | undefined) =>
  */
 export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, opts: VetOptions = {}): Promise<RescanReport> {
   const files = await repo.catalog.files.list({ states: ['quarantined', 'approved'] });
-  const ctx = await loadContext(repo, files, opts);
+  const ctx = await contextFor(repo, files, opts);
   const previous = new Map((await repo.catalog.vetting.listResults()).map((r) => [r.fileId, r]));
   const report: RescanReport = {
     scanned: files.length,
@@ -255,7 +288,7 @@ export async function scanFiles(repo: Repository, opts: VetOptions & { states?: 
     ...(opts.states ? { states: opts.states } : {}),
     ...(opts.project ? { project: opts.project } : {}),
   });
-  const ctx = await loadContext(repo, files, opts);
+  const ctx = await contextFor(repo, files, opts);
   return files.map((file) => {
     const r = evaluate(ctx, file);
     return {
