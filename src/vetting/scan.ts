@@ -147,14 +147,15 @@ export async function prepareVetting(
 }
 
 /**
- * Vets every quarantined file that has no decision yet. Ingest commits a file's row before it
- * vets it, so a crash in between (kill -9, power loss) leaves the file undecided: quarantined
- * and safe, but waiting on nobody. Batch ingest, mirroring and the server run this first.
+ * Vets every quarantined file that has no decision yet. Ingest now commits the decision with the
+ * row, but repositories written before it did (row first, vetting after) can hold files a crash
+ * left undecided: quarantined and safe, but waiting on nobody. Batch ingest, mirroring and the
+ * server run this first; it costs one query when there are none.
  */
 export async function vetUndecided(repo: Repository, actor: Actor = SYSTEM_ACTOR, opts: VetOptions = {}): Promise<Decision[]> {
   const out: Decision[] = [];
   for (const id of await repo.catalog.vetting.undecidedFileIds()) out.push(await vetStoredFile(repo, id, actor, opts));
-  if (out.length > 0) repo.logger.warn({ files: out.length }, 'vetted files an interrupted ingest had left undecided');
+  if (out.length > 0) repo.logger.warn({ files: out.length }, 'vetted files that had no decision (left by an interrupted ingest of an earlier version)');
   return out;
 }
 

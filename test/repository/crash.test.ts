@@ -99,6 +99,8 @@ async function assertConsistent(dataDir: string): Promise<number> {
       assert.equal(sha256(p), f.sha256, `${f.filename}: blob bytes`);
       assert.ok(await repo.blobs.has(f.metadataSha256!), `${f.filename}: metadata blob`);
     }
+    // The decision commits with the row: a kill never leaves a stored file undecided.
+    assert.deepEqual(await repo.catalog.vetting.undecidedFileIds(), [], 'files stored without their vetting decision');
     const v = await verifyAudit(repo);
     assert.equal(v.ok, true, JSON.stringify(v.firstBad));
     return files.length;
