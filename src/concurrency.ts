@@ -13,3 +13,25 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(lanes);
   return out;
 }
+
+/**
+ * A gate that lets at most `limit` tasks run at once, in the order they were given: for work
+ * that arrives over time (each file fetched as soon as its requirement is decided).
+ */
+export function limiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  const release = () => {
+    running--;
+    waiting.shift()?.();
+  };
+  return async <R>(task: () => Promise<R>): Promise<R> => {
+    if (running >= Math.max(1, limit)) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}

@@ -2,12 +2,14 @@
 // checked on the way. The plan is breadth-first over requirements: each requirement picks, per
 // target, the newest version whose best wheel installs there; `withDeps` follows Requires-Dist
 // (markers evaluated per target) until everything is satisfied by what is hosted or fetched.
+// Within a round the work is pipelined: a file is downloaded as soon as its requirement is
+// decided, and checked and stored while the next downloads run.
 //
 // Guarantees: a name matching an owned pattern is never looked up upstream; one project comes
 // from exactly one upstream (the preferred one allowed to supply it, never a mix); a file whose
 // bytes differ from the upstream's sha256 is never stored; a re-run skips what is stored and
 // resumes partial downloads.
-import { mapLimit } from '../concurrency.js';
+import { limiter, mapLimit } from '../concurrency.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
@@ -152,6 +154,11 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
   const allowSdists = await sdistsAllowed(repo);
   const transfer = transferOptions(repo);
   const concurrency = repo.config.mirror.concurrency;
+  // Downloads in flight, at most `concurrency` (index pages are looked up beside them); a file
+  // downloaded is checked and stored outside its slot, so the next download starts meanwhile.
+  // At most as many again wait for or go through ingest.
+  const downloadSlot = limiter(concurrency);
+  const fileSlot = limiter(2 * concurrency);
   const workDir = join(repo.config.data_dir, 'tmp', 'mirror');
   const report: MirrorReport = {
     fetched: [],
@@ -198,32 +205,36 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       return true;
     });
     frontier = [];
-    const decided = await mapLimit(needs, concurrency, async (need) => decide(need));
-    // Files to fetch in this round, each once, with what asked for it.
-    const toFetch = new Map<string, Choice>();
-    const expandFrom: { need: Need; requiresDist: string[] | null; choice?: Choice }[] = [];
-    for (const d of decided) {
-      if (!d) continue;
-      if ('hostedFile' in d) {
-        expandFrom.push({ need: d.need, requiresDist: d.hostedFile.requiresDist });
-        continue;
-      }
-      for (const c of d.choices) {
-        if (!toFetch.has(c.candidate.file.filename)) toFetch.set(c.candidate.file.filename, c);
-        expandFrom.push({ need: d.need, requiresDist: null, choice: c });
-      }
+    // Each file is fetched as soon as its requirement is decided, while the others are still
+    // being looked up: a long list (a pinned toolkit file) does not wait for every index page.
+    // Files are fetched once each, with what asked for them; expansion keeps the needs' order.
+    const fetches = new Map<string, Promise<string[] | null>>();
+    const expandPerNeed: { need: Need; requiresDist: string[] | null; choice?: Choice }[][] = [];
+    try {
+      await mapLimit(needs, concurrency, async (need, i) => {
+        const d = await decide(need);
+        if (!d) return;
+        if ('hostedFile' in d) {
+          expandPerNeed[i] = [{ need: d.need, requiresDist: d.hostedFile.requiresDist }];
+          return;
+        }
+        expandPerNeed[i] = d.choices.map((choice) => ({ need: d.need, requiresDist: null, choice }));
+        const fresh = d.choices.filter((c) => !fetches.has(c.candidate.file.filename));
+        opts.onEvent?.({
+          type: 'planned',
+          files: fresh.length,
+          bytes: fresh.reduce((s, c) => s + (c.candidate.file.size ?? 0), 0),
+          unsized: fresh.filter((c) => c.candidate.file.size === null || c.candidate.file.size === undefined).length,
+        });
+        for (const c of fresh) fetches.set(c.candidate.file.filename, fileSlot(() => fetchOne(c)));
+      });
+    } finally {
+      // Whatever happened to the lookups, nothing fetched is left running unobserved.
+      await Promise.allSettled(fetches.values());
     }
-    const fetchList = [...toFetch.values()];
-    opts.onEvent?.({
-      type: 'planned',
-      files: fetchList.length,
-      bytes: fetchList.reduce((s, c) => s + (c.candidate.file.size ?? 0), 0),
-      unsized: fetchList.filter((c) => c.candidate.file.size === null || c.candidate.file.size === undefined).length,
-    });
     const metadata = new Map<string, string[] | null>();
-    await mapLimit(fetchList, concurrency, async (c) => {
-      metadata.set(c.candidate.file.filename, await fetchOne(c));
-    });
+    for (const [filename, fetched] of fetches) metadata.set(filename, await fetched);
+    const expandFrom = expandPerNeed.flat();
     if (!opts.withDeps) continue;
     for (const e of expandFrom) {
       const requiresDist = e.requiresDist ?? (e.choice ? metadata.get(e.choice.candidate.file.filename) : null);
@@ -349,15 +360,17 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     const dest = join(workDir, sha256.slice(0, 2), `${sha256}-${f.filename}`);
     try {
       if (!opts.dryRun || !f.coreMetadata) {
-        opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
-        const got = await download(f.url, dest, {
-          ...transfer,
-          credentials: upstreamCredentials(c.upstream),
-          expectedSha256: sha256,
-          // Ingest checks the upstream's sha256 (and takes every digest) on a worker thread;
-          // a dry run stores nothing, so it checks here.
-          hash: Boolean(opts.dryRun),
-          onBytes: (n) => opts.onEvent?.({ type: 'bytes', n }),
+        const got = await downloadSlot(() => {
+          opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
+          return download(f.url, dest, {
+            ...transfer,
+            credentials: upstreamCredentials(c.upstream),
+            expectedSha256: sha256,
+            // Ingest checks the upstream's sha256 (and takes every digest) on a worker thread;
+            // a dry run stores nothing, so it checks here.
+            hash: Boolean(opts.dryRun),
+            onBytes: (n) => opts.onEvent?.({ type: 'bytes', n }),
+          });
         });
         report.bytes += got.transferred;
         entry.size = got.size;
