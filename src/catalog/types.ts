@@ -76,7 +76,7 @@ export interface FileQuery {
 /** What the simple index shows of a file: no JSON columns to parse, so a page renders fast. */
 export type IndexedFile = Pick<
   FileRecord,
-  'filename' | 'version' | 'sha256' | 'size' | 'requiresPython' | 'metadataSha256' | 'uploadedAt' | 'yanked' | 'yankedReason'
+  'filename' | 'kind' | 'version' | 'sha256' | 'size' | 'requiresPython' | 'metadataSha256' | 'uploadedAt' | 'yanked' | 'yankedReason'
 >;
 
 export interface ProjectSummary {

@@ -12,7 +12,7 @@ import type { FileRecord, ProjectSummary } from '../catalog/types.js';
 import type { Repository } from '../repository/types.js';
 import { ByteLru } from './lru.js';
 import { CONTENT_TYPES, type PageFormat } from './negotiate.js';
-import { renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson } from './render.js';
+import { renderProjectHtml, renderProjectJson, renderRootHtml, renderRootJson, servedMetadataSha256 } from './render.js';
 
 const APPROVED = ['approved'] as const;
 // Bodies smaller than this are not worth compressing.
@@ -335,7 +335,8 @@ function servedFile(rec: FileRecord): ServedFile {
     sha256: rec.sha256,
     size: rec.size,
     kind: rec.kind,
-    metadataSha256: rec.metadataSha256,
+    // The .metadata URL exists exactly when the pages link it.
+    metadataSha256: servedMetadataSha256(rec),
     lastModified,
     download: makeDownload(rec.sha256, rec.size, contentTypeOf(rec), lastModified),
   };

@@ -46,6 +46,17 @@ export function renderRootJson(projects: ProjectSummary[], serial: number): stri
   });
 }
 
+/**
+ * The digest of the core metadata served beside a file (PEP 658), or null when none is. Only a
+ * wheel's METADATA is what installing it uses: an sdist's PKG-INFO may leave Requires-Dist out
+ * (before Metadata-Version 2.2 nothing says it is complete, and after it may be Dynamic), and
+ * pip resolves from the served metadata without building, so it would install without those
+ * dependencies. PyPI serves it for wheels only, for the same reason.
+ */
+export function servedMetadataSha256(f: Pick<IndexedFile, 'kind' | 'metadataSha256'>): string | null {
+  return f.kind === 'wheel' ? f.metadataSha256 : null;
+}
+
 /** Links are relative to /simple/<project>/ so that pages do not depend on the Host header. */
 function href(f: IndexedFile, baseUrl: string | null): string {
   return `${baseUrl ?? '../..'}${filePath(f)}#sha256=${f.sha256}`;
@@ -57,9 +68,10 @@ export function renderProjectHtml(name: string, files: IndexedFile[], baseUrl: s
     files.map((f) => {
       let attrs = `href="${escapeHtml(href(f, baseUrl))}"`;
       if (f.requiresPython) attrs += ` data-requires-python="${escapeHtml(f.requiresPython)}"`;
-      if (f.metadataSha256) {
+      const metadataSha256 = servedMetadataSha256(f);
+      if (metadataSha256) {
         // PEP 714 renamed the attribute; old pip only reads the PEP 658 one, so emit both as PyPI does.
-        const v = `sha256=${f.metadataSha256}`;
+        const v = `sha256=${metadataSha256}`;
         attrs += ` data-dist-info-metadata="${v}" data-core-metadata="${v}"`;
       }
       if (f.yanked) attrs += ` data-yanked="${escapeHtml(f.yankedReason ?? '')}"`;
@@ -75,7 +87,8 @@ export function renderProjectJson(name: string, lastSerial: number, files: Index
     name,
     versions,
     files: files.map((f) => {
-      const metadata = f.metadataSha256 ? { sha256: f.metadataSha256 } : false;
+      const metadataSha256 = servedMetadataSha256(f);
+      const metadata = metadataSha256 ? { sha256: metadataSha256 } : false;
       return {
         filename: f.filename,
         url: href(f, baseUrl).split('#')[0],

@@ -119,8 +119,14 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
       const f = file(l.name);
       assert.ok(l.attrs.includes(`href="../../files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${l.name}#sha256=${f.sha256}"`));
       assert.ok(l.attrs.includes('data-requires-python="&lt;4,&gt;=3.8"'), l.attrs);
-      assert.ok(l.attrs.includes(`data-dist-info-metadata="sha256=${f.metadataSha256}"`));
-      assert.ok(l.attrs.includes(`data-core-metadata="sha256=${f.metadataSha256}"`));
+      if (f.kind === 'wheel') {
+        assert.ok(l.attrs.includes(`data-dist-info-metadata="sha256=${f.metadataSha256}"`));
+        assert.ok(l.attrs.includes(`data-core-metadata="sha256=${f.metadataSha256}"`));
+      } else {
+        // An sdist's PKG-INFO may leave dependencies out: pip must build it, not trust it.
+        assert.ok(f.metadataSha256, 'its PKG-INFO is stored');
+        assert.ok(!l.attrs.includes('metadata='), l.attrs);
+      }
       if (f.version === '1.1') assert.ok(l.attrs.includes('data-yanked="broken &lt;b&gt;&quot;quoted&quot;&lt;/b&gt;"'), l.attrs);
       else assert.ok(!l.attrs.includes('data-yanked'));
     }
@@ -139,8 +145,9 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
       assert.deepEqual(jf.hashes, { sha256: f.sha256 });
       assert.equal(jf.url, `../../files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${f.filename}`);
       assert.equal(jf['requires-python'], '<4,>=3.8'); // as setuptools wrote it
-      assert.deepEqual(jf['core-metadata'], { sha256: f.metadataSha256 });
-      assert.deepEqual(jf['dist-info-metadata'], { sha256: f.metadataSha256 });
+      const metadata = f.kind === 'wheel' ? { sha256: f.metadataSha256 } : false;
+      assert.deepEqual(jf['core-metadata'], metadata);
+      assert.deepEqual(jf['dist-info-metadata'], metadata);
       assert.equal(jf.size, f.size);
       assert.match(jf['upload-time'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
       assert.equal(jf.yanked, f.version === '1.1' ? 'broken <b>"quoted"</b>' : false);
@@ -221,6 +228,11 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
     assert.match(Buffer.from(body).toString(), /^Metadata-Version: .*\nName: pyvet-demo-lib\n/);
     assert.equal(r.headers.get('etag'), `"${f.metadataSha256}"`);
     assert.equal((await get(path, { 'if-none-match': `"${f.metadataSha256}"` })).status, 304);
+    // An sdist's is not served: its page does not link one (see above).
+    const sdist = file('pyvet_demo_lib-1.0.tar.gz');
+    const sdistPath = `/files/${sdist.sha256.slice(0, 2)}/${sdist.sha256.slice(2, 4)}/${sdist.sha256}/${sdist.filename}`;
+    assert.equal((await get(sdistPath)).status, 200);
+    for (let i = 0; i < 2; i++) assert.equal((await get(`${sdistPath}.metadata`)).status, 404, 'twice: from the catalog, then from memory');
   });
 
   it('never shows quarantined or rejected files, unknown projects or wrong digests', async () => {

@@ -155,13 +155,14 @@ export class SqlFileStore implements FileStore {
   async listIndexed(project: string): Promise<IndexedFile[]> {
     const rows = await this.db
       .selectFrom('files')
-      .select(['filename', 'version', 'sha256', 'size', 'requires_python', 'metadata_sha256', 'uploaded_at', 'yanked', 'yanked_reason'])
+      .select(['filename', 'kind', 'version', 'sha256', 'size', 'requires_python', 'metadata_sha256', 'uploaded_at', 'yanked', 'yanked_reason'])
       .where('project', '=', project)
       .where('state', '=', 'approved')
       .orderBy('id')
       .execute();
     return rows.map((r) => ({
       filename: r.filename,
+      kind: r.kind as FileKind,
       version: r.version,
       sha256: r.sha256,
       size: Number(r.size),
