@@ -122,7 +122,7 @@ export async function fileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
     if (!sha256) throw fileNotFound(r);
     // Core metadata is small (limits.max_metadata_bytes): always from memory.
     const data = await ctx.blobs.bytes(sha256);
-    file.metadata ??= makeDownload(sha256, data.length, METADATA_TYPE, file.lastModified);
+    file.metadata ??= makeDownload(sha256, data.length, METADATA_TYPE, file.lastModified, file.cacheControl);
     return downloadAnswer(file.metadata, req, data, () => ctx.blobs.stream(sha256));
   }
   const data = file.size <= ctx.blobs.maxEntryBytes ? await ctx.blobs.bytes(file.sha256) : undefined;

@@ -23,7 +23,10 @@ const PAGE_OVERHEAD = 1280;
 const FILE_OVERHEAD = 1024;
 const PAGE_VARY = 'Accept, Accept-Encoding';
 const PAGE_CACHE_CONTROL = 'no-cache';
-const FILE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+// Files never change under their URL. Readable by anyone, shared caches (a proxy, a CDN) may keep
+// them; when reading needs a token they must not (RFC 9111 §3.5: `public` would let a shared
+// cache answer others with what an authorized request fetched).
+const FILE_CACHE_CONTROL = { open: 'public, max-age=31536000, immutable', restricted: 'private, max-age=31536000, immutable' };
 
 /** A copy that owns exactly its bytes: zlib output and small Buffers are views into larger pooled blocks. */
 function compact(buf: Buffer): Buffer {
@@ -124,9 +127,9 @@ export interface Download {
   headers: string[];
 }
 
-export function makeDownload(sha256: string, size: number, contentType: string, lastModified: string): Download {
+export function makeDownload(sha256: string, size: number, contentType: string, lastModified: string, cacheControl: string): Download {
   const etag = `"${sha256}"`;
-  const common = ['etag', etag, 'last-modified', lastModified, 'cache-control', FILE_CACHE_CONTROL, 'accept-ranges', 'bytes'];
+  const common = ['etag', etag, 'last-modified', lastModified, 'cache-control', cacheControl, 'accept-ranges', 'bytes'];
   return {
     sha256,
     size,
@@ -142,6 +145,8 @@ export function makeDownload(sha256: string, size: number, contentType: string, 
 export type ServedFile = Pick<FileRecord, 'filename' | 'sha256' | 'size' | 'kind' | 'metadataSha256'> & {
   /** The upload time as an HTTP date, for Last-Modified. */
   lastModified: string;
+  /** Its Cache-Control, and its .metadata's. */
+  cacheControl: string;
   download: Download;
   /** The core metadata's representation, once its size is known (set on the first .metadata request). */
   metadata?: Download;
@@ -176,6 +181,7 @@ export class SimpleIndex {
   private checking: Promise<void> | undefined;
   private approvedProjects: Promise<Map<string, ProjectSummary>> | undefined;
   private readonly baseUrl: string | null;
+  private readonly fileCacheControl: string;
   private readonly current = (e: Entry) => e.validAt === this.serial;
 
   constructor(
@@ -184,6 +190,7 @@ export class SimpleIndex {
   ) {
     this.cache = new ByteLru(maxBytes);
     this.baseUrl = repo.config.server.base_url?.replace(/\/+$/, '') ?? null;
+    this.fileCacheControl = repo.config.server.anonymous_read ? FILE_CACHE_CONTROL.open : FILE_CACHE_CONTROL.restricted;
   }
 
   get stats(): { hits: number; misses: number; entries: number; bytes: number } {
@@ -314,7 +321,7 @@ export class SimpleIndex {
     if (f === undefined) {
       const serial = this.serial;
       const rec = await this.repo.catalog.files.getByFilename(filename);
-      f = rec && rec.state === 'approved' ? servedFile(rec) : null;
+      f = rec && rec.state === 'approved' ? servedFile(rec, this.fileCacheControl) : null;
       this.store(key, { value: f, validAt: serial });
     }
     return f && f.sha256 === sha256 ? f : null;
@@ -328,7 +335,7 @@ export class SimpleIndex {
   }
 }
 
-function servedFile(rec: FileRecord): ServedFile {
+function servedFile(rec: FileRecord, cacheControl: string): ServedFile {
   const lastModified = new Date(rec.uploadedAt).toUTCString();
   return {
     filename: rec.filename,
@@ -338,6 +345,7 @@ function servedFile(rec: FileRecord): ServedFile {
     // The .metadata URL exists exactly when the pages link it.
     metadataSha256: servedMetadataSha256(rec),
     lastModified,
-    download: makeDownload(rec.sha256, rec.size, contentTypeOf(rec), lastModified),
+    cacheControl,
+    download: makeDownload(rec.sha256, rec.size, contentTypeOf(rec), lastModified, cacheControl),
   };
 }

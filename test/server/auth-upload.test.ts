@@ -137,7 +137,7 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
   });
 
   it('requires a reader token to read when anonymous reading is off', async () => {
-    const [f] = await s.repo.catalog.files.list({ project: 'pyvet-up' });
+    const f = (await s.repo.catalog.files.list({ project: 'pyvet-up' })).find((x) => x.kind === 'wheel');
     const filePath = `/files/${f!.sha256.slice(0, 2)}/${f!.sha256.slice(2, 4)}/${f!.sha256}/${f!.filename}`;
     await fetch(`${s.url}/api/files/${f!.filename}/approve`, {
       method: 'POST',
@@ -154,6 +154,18 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
       }
       assert.equal((await fetch(`${s.url}${path}`)).status, 200, `${path} anonymous when allowed`);
       assert.equal((await fetch(`${s.url}${path}`, { headers: basic(WRONG) })).status, 401, 'a wrong token is refused anyway');
+    }
+    // A shared cache may keep a file for everyone only when everyone may read it (RFC 9111 §3.5).
+    for (const path of [filePath, `${filePath}.metadata`]) {
+      const open = await fetch(`${s.url}${path}`);
+      assert.equal(open.headers.get('cache-control'), 'public, max-age=31536000, immutable', path);
+      for (let i = 0; i < 2; i++) {
+        const r = await fetch(`${closed.url}${path}`, { headers: basic(s.tokens.reader) });
+        assert.equal(r.headers.get('cache-control'), 'private, max-age=31536000, immutable', `${path}, request ${i + 1}`);
+        const again = await fetch(`${closed.url}${path}`, { headers: { ...basic(s.tokens.reader), 'if-none-match': r.headers.get('etag')! } });
+        assert.equal(again.status, 304);
+        assert.equal(again.headers.get('cache-control'), 'private, max-age=31536000, immutable', `${path}, 304`);
+      }
     }
   });
 
