@@ -35,7 +35,7 @@ import { download, fetchText, redactUrl } from './http.js';
 import { fetchSignedRelease, type SignedRelease } from './release-mirror.js';
 import type { UpstreamFile } from './simple-client.js';
 import { chooseUpstreams, type Refusal, transferOptions, type UpstreamCandidate, UpstreamSources } from './sources.js';
-import { type Upstream, upstreamCredentials } from './upstreams.js';
+import { type Upstream, upstreamCredentialsFor } from './upstreams.js';
 
 export interface MirrorOptions {
   actor: Actor;
@@ -364,7 +364,8 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
           opts.onEvent?.({ type: 'start', filename: f.filename, size: f.size });
           return download(f.url, dest, {
             ...transfer,
-            credentials: upstreamCredentials(c.upstream),
+            // Only the index's own origin gets the upstream's credentials: a link may point anywhere.
+            credentials: upstreamCredentialsFor(c.upstream, f.url),
             expectedSha256: sha256,
             // Ingest checks the upstream's sha256 (and takes every digest) on a worker thread;
             // a dry run stores nothing, so it checks here.
@@ -425,7 +426,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     const f = c.candidate.file;
     if (f.coreMetadata === false) return null;
     try {
-      const doc = await fetchText(`${f.url}.metadata`, { ...transfer, credentials: upstreamCredentials(c.upstream) });
+      const doc = await fetchText(`${f.url}.metadata`, { ...transfer, credentials: upstreamCredentialsFor(c.upstream, f.url) });
       if (!doc) return null;
       const want = f.coreMetadata.sha256;
       if (want) {

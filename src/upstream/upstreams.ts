@@ -148,6 +148,26 @@ export function upstreamCredentials(u: UpstreamRecord, env: NodeJS.ProcessEnv = 
   return { username: u.username ?? '__token__', password };
 }
 
+/**
+ * The upstream's credentials for one URL: only when it is on the upstream index's own origin
+ * (scheme, host and port), as pip does. An index page may link files on any host (a CDN, or a
+ * host it does not control), and those never see the upstream's secret.
+ */
+export function upstreamCredentialsFor(u: UpstreamRecord, url: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+  return sameOrigin(u.url, url) ? upstreamCredentials(u, env) : undefined;
+}
+
+/** Whether two http(s) URLs share scheme, host and port (file: URLs never do). */
+export function sameOrigin(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return (x.protocol === 'http:' || x.protocol === 'https:') && x.origin === y.origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether an upstream may supply a project at all (its `projects` glob patterns). */
 export function mayIncludeProject(u: UpstreamRecord, project: string): boolean {
   return matchesOwnedName(canonicalizeName(project), u.projects) !== undefined;
