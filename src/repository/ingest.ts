@@ -6,9 +6,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type ArtifactReport, artifactLimits, type Digests, nativeUnavailable } from '../artifacts/index.js';
 import { sha256File } from '../blobs/index.js';
+import type { Catalog } from '../catalog/catalog.js';
 import type { FileRecord } from '../catalog/types.js';
 import { mapLimit } from '../concurrency.js';
 import { asPyvetError, type ErrorKind, PyvetError } from '../errors.js';
+import { distributionIdentity } from '../standards/filenames.js';
+import { Version } from '../standards/version.js';
 import { type Decision, prepareVetting, vetUndecided } from '../vetting/index.js';
 import { requireRole } from './roles.js';
 import { approveFiles } from './states.js';
@@ -63,6 +66,37 @@ async function existing(repo: Repository, filename: string, digest: () => Promis
     `${filename} is already in the repository with other bytes (sha256 ${f.sha256}, this one ${sha256}); files are immutable: publish a new version`,
     { filename, storedSha256: f.sha256, sha256 },
   );
+}
+
+/**
+ * Refuses a file that is, under another spelling of its filename, a distribution already stored
+ * ('SameFn-1.0-py3-none-any.whl' beside 'samefn-1.0-…', or 'samefn-1.0.0-…' beside it: installers
+ * take them for one another), and a version spelled otherwise than the release it equals under
+ * PEP 440 (1.0.0 beside 1.0), which would list one release twice. Runs inside the inserting
+ * transaction, so two concurrent ingests cannot both pass it.
+ */
+async function checkSameDistribution(tx: Catalog, project: string, filename: string, version: string): Promise<void> {
+  const identity = distributionIdentity(filename);
+  const parsed = Version.parse(version);
+  for (const other of await tx.files.list({ project })) {
+    if (other.filename === filename) continue; // the filename check (FILE_EXISTS) says it better
+    if (distributionIdentity(other.filename) === identity) {
+      throw new PyvetError(
+        'FILE_EXISTS',
+        'conflict',
+        `${filename} is the same distribution as ${other.filename}, already in the repository (sha256 ${other.sha256}); files are immutable: publish a new version`,
+        { filename, storedFilename: other.filename, storedSha256: other.sha256 },
+      );
+    }
+    if (other.version !== version && Version.parse(other.version).compare(parsed) === 0) {
+      throw new PyvetError(
+        'VERSION_CONFLICT',
+        'conflict',
+        `${filename}: version ${version} is the same as ${project}'s release ${other.version} under PEP 440; name its files with ${other.version}`,
+        { filename, version, release: other.version },
+      );
+    }
+  }
 }
 
 /** Role and reason checks, which concern a whole batch rather than one file. */
@@ -133,6 +167,7 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
           });
         }
       }
+      await checkSameDistribution(tx, report.name, filename, report.version);
       const f = await tx.files.insert({
         project: report.name,
         displayName: report.displayName,

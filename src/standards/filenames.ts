@@ -4,7 +4,7 @@
 import { PyvetError } from '../errors.js';
 import { canonicalizeName } from './names.js';
 import { type Tag, parseTag, UnsortedTagsError } from './tags.js';
-import { InvalidVersion, Version } from './version.js';
+import { canonicalizeVersion, InvalidVersion, Version } from './version.js';
 
 export class InvalidWheelFilename extends PyvetError {
   constructor(reason: string, filename: string) {
@@ -124,4 +124,18 @@ export function parseDistributionFilename(filename: string, options: { validateO
   if (filename.endsWith('.whl')) return { kind: 'wheel', ...parseWheelFilename(filename, options) };
   if (filename.endsWith('.tar.gz') || filename.endsWith('.zip')) return { kind: 'sdist', ...parseSdistFilename(filename) };
   throw new InvalidDistributionFilename(filename);
+}
+
+/**
+ * What makes two distribution filenames the same distribution, whatever their spelling: the
+ * canonical project name, the version as PEP 440 compares it (1.0 == 1.0.0), and for a wheel its
+ * build tag and set of tags; a release has one sdist whatever its archive format (PEP 527).
+ * Installers treat two files with the same identity as interchangeable.
+ */
+export function distributionIdentity(filename: string): string {
+  const d = parseDistributionFilename(filename);
+  const version = canonicalizeVersion(d.version);
+  if (d.kind === 'sdist') return `${d.name} ${version} sdist`;
+  const tags = [...new Set(d.tags.map((t) => t.toString()))].sort().join('.');
+  return `${d.name} ${version} ${d.build.join('')} ${tags}`;
 }

@@ -110,6 +110,34 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
     assert.equal((await t.repo.catalog.files.getByFilename(basename(alpha1.wheel)))?.sha256, sha256(alpha1.wheel));
   });
 
+  it('refuses the same distribution under another spelling of its filename, or its version spelled otherwise', async () => {
+    const dir = join(work.path, 'spellings');
+    mkdirSync(dir, { recursive: true });
+    const add = (w: { filename: string; bytes: Buffer }) => ingestFile(t.repo, writeArchive(dir, w.filename, w.bytes), { actor: admin, origin: 'local' });
+    await add(buildWheel({ name: 'samefn', version: '1.0' }));
+    // Same project, version and tags; other bytes (the module text differs with the version string or name).
+    const cases: [{ filename: string; bytes: Buffer }, string, RegExp][] = [
+      [buildWheel({ name: 'SameFn', version: '1.0' }), 'FILE_EXISTS', /same distribution as samefn-1\.0-py3-none-any\.whl/],
+      [buildWheel({ name: 'samefn', version: '1.0.0' }), 'FILE_EXISTS', /same distribution as samefn-1\.0-py3-none-any\.whl/],
+      // Another wheel (other tags) is another distribution, but 1.0.0 is still release 1.0.
+      [buildWheel({ name: 'samefn', version: '1.0.0', tag: 'py2-none-any' }), 'VERSION_CONFLICT', /release 1\.0 under PEP 440/],
+    ];
+    const serial = await t.repo.catalog.files.serial();
+    for (const [w, code, message] of cases) {
+      await assert.rejects(add(w), (e: unknown) => e instanceof PyvetError && e.code === code && e.kind === 'conflict' && message.test(e.message), w.filename);
+    }
+    await add(await buildSdist({ name: 'samefn', version: '1.0' }));
+    await assert.rejects(add(await buildSdist({ name: 'samefn', version: '1.0', format: 'zip' })), (e: unknown) => e instanceof PyvetError && e.code === 'FILE_EXISTS');
+    // What is another distribution goes in: other tags, spelled as the release is.
+    await add(buildWheel({ name: 'samefn', version: '1.0', tag: 'py2-none-any' }));
+    assert.deepEqual((await t.repo.catalog.files.list({ project: 'samefn' })).map((f) => f.filename).sort(), [
+      'samefn-1.0-py2-none-any.whl',
+      'samefn-1.0-py3-none-any.whl',
+      'samefn-1.0.tar.gz',
+    ]);
+    assert.ok((await t.repo.catalog.files.serial()) > serial);
+  });
+
   it('refuses a promised digest that does not match, storing nothing', async () => {
     const before = blobs(t.dataDir).size;
     await assert.rejects(

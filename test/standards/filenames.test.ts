@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  distributionIdentity,
   InvalidDistributionFilename,
   InvalidSdistFilename,
   InvalidWheelFilename,
@@ -154,5 +155,30 @@ json.dump(out, sys.stdout)`,
       names,
     );
     assert.deepEqual(ours, expected);
+  });
+});
+
+describe('distributionIdentity', () => {
+  it('is the same for spellings installers take for one another, and differs otherwise', () => {
+    const same = [
+      ['samefn-1.0-py3-none-any.whl', 'SameFn-1.0-py3-none-any.whl', 'SAMEFN-1.0-py3-none-any.whl'],
+      ['a-1.0-py3-none-any.whl', 'a-1.0.0-py3-none-any.whl', 'A-1.0.0.0-py3-none-any.whl'],
+      ['a-1.0-py2.py3-none-any.whl', 'a-1.0-py3.py2-none-any.whl'],
+      ['a-1.0-1-py3-none-any.whl', 'a-1.0-01-py3-none-any.whl'],
+      ['a-1.0.tar.gz', 'a-1.0.zip', 'A-1.0.0.tar.gz'],
+    ];
+    for (const group of same) {
+      for (const f of group) assert.equal(distributionIdentity(f), distributionIdentity(group[0]!), `${f} ~ ${group[0]}`);
+    }
+    const distinct = [
+      'a-1.0-py3-none-any.whl',
+      'a-1.0.1-py3-none-any.whl',
+      'a-1.0-py2-none-any.whl',
+      'a-1.0-1-py3-none-any.whl',
+      'a-1.0+local-py3-none-any.whl',
+      'b-1.0-py3-none-any.whl',
+      'a-1.0.tar.gz',
+    ];
+    assert.equal(new Set(distinct.map(distributionIdentity)).size, distinct.length);
   });
 });
