@@ -98,6 +98,8 @@ export interface FileStore {
   listProjects(states?: FileState[]): Promise<ProjectSummary[]>;
   /** One project's approved files as the index shows them, in the order list() gives. */
   listIndexed(project: string): Promise<IndexedFile[]>;
+  /** The distinct versions of a project's files, in any state, as spelled. */
+  versions(project: string): Promise<string[]>;
   /**
    * Just the names of listProjects(states), optionally only those `among` the given ones: what
    * vetting asks for every file, so it must stay cheap with tens of thousands of projects.

@@ -78,7 +78,11 @@ async function existing(repo: Repository, filename: string, digest: () => Promis
 async function checkSameDistribution(tx: Catalog, project: string, filename: string, version: string): Promise<void> {
   const identity = distributionIdentity(filename);
   const parsed = Version.parse(version);
-  for (const other of await tx.files.list({ project })) {
+  // Only files of a release equal to this version can conflict: a project has far fewer
+  // releases than files (numpy: hundreds against thousands).
+  const equal = (await tx.files.versions(project)).filter((v) => v === version || Version.parse(v).compare(parsed) === 0);
+  const others = (await Promise.all(equal.map((v) => tx.files.list({ project, version: v })))).flat();
+  for (const other of others) {
     if (other.filename === filename) continue; // the filename check (FILE_EXISTS) says it better
     if (distributionIdentity(other.filename) === identity) {
       throw new PyvetError(

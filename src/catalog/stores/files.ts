@@ -174,6 +174,11 @@ export class SqlFileStore implements FileStore {
     }));
   }
 
+  async versions(project: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('files').select('version').distinct().where('project', '=', project).execute();
+    return rows.map((r) => r.version);
+  }
+
   async countByState(): Promise<Record<FileState, number>> {
     const rows = await this.db
       .selectFrom('files')
