@@ -54,7 +54,9 @@ function parseAccept(header: string): Range[] {
  * header means text/html, as PEP 503 clients expect.
  */
 export function negotiate(accept: string | undefined, format: string | undefined): PageFormat | undefined {
-  if (format !== undefined) return FORMAT_ALIASES[format.trim().toLowerCase()];
+  // An unescaped '+' in a query string decodes to a space (form encoding), and people type
+  // ?format=application/vnd.pypi.simple.v1+json as it is: no media type has a space.
+  if (format !== undefined) return FORMAT_ALIASES[format.trim().toLowerCase().replace(/ /g, '+')];
   if (accept === undefined || accept.trim() === '') return 'html';
   const ranges = parseAccept(accept);
   let best: { format: PageFormat; q: number; specificity: number } | undefined;

@@ -91,6 +91,16 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
     assert.equal(q.headers.get('content-type'), JSON_TYPE);
     assert.equal(((await q.json()) as ProjectJson).name, 'pyvet-demo-lib');
     assert.equal((await get('/simple/?format=text/plain')).status, 406);
+    // As typed, the '+' unescaped (it decodes to a space).
+    for (const [format, type] of [
+      ['application/vnd.pypi.simple.v1+json', JSON_TYPE],
+      ['application/vnd.pypi.simple.latest+json', JSON_TYPE],
+      ['application/vnd.pypi.simple.v1+html', V1_HTML],
+    ]) {
+      const r = await get(`/simple/pyvet-demo-lib/?format=${format}`, { accept: 'text/html' });
+      assert.equal(r.status, 200, format);
+      assert.equal(r.headers.get('content-type'), type, format);
+    }
   });
 
   it('redirects non-normalized names and missing slashes to the normalized URL, keeping the query', async () => {
