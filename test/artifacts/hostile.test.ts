@@ -119,6 +119,14 @@ const refuseSdist = async (code: string, spec: Partial<SdistSpec>, limits: Parti
 const listed = (path: string, size: number) => (rows: string[][]) => [[path, `sha256=${'A'.repeat(43)}`, String(size)], ...rows];
 
 describe('valid builds pass', () => {
+  test('a few MB of zeros, as real wheels ship test data (onnx: 2.5 MB at 1016:1), is not a bomb', async () => {
+    const zeros = 4 * 1024 * 1024;
+    const w = wheel({ files: { 'demo/tensor.pb': Buffer.alloc(zeros) } });
+    assert.ok(w.bytes.length * LIMITS.maxCompressionRatio < zeros, 'over the ratio');
+    const r = await inspectBytes(w.filename, w.bytes);
+    assert.equal(r.name, 'demo');
+  });
+
   test('a built wheel inspects cleanly', async () => {
     const metadata = coreMetadata('demo', '1.0', ['Requires-Dist: six>=1.0', 'Provides-Extra: Fast_Mode', 'License-Expression: mit']).replace(
       'Metadata-Version: 2.1',
