@@ -88,6 +88,12 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     assert.equal(((await badMd5.json()) as ErrorBody).error.code, 'DIGEST_MISMATCH');
     const none = await upload(s.tokens.publisher, wheel, { sha256_digest: null, md5_digest: null });
     assert.equal(((await none.json()) as ErrorBody).error.code, 'DIGEST_MISSING');
+    // The form must describe the file it carries (spellings the standards equate are the same).
+    for (const over of [{ name: 'otherpkg' }, { version: '9.9' }, { filetype: 'sdist' }] as Record<string, string>[]) {
+      const lie = await upload(s.tokens.publisher, wheel, over);
+      assert.equal(lie.status, 400, JSON.stringify(over));
+      assert.equal(((await lie.json()) as ErrorBody).error.code, 'UPLOAD_FIELDS_MISMATCH', JSON.stringify(over));
+    }
     assert.equal(await fileCount(), 0, 'nothing stored');
 
     const r = await upload(s.tokens.publisher, wheel);

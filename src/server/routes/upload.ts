@@ -6,12 +6,45 @@ import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PyvetError } from '../../errors.js';
 import { ingestFile } from '../../repository/ingest.js';
+import { parseDistributionFilename } from '../../standards/filenames.js';
+import { canonicalizeName } from '../../standards/names.js';
+import { Version } from '../../standards/version.js';
 import { requireActor } from '../auth.js';
 import { type ServerPlugin, sendError } from '../context.js';
 import { boundaryOf, DEFAULT_LIMITS, parseMultipart } from '../multipart.js';
 
 // Form field → digest name in the upload's digests. Twine sends all three.
 const DIGEST_FIELDS = { sha256_digest: 'sha256', md5_digest: 'md5', blake2_256_digest: 'blake2b256' } as const;
+
+/**
+ * The form's name, version and filetype, when sent, must describe the file (Warehouse refuses a
+ * mismatch too): a client that says one thing and uploads another is confused or lying, and
+ * the audit log would record what it said. Ingest checks the archive against its filename.
+ */
+function checkFormFields(fields: Map<string, string[]>, filename: string): void {
+  let file: ReturnType<typeof parseDistributionFilename>;
+  try {
+    file = parseDistributionFilename(filename);
+  } catch {
+    return; // ingest refuses the filename, with its own code
+  }
+  const mismatch = (field: string, sent: string, actual: string) =>
+    new PyvetError('UPLOAD_FIELDS_MISMATCH', 'invalid', `${filename}: the form's ${field} '${sent}' does not match the file (${actual})`, {
+      filename,
+      field,
+      sent,
+    });
+  const name = fields.get('name')?.[0]?.trim();
+  if (name && canonicalizeName(name) !== file.name) throw mismatch('name', name, file.name);
+  const version = fields.get('version')?.[0]?.trim();
+  if (version) {
+    const v = Version.tryParse(version);
+    if (!v || v.compare(file.version) !== 0) throw mismatch('version', version, file.version.toString());
+  }
+  const filetype = fields.get('filetype')?.[0]?.trim();
+  const expected = file.kind === 'wheel' ? 'bdist_wheel' : 'sdist';
+  if (filetype && filetype !== expected) throw mismatch('filetype', filetype, expected);
+}
 
 export const uploadRoutes: ServerPlugin = (app, { repo }) => {
   // Leave the body unread: the handler streams it through the multipart parser.
@@ -51,6 +84,7 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
           });
         }
       }
+      checkFormFields(fields, file.filename);
       if (promised === 0) {
         throw new PyvetError('DIGEST_MISSING', 'invalid', `${file.filename}: send sha256_digest (or md5_digest) with the file`, {
           filename: file.filename,
