@@ -39,7 +39,7 @@ function checkFormFields(fields: Map<string, string[]>, filename: string): void 
   const version = fields.get('version')?.[0]?.trim();
   if (version) {
     const v = Version.tryParse(version);
-    if (!v || v.compare(file.version) !== 0) throw mismatch('version', version, file.version.toString());
+    if (v?.compare(file.version) !== 0) throw mismatch('version', version, file.version.toString());
   }
   const filetype = fields.get('filetype')?.[0]?.trim();
   const expected = file.kind === 'wheel' ? 'bdist_wheel' : 'sdist';
