@@ -28,7 +28,7 @@ function hashToken(token: string): string {
 }
 
 /** Creates a token (admin only). The returned `token` is the only copy there will ever be. */
-export async function createToken(repo: Repository, spec: NewToken, actor: Actor): Promise<CreatedToken> {
+export async function createToken(repo: Repository, spec: NewToken, actor: Actor, opts: { now?: Date } = {}): Promise<CreatedToken> {
   requireRole(actor, 'admin', 'create tokens');
   const name = spec.name.trim();
   // No ':' and not 'system': audit actors 'cli:<user>' and 'system' cannot be impersonated.
@@ -50,6 +50,10 @@ export async function createToken(repo: Repository, spec: NewToken, actor: Actor
     throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${JSON.stringify(expiresAt)} is not a date`, {
       expiresAt,
     });
+  }
+  // A token that could never authenticate is a mistake ('--expires 0d', a date in the past).
+  if (expiresAt !== null && Date.parse(expiresAt) <= (opts.now ?? new Date()).getTime()) {
+    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${new Date(expiresAt).toISOString()} is already past`, { expiresAt });
   }
   const id = randomBytes(8).toString('hex');
   const token = `pyvet_${id}_${randomBytes(32).toString('base64url')}`;

@@ -71,7 +71,10 @@ describe('tokens and roles', () => {
     assert.ok(revoked.revokedAt);
     assert.equal(await authenticate(t.repo, r.token), null);
 
-    const e = await createToken(t.repo, { name: 'expired', role: 'publisher', expiresAt: '2000-01-01T00:00:00Z' }, admin);
+    // Created in 1999 to expire in 2000: expired now.
+    const e = await createToken(t.repo, { name: 'expired', role: 'publisher', expiresAt: '2000-01-01T00:00:00Z' }, admin, {
+      now: new Date('1999-12-01T00:00:00Z'),
+    });
     assert.equal(await authenticate(t.repo, e.token), null);
     const future = await createToken(t.repo, { name: 'future', role: 'publisher', expiresAt: parseExpiry('30d') }, admin);
     assert.ok(await authenticate(t.repo, future.token));
@@ -83,6 +86,12 @@ describe('tokens and roles', () => {
     await assert.rejects(createToken(t.repo, { name: 'cli:root', role: 'admin' }, admin), invalid('TOKEN_NAME_INVALID'));
     await assert.rejects(createToken(t.repo, { name: 'x', role: 'owner' as never }, admin), invalid('ROLE_INVALID'));
     assert.throws(() => parseExpiry('soon'), invalid('TOKEN_EXPIRY_INVALID'));
+    // One that could never be used is refused, and nothing is stored.
+    const count = (await listTokens(t.repo, admin)).length;
+    for (const expiresAt of ['2020-01-01', parseExpiry('0d')]) {
+      await assert.rejects(createToken(t.repo, { name: 'stillborn', role: 'reader', expiresAt }, admin), invalid('TOKEN_EXPIRY_INVALID'), expiresAt);
+    }
+    assert.equal((await listTokens(t.repo, admin)).length, count);
     assert.equal(parseExpiry('2d', new Date('2030-01-01T00:00:00Z')), '2030-01-03T00:00:00.000Z');
   });
 
