@@ -206,6 +206,9 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     const noReason = await call('POST', approve, s.tokens.approver, {});
     const nr = (await noReason.json()) as ErrorBody;
     assert.equal(nr.error.code, 'REASON_REQUIRED', nr.error.message);
+    // No body at all is no reason either, not a malformed request.
+    const noBody = (await (await call('POST', approve, s.tokens.approver)).json()) as ErrorBody;
+    assert.equal(noBody.error.code, 'REASON_REQUIRED', noBody.error.message);
     const ok = await call('POST', approve, s.tokens.approver, { reason: 'reviewed' });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { changed: unknown[] }).changed.length, 1);

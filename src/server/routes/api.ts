@@ -22,8 +22,10 @@ const fileParams = {
   },
 } as const;
 
+// Optional: a POST without a body is a request without a reason (REASON_REQUIRED where one is
+// needed), not a malformed one.
 const reasonBody = {
-  type: 'object',
+  type: ['object', 'null'],
   additionalProperties: false,
   properties: { reason: { type: 'string', maxLength: 2000 }, force: { type: 'boolean' } },
 } as const;
