@@ -246,6 +246,10 @@ export interface DownloadOptions extends TransferOptions {
    * worker thread), so nothing is hashed here and `expectedSha256` is not checked. Default true.
    */
   hash?: boolean;
+  /** The most bytes a file may have (the repository's max_file_bytes): a longer body is cut off. */
+  maxBytes?: number | undefined;
+  /** The size the index advertised (PEP 700): a body longer or shorter than this is refused. */
+  expectedSize?: number | null | undefined;
 }
 
 /**
@@ -266,6 +270,22 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     if (done && done.sha256 === opts.expectedSha256.toLowerCase()) return { size: done.size, digests: done, transferred: 0 };
   }
   const part = `${dest}.part`;
+  // An upstream that never stops sending must not fill the disk: the transfer is cut off as soon
+  // as it passes the repository's limit or the index's advertised size, whichever is smaller.
+  const advertised = typeof opts.expectedSize === 'number' && opts.expectedSize >= 0 ? opts.expectedSize : undefined;
+  const limit = Math.min(opts.maxBytes ?? Number.POSITIVE_INFINITY, advertised ?? Number.POSITIVE_INFINITY);
+  const tooLarge = (n: number) =>
+    advertised !== undefined && n > advertised && advertised <= (opts.maxBytes ?? Number.POSITIVE_INFINITY)
+      ? new PyvetError('UPSTREAM_SIZE_MISMATCH', 'integrity', `${redactUrl(url)}: more than the ${advertised} bytes the index promised`, {
+          url: redactUrl(url),
+          expected: advertised,
+        })
+      : new PyvetError(
+          'UPSTREAM_FILE_TOO_LARGE',
+          'upstream',
+          `${redactUrl(url)}: larger than the repository's limit of ${opts.maxBytes} bytes (limits.max_file_bytes); nothing was kept`,
+          { url: redactUrl(url), limit: opts.maxBytes, received: n },
+        );
   // Every digest is taken here, on the bytes as they are written, so that nothing reads the file again.
   const hash = new Digester();
   let size = 0;
@@ -273,6 +293,10 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   let alive = () => {};
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      if (size + chunk.length > limit) {
+        cb(tooLarge(size + chunk.length));
+        return;
+      }
       if (hashing) hash.update(chunk);
       size += chunk.length;
       transferred += chunk.length;
@@ -283,13 +307,23 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   });
 
   if (url.startsWith('file:')) {
-    await pipeline(createReadStream(fileURLToPath(url)), counter, createWriteStream(part));
+    try {
+      await pipeline(createReadStream(fileURLToPath(url)), counter, createWriteStream(part));
+    } catch (err) {
+      await rm(part, { force: true });
+      throw err;
+    }
   } else {
     let offset = 0;
     try {
       const st = await stat(part);
       offset = st.size;
     } catch {
+      offset = 0;
+    }
+    if (offset > limit) {
+      // Left by a run with a larger limit (or a lying upstream): start over under this one.
+      await rm(part, { force: true });
       offset = 0;
     }
     if (offset > 0) {
@@ -315,6 +349,13 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
           status: res.status,
         });
       } else {
+        // A Content-Length beyond the limit is refused before a byte is written.
+        const announced = Number(res.headers['content-length']);
+        if (Number.isFinite(announced) && offset + announced > limit) {
+          res.body.destroy();
+          await rm(part, { force: true });
+          throw tooLarge(offset + announced);
+        }
         try {
           await pipeline(
             res.body,
@@ -322,6 +363,11 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
             createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
           );
         } catch (err) {
+          if (err instanceof PyvetError) {
+            // Over the limit: what arrived is not kept, and not asked for again.
+            await rm(part, { force: true });
+            throw err;
+          }
           if (opts.signal?.aborted) throw err;
           // A reset or a stall half-way: what arrived stays in .part, and the next attempt asks
           // only for the rest.
@@ -342,6 +388,15 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
     } finally {
       res.finish();
     }
+  }
+  if (advertised !== undefined && size !== advertised) {
+    await rm(part, { force: true });
+    throw new PyvetError(
+      'UPSTREAM_SIZE_MISMATCH',
+      'integrity',
+      `${redactUrl(url)}: ${size} bytes, the index promised ${advertised}; nothing was kept`,
+      { url: redactUrl(url), expected: advertised, actual: size },
+    );
   }
   if (!hashing) {
     await rename(part, dest);

@@ -357,6 +357,13 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'present' });
       return stored.requiresDist;
     }
+    const maxBytes = repo.config.limits.max_file_bytes;
+    if (f.size !== null && f.size > maxBytes) {
+      return fail(
+        'UPSTREAM_FILE_TOO_LARGE',
+        `${f.filename} is ${f.size} bytes by the index, over the repository's limit of ${maxBytes} bytes (limits.max_file_bytes); it is not fetched`,
+      );
+    }
     const dest = join(workDir, sha256.slice(0, 2), `${sha256}-${f.filename}`);
     try {
       if (!opts.dryRun || !f.coreMetadata) {
@@ -367,6 +374,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
             // Only the index's own origin gets the upstream's credentials: a link may point anywhere.
             credentials: upstreamCredentialsFor(c.upstream, f.url),
             expectedSha256: sha256,
+            // Bounded while it arrives: an endless body is cut off, not written to disk.
+            maxBytes,
+            expectedSize: f.size,
             // Ingest checks the upstream's sha256 (and takes every digest) on a worker thread;
             // a dry run stores nothing, so it checks here.
             hash: Boolean(opts.dryRun),

@@ -2,6 +2,7 @@
 // origin, downloads are bounded, links cannot reach local files, one failing page does not sink
 // the run, and a requirements file means what pip says it means.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { initRepository, openRepository } from '../../src/repository/index.js';
@@ -56,5 +57,113 @@ describe('upstream credentials go only to the index origin', () => {
     for (const q of cdn.requests) assert.equal(q.headers.authorization, undefined, `${q.path} was sent the upstream's credentials`);
     // The index's own files still get them (it answers 401 otherwise).
     assert.ok(index.requests.some((q) => q.path.endsWith('on_index-1.0-py3-none-any.whl') && q.headers.authorization));
+  });
+});
+
+/** A PEP 691 page listing files with the given (possibly lying) sizes. */
+function jsonPage(name: string, files: { filename: string; sha256: string; size?: number }[]): string {
+  return JSON.stringify({
+    meta: { 'api-version': '1.1' },
+    name,
+    files: files.map((f) => ({
+      filename: f.filename,
+      url: `../../files/${f.filename}`,
+      hashes: { sha256: f.sha256 },
+      ...(f.size === undefined ? {} : { size: f.size }),
+    })),
+  });
+}
+
+describe('downloads are bounded', () => {
+  const tmp = tempDir();
+  let up: Loopback;
+  let repo: Repository;
+  const real = wheel('honest', '1.0');
+  let endlessSent = 0;
+  let endlessClosed = false;
+
+  before(async () => {
+    up = await startLoopback((_req, res, path) => {
+      const send = (body: string | Buffer, type: string) => res.writeHead(200, { 'content-type': type }).end(body);
+      const json = 'application/vnd.pypi.simple.v1+json';
+      if (path === '/simple/endless/') {
+        return send(jsonPage('endless', [{ filename: 'endless-1.0-py3-none-any.whl', sha256: 'a'.repeat(64) }]), json);
+      }
+      if (path === '/simple/understated/') {
+        return send(jsonPage('understated', [{ filename: real.filename.replace('honest', 'understated'), sha256: real.sha256, size: 100 }]), json);
+      }
+      if (path === '/simple/overstated/') {
+        const size = real.bytes.length + 10;
+        return send(jsonPage('overstated', [{ filename: real.filename.replace('honest', 'overstated'), sha256: real.sha256, size }]), json);
+      }
+      if (path === '/simple/huge/') {
+        return send(jsonPage('huge', [{ filename: 'huge-1.0-py3-none-any.whl', sha256: 'b'.repeat(64), size: 10 * 1024 ** 3 }]), json);
+      }
+      if (path === '/files/endless-1.0-py3-none-any.whl') {
+        // No Content-Length, and no end: only the client can stop it.
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const chunk = Buffer.alloc(64 * 1024, 7);
+        res.on('close', () => {
+          endlessClosed = true;
+        });
+        const pump = () => {
+          while (!res.destroyed && endlessSent < 512 * 1024 * 1024) {
+            endlessSent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+        };
+        return pump();
+      }
+      if (path.startsWith('/files/')) {
+        // Every other file is the honest wheel's bytes, streamed without a Content-Length.
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return void res.end(real.bytes);
+      }
+      res.writeHead(404).end();
+    });
+    repo = await newRepo(join(tmp.path, 'data'));
+    repo.config.limits.max_file_bytes = 4 * 1024 * 1024;
+  });
+  after(async () => {
+    await repo.close();
+    await up.close();
+    tmp.cleanup();
+  });
+
+  const leftovers = () => {
+    const work = join(repo.config.data_dir, 'tmp', 'mirror');
+    return existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => /\.whl/.test(String(f))) : [];
+  };
+
+  test('an endless body is cut off at limits.max_file_bytes, and nothing is kept', async () => {
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['endless'], from: `${up.url}/simple/`, targets: getTargets(repo.config, [TARGET]) });
+    assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_FILE_TOO_LARGE']);
+    assert.match(r.failed[0]!.message, /max_file_bytes/);
+    assert.equal(r.fetched.length, 0);
+    assert.deepEqual(leftovers(), []);
+    assert.equal((await repo.catalog.files.list()).length, 0);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.ok(endlessClosed, 'the connection was left open');
+    // Cut off near the limit, not after the 512 MB the server would have sent.
+    assert.ok(endlessSent < 64 * 1024 * 1024, `${endlessSent} bytes were sent`);
+  });
+
+  test('a body longer or shorter than the PEP 700 size the index gives is refused', async () => {
+    const r = await mirror(repo, {
+      actor: ADMIN,
+      requirements: ['understated', 'overstated'],
+      from: `${up.url}/simple/`,
+      targets: getTargets(repo.config, [TARGET]),
+    });
+    assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_SIZE_MISMATCH', 'UPSTREAM_SIZE_MISMATCH']);
+    assert.equal(r.fetched.length, 0);
+    assert.deepEqual(leftovers(), []);
+    assert.equal((await repo.catalog.files.list()).length, 0);
+  });
+
+  test('a file the index says is over the limit is not downloaded at all', async () => {
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['huge'], from: `${up.url}/simple/`, targets: getTargets(repo.config, [TARGET]) });
+    assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_FILE_TOO_LARGE']);
+    assert.ok(!up.requests.some((q) => q.path.startsWith('/files/huge')));
   });
 });
