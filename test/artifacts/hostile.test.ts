@@ -119,6 +119,26 @@ const refuseSdist = async (code: string, spec: Partial<SdistSpec>, limits: Parti
 const listed = (path: string, size: number) => (rows: string[][]) => [[path, `sha256=${'A'.repeat(43)}`, String(size)], ...rows];
 
 describe('valid builds pass', () => {
+  test('metadata quirks builders wrote for years are noted, not failed; invalid fields installers read fail', async () => {
+    const check = (r: ArtifactReport, name: string) => r.integrity.checks.find((c) => c.check === name);
+    const quirks = wheel({ metadataLines: ['License-File: LICENSE', 'X-Generator: old'] });
+    const q = await inspectBytes(quirks.filename, quirks.bytes);
+    assert.equal(check(q, 'metadata-valid')?.ok, true);
+    const legacy = check(q, 'metadata-legacy')?.detail ?? '';
+    assert.match(legacy, /license-file introduced in metadata version 2\.4, not 2\.1/);
+    assert.match(legacy, /x-generator: unrecognized field/);
+    const v20 = wheel({ metadata: coreMetadata('demo', '1.0').replace('Metadata-Version: 2.1', 'Metadata-Version: 2.0') });
+    const r20 = await inspectBytes(v20.filename, v20.bytes);
+    assert.equal(check(r20, 'metadata-valid')?.ok, true);
+    assert.match(check(r20, 'metadata-legacy')?.detail ?? '', /'2\.0' is not a valid metadata version/);
+    for (const bad of [['Requires-Python: >=3..7'], ['Requires-Dist: six>=>1']]) {
+      const w = wheel({ metadataLines: bad });
+      assert.equal(check(await inspectBytes(w.filename, w.bytes), 'metadata-valid')?.ok, false, bad[0]);
+    }
+    const v3 = wheel({ metadata: coreMetadata('demo', '1.0').replace('Metadata-Version: 2.1', 'Metadata-Version: 3.0') });
+    assert.equal(check(await inspectBytes(v3.filename, v3.bytes), 'metadata-valid')?.ok, false, 'an unknown future version is not a quirk');
+  });
+
   test('a few MB of zeros, as real wheels ship test data (onnx: 2.5 MB at 1016:1), is not a bomb', async () => {
     const zeros = 4 * 1024 * 1024;
     const w = wheel({ files: { 'demo/tensor.pb': Buffer.alloc(zeros) } });
