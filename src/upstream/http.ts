@@ -39,6 +39,29 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Whether a page may send us to a URL: an http(s) page only to http(s) URLs; file: URLs only
+ * from a file:// index (else a remote page could make us read, hash or ingest local files).
+ */
+export function linkAllowed(pageUrl: string, url: string): boolean {
+  const link = scheme(url);
+  if (link === 'http' || link === 'https') return true;
+  return link === 'file' && scheme(pageUrl) === 'file';
+}
+
+export function refusedLink(pageUrl: string, url: string): PyvetError {
+  return new PyvetError(
+    'UPSTREAM_LINK_REFUSED',
+    'upstream',
+    `${redactUrl(pageUrl)} links ${redactUrl(url)}: an ${scheme(pageUrl)}: index may only link http(s) files, so it is not fetched`,
+    { url: redactUrl(url) },
+  );
+}
+
+function scheme(url: string): string {
+  return /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? 'unknown';
+}
+
 function authHeader(creds: Credentials | undefined, url: URL): Record<string, string> {
   let c = creds;
   if (!c && (url.username || url.password)) {
@@ -250,6 +273,8 @@ export interface DownloadOptions extends TransferOptions {
   maxBytes?: number | undefined;
   /** The size the index advertised (PEP 700): a body longer or shorter than this is refused. */
   expectedSize?: number | null | undefined;
+  /** The index page that linked `url`: a file: URL is read only when it is itself file:. */
+  linkedFrom?: string | undefined;
 }
 
 /**
@@ -258,6 +283,7 @@ export interface DownloadOptions extends TransferOptions {
  * bytes are re-hashed first), so a re-run never transfers again what already arrived.
  */
 export async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  if (opts.linkedFrom !== undefined && !linkAllowed(opts.linkedFrom, url)) throw refusedLink(opts.linkedFrom, url);
   await mkdir(dirname(dest), { recursive: true });
   const hashing = opts.hash !== false;
   if (!hashing) {

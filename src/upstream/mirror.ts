@@ -31,7 +31,7 @@ import { parseRequirementsFile } from '../standards/requirements-file.js';
 import type { Version } from '../standards/version.js';
 import { vetUndecided } from '../vetting/index.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
-import { download, fetchText, redactUrl } from './http.js';
+import { download, fetchText, linkAllowed, redactUrl, refusedLink } from './http.js';
 import { fetchSignedRelease, type SignedRelease } from './release-mirror.js';
 import type { UpstreamFile } from './simple-client.js';
 import { chooseUpstreams, type Refusal, transferOptions, type UpstreamCandidate, UpstreamSources } from './sources.js';
@@ -339,6 +339,10 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: 'failed' });
       return null;
     };
+    if (!linkAllowed(c.upstream.url, f.url)) {
+      const e = refusedLink(c.upstream.url, f.url);
+      return fail(e.code, e.message);
+    }
     const sha256 = upstreamSha256(f);
     if (!sha256) {
       return fail('UPSTREAM_NO_HASH', `upstream '${c.upstream.name}' gives no sha256 for ${f.filename}: it cannot be checked, so it is not fetched`);
@@ -377,6 +381,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
             // Bounded while it arrives: an endless body is cut off, not written to disk.
             maxBytes,
             expectedSize: f.size,
+            linkedFrom: c.upstream.url,
             // Ingest checks the upstream's sha256 (and takes every digest) on a worker thread;
             // a dry run stores nothing, so it checks here.
             hash: Boolean(opts.dryRun),

@@ -5,9 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { PyvetError } from '../../src/errors.js';
 import { initRepository, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
 import { getTargets } from '../../src/resolve/targets.js';
+import { download } from '../../src/upstream/http.js';
 import { mirror } from '../../src/upstream/mirror.js';
 import { addUpstream } from '../../src/upstream/upstreams.js';
 import { tempDir } from '../helpers/paths.js';
@@ -165,5 +168,56 @@ describe('downloads are bounded', () => {
     const r = await mirror(repo, { actor: ADMIN, requirements: ['huge'], from: `${up.url}/simple/`, targets: getTargets(repo.config, [TARGET]) });
     assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_FILE_TOO_LARGE']);
     assert.ok(!up.requests.some((q) => q.path.startsWith('/files/huge')));
+  });
+});
+
+describe('an http index cannot make the mirror read local files', () => {
+  const tmp = tempDir();
+  let up: Loopback;
+  let repo: Repository;
+  const secret = wheel('local-secret', '1.0');
+
+  before(async () => {
+    // A real wheel on this machine, and a remote page that links it by file: URL with its true hash.
+    writeIndex(join(tmp.path, 'disk'), [secret]);
+    const link = pathToFileURL(join(tmp.path, 'disk', 'files', secret.filename)).href;
+    writeIndex(join(tmp.path, 'web'), [secret], link.slice(0, -secret.filename.length));
+    up = await startLoopback(serveDir(join(tmp.path, 'web')));
+    repo = await newRepo(join(tmp.path, 'data'));
+  });
+  after(async () => {
+    await repo.close();
+    await up.close();
+    tmp.cleanup();
+  });
+
+  test('a file: link on an http page is a per-file failure, in a dry run too', async () => {
+    for (const dryRun of [true, false]) {
+      const r = await mirror(repo, { actor: ADMIN, requirements: ['local-secret'], from: `${up.url}/simple/`, targets: getTargets(repo.config, [TARGET]), dryRun });
+      assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_LINK_REFUSED']);
+      assert.equal(r.fetched.length, 0);
+      assert.doesNotMatch(JSON.stringify(r), new RegExp(secret.sha256.slice(0, 16)), 'nothing about the local file may come back but what the page said');
+    }
+    assert.equal((await repo.catalog.files.list()).length, 0);
+  });
+
+  test('download refuses a file: URL linked from an http page', async () => {
+    const url = pathToFileURL(join(tmp.path, 'disk', 'files', secret.filename)).href;
+    await assert.rejects(
+      download(url, join(tmp.path, 'out.whl'), { linkedFrom: `${up.url}/simple/local-secret/` }),
+      (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_LINK_REFUSED',
+    );
+    assert.ok(!existsSync(join(tmp.path, 'out.whl')));
+  });
+
+  test('a file:// index may still link files on disk', async () => {
+    const r = await mirror(repo, {
+      actor: ADMIN,
+      requirements: ['local-secret'],
+      from: pathToFileURL(join(tmp.path, 'disk', 'simple')).href,
+      targets: getTargets(repo.config, [TARGET]),
+    });
+    assert.deepEqual(r.failed, []);
+    assert.deepEqual(r.fetched.map((f) => f.sha256), [secret.sha256]);
   });
 });
