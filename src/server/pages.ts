@@ -66,7 +66,9 @@ export class Page {
     body: Buffer,
     readonly contentType: string,
   ) {
-    const tag = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+    // A strong validator names one representation (RFC 9110 §8.8.3): text/html and the PEP 691
+    // HTML type have the same bytes, so the type goes into the tag too.
+    const tag = createHash('sha256').update(contentType).update('\n').update(body).digest('base64url').slice(0, 27);
     this.etag = `"${tag}"`;
     this.etagGzip = `"${tag}-gz"`;
     this.plainForm = this.form(body, false);

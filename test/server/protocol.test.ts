@@ -190,6 +190,11 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
       const plain = await get('/simple/pyvet-demo-lib/', { accept, 'accept-encoding': 'gzip;q=0, identity' });
       assert.equal(plain.headers.get('content-encoding'), null);
     }
+    // The two HTML types carry the same bytes but are two representations: two strong ETags.
+    const tags = await Promise.all(
+      ['text/html', V1_HTML].map(async (accept) => (await get('/simple/pyvet-demo-lib/', { accept, 'accept-encoding': 'identity' })).headers.get('etag')),
+    );
+    assert.notEqual(tags[0], tags[1]);
     const raw = await rawGet(`${s.url}/simple/pyvet-demo-lib/`, { 'accept-encoding': 'gzip' });
     assert.equal(raw.headers['content-encoding'], 'gzip');
     assert.match(gunzipSync(raw.body).toString(), /Links for pyvet-demo-lib/);
