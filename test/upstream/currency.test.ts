@@ -88,8 +88,9 @@ describe('currency: outdated, vulnerable, and a security patch release', () => {
     assert.deepEqual(lib.hosted, ['1.0']);
     assert.equal(lib.newest, '2.0', 'pre-releases are not offered unless asked for');
     assert.equal(lib.behind, 2);
-    assert.deepEqual(lib.vulnerable, [{ version: '1.0', advisories: ['PYSEC-TEST-1'] }]);
+    assert.deepEqual(lib.vulnerable, [{ version: '1.0', advisories: ['PYSEC-TEST-1'], fix: { version: '1.5', hosted: false } }]);
     assert.equal(lib.lowestFix, '1.5');
+    assert.equal(lib.lowestFixHosted, false);
     const app = r.projects.find((p) => p.project === 'curr-app')!;
     assert.equal(app.behind, 0);
     assert.equal((await outdated(repo, { prereleases: true })).projects.find((p) => p.project === 'curr-lib')?.newest, '2.1rc1');

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { PyvetError } from '../../errors.js';
 import { getTargets } from '../../resolve/targets.js';
 import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '../../upstream/currency.js';
 import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
@@ -83,14 +84,20 @@ function printMirrorReport(r: MirrorReport): void {
 
 function printOutdated(r: OutdatedReport): void {
   printTable(
-    ['project', 'hosted', 'newest upstream', 'behind', 'vulnerable', 'lowest fix upstream', 'upstream'],
+    ['project', 'hosted', 'newest upstream', 'behind', 'vulnerable (→ fix)', 'lowest fix', 'upstream'],
     r.projects.map((p) => [
       p.project,
       p.hosted.join(', '),
       p.newest ?? colour.dim('—'),
       p.behind > 0 ? colour.yellow(String(p.behind)) : '0',
-      p.vulnerable.length ? colour.red(p.vulnerable.map((v) => `${v.version}: ${v.advisories.join(' ')}`).join('; ')) : '',
-      p.lowestFix ?? '',
+      p.vulnerable.length
+        ? colour.red(
+            p.vulnerable
+              .map((v) => `${v.version}: ${v.advisories.join(' ')} → ${v.fix ? `${v.fix.version}${v.fix.hosted ? ' (hosted)' : ''}` : 'none'}`)
+              .join('; '),
+          )
+        : '',
+      p.lowestFix ? `${p.lowestFix}${p.lowestFixHosted ? ' (hosted)' : ''}` : '',
       p.upstream ?? '',
     ]),
   );
@@ -99,7 +106,7 @@ function printOutdated(r: OutdatedReport): void {
 function printPlan(p: UpgradePlan): void {
   printTable(
     ['project', 'from', 'to', 'why'],
-    p.upgrades.map((u) => [u.project, u.from.join(', '), u.to, u.reasons.join('; ')]),
+    p.upgrades.map((u) => [u.project, u.from.join(', '), u.hosted ? `${u.to} (hosted)` : u.to, u.reasons.join('; ')]),
   );
   for (const t of p.closure) {
     info(`${t.target}: ${t.closed ? colour.green('closed') : colour.red(`not closed: ${t.problems.join('; ')}`)}`);
@@ -210,9 +217,17 @@ export function register(program: Command): void {
     .option('--from <upstream>', 'an upstream name or index URL')
     .option('--apply', 'mirror the upgrades and draft a patch release from the latest release', false)
     .action(async (o: { securityOnly: boolean; target: string[]; from?: string; apply: boolean }, c: Command) => {
-      const plan = await withRepository(c, (repo) =>
-        planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: o.from, apply: o.apply, actor: cliActor() }),
-      );
+      const plan = await withRepository(c, async (repo) => {
+        try {
+          return await planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: o.from, apply: o.apply, actor: cliActor() });
+        } catch (err) {
+          // A refused --apply still shows the plan it refused (in --json it is in the error's details).
+          if (err instanceof PyvetError && err.code === 'UPGRADE_PLAN_NOT_CLOSED' && !globalOptions(c).json) {
+            printPlan(err.details?.plan as UpgradePlan);
+          }
+          throw err;
+        }
+      });
       if (globalOptions(c).json) printJson(plan);
       else printPlan(plan);
       if (plan.closure.some((t) => !t.closed)) process.exitCode = 1;
