@@ -35,7 +35,7 @@ import { download, fetchText, linkAllowed, redactUrl, refusedLink } from './http
 import { fetchSignedRelease, type SignedRelease } from './release-mirror.js';
 import type { UpstreamFile } from './simple-client.js';
 import { chooseUpstreams, type Refusal, transferOptions, type UpstreamCandidate, UpstreamSources } from './sources.js';
-import { type Upstream, upstreamCredentialsFor } from './upstreams.js';
+import { listUpstreams, sameOrigin, type Upstream, upstreamCredentialsFor } from './upstreams.js';
 
 export interface MirrorOptions {
   actor: Actor;
@@ -139,15 +139,33 @@ function upstreamSha256(f: UpstreamFile): string | undefined {
 export async function mirror(repo: Repository, opts: MirrorOptions): Promise<MirrorReport> {
   const started = Date.now();
   let signed: SignedRelease | undefined;
+  // The upstream whose credentials a release's own URLs get: the one named by --from, else one
+  // configured on the release's origin; either only on its own origin (see upstreamCredentialsFor).
+  let releasePeer: Upstream | undefined;
   if (opts.release) {
-    signed = await fetchSignedRelease(opts.release.url, opts.release.key);
+    const all = await listUpstreams(repo);
+    const named = all.find((u) => u.name === opts.from);
+    const peerFor = (url: string) => [named, ...all].find((u) => u !== undefined && sameOrigin(u.url, url));
+    signed = await fetchSignedRelease(opts.release.url, opts.release.key, {
+      ...transferOptions(repo),
+      credentialsFor: (url) => {
+        const u = peerFor(url);
+        return u ? upstreamCredentialsFor(u, url) : undefined;
+      },
+    });
+    if (!opts.from) releasePeer = peerFor(signed.indexUrl);
     opts = {
       ...opts,
       from: opts.from ?? signed.indexUrl,
       requirementsFile: { text: signed.requirements, source: `release ${signed.name}` },
     };
   }
-  const upstreams = await chooseUpstreams(repo, opts.from);
+  let upstreams = await chooseUpstreams(repo, opts.from);
+  if (releasePeer) {
+    // The release's own index, on a configured upstream's origin: asked with its credentials.
+    const { username, passwordEnv } = releasePeer;
+    upstreams = upstreams.map((u) => (u.name === 'url' ? { ...u, username, passwordEnv } : u));
+  }
   // Files an interrupted run left stored but without a decision get theirs first.
   if (!opts.dryRun) await vetUndecided(repo, opts.actor);
   const isOwned = await ownedNameMatcher(repo);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { PyvetError } from '../errors.js';
 import type { Manifest } from '../releases/documents.js';
 import { verifyManifest } from '../releases/signing.js';
-import { fetchText, redactUrl } from './http.js';
+import { type Credentials, fetchText, redactUrl, type TransferOptions } from './http.js';
 
 export interface SignedRelease {
   name: string;
@@ -17,7 +17,7 @@ export interface SignedRelease {
   files: number;
   /** sha256 of the public key (DER), for the operator to compare out of band. */
   keyFingerprint: string;
-  /** 'given' or the URL the key was fetched from. */
+  /** 'given' or the URL the key was fetched from (without userinfo: it is printed). */
   keySource: string;
 }
 
@@ -26,9 +26,19 @@ function releaseBase(url: string): string {
   return u.endsWith('/') ? u : `${u}/`;
 }
 
-async function readKey(location: string): Promise<string> {
+export interface ReleaseFetchOptions extends TransferOptions {
+  /** The credentials for one URL (a configured upstream's, on that upstream's own origin only). */
+  credentialsFor?: (url: string) => Credentials | undefined;
+}
+
+function get(url: string, opts: ReleaseFetchOptions) {
+  const { credentialsFor, ...transfer } = opts;
+  return fetchText(url, { ...transfer, credentials: credentialsFor?.(url) });
+}
+
+async function readKey(location: string, opts: ReleaseFetchOptions): Promise<string> {
   if (/^https?:|^file:/.test(location)) {
-    const doc = await fetchText(location);
+    const doc = await get(location, opts);
     if (!doc) throw new PyvetError('RELEASE_KEY_NOT_FOUND', 'not_found', `no public key at ${redactUrl(location)}`);
     return doc.text;
   }
@@ -36,17 +46,17 @@ async function readKey(location: string): Promise<string> {
 }
 
 /** Fetches and verifies a release; throws RELEASE_SIGNATURE_INVALID unless the signature holds. */
-export async function fetchSignedRelease(url: string, keyLocation?: string): Promise<SignedRelease> {
+export async function fetchSignedRelease(url: string, keyLocation?: string, opts: ReleaseFetchOptions = {}): Promise<SignedRelease> {
   const base = releaseBase(url);
-  const manifestDoc = await fetchText(`${base}manifest.json`);
-  const signature = await fetchText(`${base}manifest.json.sig`);
+  const manifestDoc = await get(`${base}manifest.json`, opts);
+  const signature = await get(`${base}manifest.json.sig`, opts);
   if (!manifestDoc || !signature) {
     throw new PyvetError('RELEASE_NOT_FOUND', 'not_found', `no signed release manifest at ${redactUrl(base)}`);
   }
   // The key a release is checked with never comes from the manifest itself: it is pinned by the
   // operator, or read from the server's well-known location and reported by fingerprint.
   const keySource = keyLocation ?? new URL('../signing-key.pub', base).toString();
-  const pem = await readKey(keySource);
+  const pem = await readKey(keySource, opts);
   if (!verifyManifest(pem, manifestDoc.text, signature.text)) {
     throw new PyvetError('RELEASE_SIGNATURE_INVALID', 'integrity', `the signature of ${redactUrl(base)}manifest.json does not verify`);
   }
@@ -75,6 +85,6 @@ export async function fetchSignedRelease(url: string, keyLocation?: string): Pro
     requirements,
     files: [...lines.values()].reduce((n, s) => n + s.size, 0),
     keyFingerprint: `sha256:${createHash('sha256').update(der).digest('hex')}`,
-    keySource: keyLocation ? 'given' : keySource,
+    keySource: keyLocation ? 'given' : redactUrl(keySource),
   };
 }

@@ -2,17 +2,20 @@
 // origin, downloads are bounded, links cannot reach local files, one failing page does not sink
 // the run, and a requirements file means what pip says it means.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { PyvetError } from '../../src/errors.js';
+import { signManifest } from '../../src/releases/signing.js';
 import { initRepository, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
 import { getTargets } from '../../src/resolve/targets.js';
 import { download } from '../../src/upstream/http.js';
 import { mirror } from '../../src/upstream/mirror.js';
 import { addUpstream } from '../../src/upstream/upstreams.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 import { type Loopback, serveDir, startLoopback, wheel, writeIndex } from './loopback.js';
 
@@ -219,5 +222,76 @@ describe('an http index cannot make the mirror read local files', () => {
     });
     assert.deepEqual(r.failed, []);
     assert.deepEqual(r.fetched.map((f) => f.sha256), [secret.sha256]);
+  });
+});
+
+describe('mirroring a signed release from a pyvet that needs credentials', () => {
+  const tmp = tempDir();
+  const creds = { username: 'mirror-bot', password: 'tok-release-0123456789' };
+  let peer: Loopback;
+  let repo: Repository;
+  const data = join(tmp.path, 'data');
+  const files = [wheel('rel-one', '1.0'), wheel('rel-two', '2.0')];
+
+  before(async () => {
+    const root = join(tmp.path, 'peer');
+    writeIndex(root, files);
+    peer = await startLoopback(serveDir(root), { basic: creds });
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const manifest = JSON.stringify({
+      schema: 'pyvet.release/1',
+      name: 'r1',
+      created: '2026-01-01T00:00:00Z',
+      base: null,
+      index_url: `${peer.url}/simple/`,
+      targets: {
+        [TARGET]: {
+          files: files.map((w) => ({ project: w.name, version: w.filename.split('-')[1], filename: w.filename, sha256: w.sha256 })),
+        },
+      },
+    });
+    mkdirSync(join(root, 'releases', 'r1'), { recursive: true });
+    writeFileSync(join(root, 'releases', 'r1', 'manifest.json'), manifest);
+    writeFileSync(join(root, 'releases', 'r1', 'manifest.json.sig'), signManifest(privateKey, manifest));
+    writeFileSync(join(root, 'releases', 'signing-key.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    repo = await newRepo(data);
+    process.env.PYVET_TEST_PEER_TOKEN = creds.password;
+    await addUpstream(repo, { name: 'peer', url: `${peer.url}/simple/`, username: creds.username, passwordEnv: 'PYVET_TEST_PEER_TOKEN' }, ADMIN);
+  });
+  after(async () => {
+    delete process.env.PYVET_TEST_PEER_TOKEN;
+    await repo.close();
+    await peer.close();
+    tmp.cleanup();
+  });
+
+  test('--from naming the upstream lends its credentials to the release fetches', async () => {
+    const r = await mirror(repo, { actor: ADMIN, release: { url: `${peer.url}/releases/r1/` }, from: 'peer', targets: getTargets(repo.config, [TARGET]) });
+    assert.deepEqual(r.failed, []);
+    assert.equal(r.release?.files, 2);
+    assert.equal(r.release?.keySource, `${peer.url}/releases/signing-key.pub`);
+    assert.deepEqual(r.fetched.map((f) => f.sha256).sort(), files.map((w) => w.sha256).sort());
+  });
+
+  test('without --from, an upstream on the release origin lends its credentials', async () => {
+    const r = await mirror(repo, { actor: ADMIN, release: { url: `${peer.url}/releases/r1/manifest.json` }, targets: getTargets(repo.config, [TARGET]) });
+    assert.deepEqual([r.failed, r.unsatisfied], [[], []]);
+    assert.equal(r.present.length, 2);
+    assert.ok(peer.requests.some((q) => q.path === '/releases/r1/manifest.json' && q.headers.authorization));
+  });
+
+  test('credentials written in the release URL never appear in the text or JSON report', async () => {
+    const withToken = `http://${creds.username}:${creds.password}@${peer.url.slice('http://'.length)}/releases/r1/`;
+    await repo.close();
+    try {
+      for (const json of [false, true]) {
+        const out = await runCliAsync(data, [...(json ? ['--json'] : []), 'mirror', '--release', withToken], { PYVET_TEST_PEER_TOKEN: creds.password });
+        assert.equal(out.status, 0, out.stderr);
+        assert.ok(!`${out.stdout}${out.stderr}`.includes(creds.password), `the token was printed:\n${out.stdout}${out.stderr}`);
+        if (json) assert.equal((JSON.parse(out.stdout) as { release: { keySource: string } }).release.keySource, `${peer.url}/releases/signing-key.pub`);
+      }
+    } finally {
+      repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+    }
   });
 });
