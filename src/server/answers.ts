@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
 import type { ServerContext } from './context.js';
-import { acceptsGzip, etagMatches, parseRange } from './http.js';
+import { acceptsGzip, etagMatches, ifMatchPasses, parseRange } from './http.js';
 import type { PageFormat } from './negotiate.js';
 import { type Download, makeDownload, Page, SimpleIndex } from './pages.js';
 
@@ -31,6 +31,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 function pageAnswer(index: SimpleIndex, page: Page, req: IncomingHttpHeaders): Answer {
   const form = index.form(page, acceptsGzip(req['accept-encoding']));
+  if (!ifMatchPasses(req['if-match'], page.etag, page.etagGzip)) return preconditionFailed(form.notModified);
   if (etagMatches(req['if-none-match'], page.etag, page.etagGzip)) return { status: 304, headers: form.notModified };
   return { status: 200, headers: form.headers, body: form.body };
 }
@@ -56,6 +57,10 @@ export async function projectAnswer(ctx: ServerContext, name: string, format: Pa
 }
 
 function downloadAnswer(d: Download, req: IncomingHttpHeaders, data: Buffer | undefined, stream: (range?: { start: number; end: number }) => Readable): Answer {
+  // Preconditions in RFC 9110 §13.2.2's order: If-Match (else If-Unmodified-Since), then If-None-Match (else If-Modified-Since).
+  const im = req['if-match'];
+  const ius = req['if-unmodified-since'];
+  if (!ifMatchPasses(im, d.etag) || (im === undefined && ius && Date.parse(ius) < d.modifiedMs)) return preconditionFailed(d.common);
   const inm = req['if-none-match'];
   const ims = req['if-modified-since'];
   if (etagMatches(inm, d.etag) || (!inm && ims && Date.parse(ims) >= d.modifiedMs)) return { status: 304, headers: d.common };
@@ -69,6 +74,11 @@ function downloadAnswer(d: Download, req: IncomingHttpHeaders, data: Buffer | un
   }
   headers.push('content-range', `bytes ${range.start}-${range.end}/${d.size}`, 'content-length', String(range.end - range.start + 1));
   return { status: 206, headers, body: data ? data.subarray(range.start, range.end + 1) : stream(range) };
+}
+
+/** 412: the client's precondition on the representation does not hold; it gets the validators. */
+function preconditionFailed(validators: string[]): Answer {
+  return { status: 412, headers: [...validators, 'content-length', '0'] };
 }
 
 function fileNotFound(r: FileRequest): PyvetError {

@@ -10,6 +10,19 @@ export function etagMatches(header: string | undefined, ...tags: string[]): bool
   return false;
 }
 
+/**
+ * Whether an If-Match header passes (RFC 9110 §13.1.1): absent, '*', or one of the tags by
+ * strong comparison (a weak tag never matches).
+ */
+export function ifMatchPasses(header: string | undefined, ...tags: string[]): boolean {
+  if (header === undefined) return true;
+  for (const raw of header.split(',')) {
+    const t = raw.trim();
+    if (t === '*' || tags.includes(t)) return true;
+  }
+  return false;
+}
+
 const gzipAnswers = new Map<string, boolean>();
 
 /** Whether Accept-Encoding allows gzip (present and not q=0); clients repeat a few headers, so answers are remembered. */

@@ -190,6 +190,12 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
       const plain = await get('/simple/pyvet-demo-lib/', { accept, 'accept-encoding': 'gzip;q=0, identity' });
       assert.equal(plain.headers.get('content-encoding'), null);
     }
+    // A page honours If-Match too (a client that cached one representation).
+    const page = await get('/simple/pyvet-demo-lib/', { accept: JSON_TYPE });
+    const pageTag = page.headers.get('etag')!;
+    await page.arrayBuffer();
+    assert.equal((await get('/simple/pyvet-demo-lib/', { accept: JSON_TYPE, 'if-match': pageTag })).status, 200);
+    assert.equal((await get('/simple/pyvet-demo-lib/', { accept: JSON_TYPE, 'if-match': '"stale"' })).status, 412);
     // The two HTML types carry the same bytes but are two representations: two strong ETags.
     const tags = await Promise.all(
       ['text/html', V1_HTML].map(async (accept) => (await get('/simple/pyvet-demo-lib/', { accept, 'accept-encoding': 'identity' })).headers.get('etag')),
@@ -218,6 +224,22 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
       assert.ok(r.headers.get('last-modified'));
       assert.equal((await get(path, { 'if-none-match': `"${f.sha256}"` })).status, 304);
       assert.equal((await get(path, { 'if-modified-since': r.headers.get('last-modified')! })).status, 304);
+      // If-Match and If-Unmodified-Since (RFC 9110 §13.1.1, §13.1.4): 412 when they fail.
+      const lastModified = Date.parse(r.headers.get('last-modified')!);
+      for (const [headers, status] of [
+        [{ 'if-match': '"other"' }, 412],
+        [{ 'if-match': `W/"${f.sha256}"` }, 412], // weak tags never match strongly
+        [{ 'if-match': `"other", "${f.sha256}"` }, 200],
+        [{ 'if-match': '*' }, 200],
+        [{ 'if-unmodified-since': new Date(lastModified - 1000).toUTCString() }, 412],
+        [{ 'if-unmodified-since': r.headers.get('last-modified')! }, 200],
+        [{ 'if-match': '*', 'if-unmodified-since': new Date(lastModified - 1000).toUTCString() }, 200], // If-Match wins
+      ] as [Record<string, string>, number][]) {
+        const c = await get(path, headers);
+        assert.equal(c.status, status, JSON.stringify(headers));
+        if (status === 412) assert.equal(c.headers.get('etag'), `"${f.sha256}"`);
+        await c.arrayBuffer();
+      }
       const part = await get(path, { range: 'bytes=10-19' });
       assert.equal(part.status, 206);
       assert.equal(part.headers.get('content-range'), `bytes 10-19/${f.size}`);
