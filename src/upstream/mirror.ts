@@ -88,6 +88,8 @@ export interface Unsatisfied {
   target: string;
   neededBy: string[];
   reason: string;
+  /** The error's code when the requirement failed on an error (an index page that could not be read). */
+  code?: string;
 }
 
 export interface MirrorFailure {
@@ -284,8 +286,8 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
 
   async function decide(need: Need): Promise<{ need: Need; choices: Choice[] } | { need: Need; hostedFile: FileRecord } | null> {
     const { req, target } = need;
-    const unsatisfied = (reason: string) => {
-      report.unsatisfied.push({ requirement: req.text, target: target.name, neededBy: need.chain, reason });
+    const unsatisfied = (reason: string, code?: string) => {
+      report.unsatisfied.push({ requirement: req.text, target: target.name, neededBy: need.chain, reason, ...(code ? { code } : {}) });
       return null;
     };
     if (req.url) return unsatisfied('a direct URL reference cannot be mirrored from an index');
@@ -301,7 +303,14 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       );
       if (inPlan.length > 0) return null;
     }
-    const source = await sourceOf(req.project);
+    let source: Awaited<ReturnType<typeof sourceOf>>;
+    try {
+      source = await sourceOf(req.project);
+    } catch (err) {
+      // One index page that cannot be read fails its requirement, not the run.
+      const e = asPyvetError(err);
+      return unsatisfied(e.message, e.code);
+    }
     if (!source) {
       return refusedProjects.has(req.project) ? null : unsatisfied(`${req.project} is not in any upstream allowed to supply it`);
     }

@@ -295,3 +295,39 @@ describe('mirroring a signed release from a pyvet that needs credentials', () =>
     }
   });
 });
+
+describe('one index page that fails does not sink the run', () => {
+  const tmp = tempDir();
+  let up: Loopback;
+  const data = join(tmp.path, 'data');
+
+  before(async () => {
+    const root = join(tmp.path, 'up');
+    writeIndex(root, [wheel('fine', '1.0')]);
+    const files = serveDir(root);
+    up = await startLoopback((req, res, path) => {
+      if (path.startsWith('/simple/flaky/')) return void res.writeHead(500).end();
+      files(req, res, path);
+    });
+    await initRepository(data);
+  });
+  after(async () => {
+    await up.close();
+    tmp.cleanup();
+  });
+
+  test('the failing project is unsatisfied with its code, the rest is stored, and the summary prints', async () => {
+    const env = { PYVET_MIRROR__RETRIES: '1' };
+    const args = ['mirror', 'flaky', 'fine', '--from', `${up.url}/simple/`];
+    const json = await runCliAsync(data, ['--json', ...args], env);
+    assert.equal(json.status, 1, json.stderr);
+    const r = JSON.parse(json.stdout) as { fetched: { filename: string }[]; unsatisfied: { requirement: string; code?: string; reason: string }[] };
+    assert.deepEqual(r.fetched.map((f) => f.filename), ['fine-1.0-py3-none-any.whl']);
+    assert.deepEqual(r.unsatisfied.map((u) => [u.requirement, u.code]), [['flaky', 'UPSTREAM_HTTP_ERROR']]);
+    assert.match(r.unsatisfied[0]!.reason, /HTTP 500/);
+    const text = await runCliAsync(data, args, env);
+    assert.equal(text.status, 1, text.stderr);
+    assert.match(`${text.stdout}${text.stderr}`, /unsatisfied flaky .*HTTP 500 \[UPSTREAM_HTTP_ERROR\]/);
+    assert.match(`${text.stdout}${text.stderr}`, /already present 1, refused 0, unsatisfied 1, failed 0/);
+  });
+});

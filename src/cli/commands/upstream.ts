@@ -73,7 +73,7 @@ function printMirrorReport(r: MirrorReport): void {
   if (rows.length) printTable(['file', 'outcome', 'upstream', 'vetting', 'needed by'], rows);
   for (const x of r.refused) note(`${colour.red('refused')} ${x.project}: ${x.reason} [${x.code}]`);
   for (const x of r.unsatisfied) {
-    note(`${colour.yellow('unsatisfied')} ${x.requirement} on ${x.target}${x.neededBy.length ? ` (needed by ${x.neededBy.join(' → ')})` : ''}: ${x.reason}`);
+    note(`${colour.yellow('unsatisfied')} ${x.requirement} on ${x.target}${x.neededBy.length ? ` (needed by ${x.neededBy.join(' → ')})` : ''}: ${x.reason}${x.code ? ` [${x.code}]` : ''}`);
   }
   for (const x of r.failed) note(`${colour.red('failed')} ${x.filename}: ${x.message} [${x.code}]`);
   const mb = r.bytes / 1e6;
