@@ -11,7 +11,8 @@
 // resumes partial downloads.
 import { limiter, mapLimit } from '../concurrency.js';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
 import { asPyvetError, PyvetError } from '../errors.js';
 import { artifactLimits } from '../artifacts/index.js';
@@ -27,7 +28,7 @@ import {
 import { fileTagRank, type Target } from '../resolve/targets.js';
 import { parseVersion } from '../resolve/universe.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
-import { parseRequirementsFile } from '../standards/requirements-file.js';
+import { parseRequirementsFile, type RequirementsFileEntry } from '../standards/requirements-file.js';
 import type { Version } from '../standards/version.js';
 import { vetUndecided } from '../vetting/index.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
@@ -42,7 +43,7 @@ export interface MirrorOptions {
   /** PEP 508 requirements. */
   requirements?: string[];
   /** A hash-pinned requirements file (e.g. a published toolkit file): exactly those hashes are fetched. */
-  requirementsFile?: { text: string; source: string };
+  requirementsFile?: { text: string; source: string; path?: string | undefined };
   /** An upstream name or an index URL; default: every configured upstream by priority. */
   from?: string | undefined;
   /** Another pyvet's signed release: its files, exactly, from its own index unless `from` says otherwise. */
@@ -119,6 +120,8 @@ interface Need {
   topLevel: boolean;
   /** From a hash-pinned requirements file: only files with one of these sha256 digests. */
   hashes?: Set<string>;
+  /** Why a requirements file line is not fetched at all (it cannot be checked against its pins). */
+  refuse?: string;
 }
 
 interface FileMetadata {
@@ -212,7 +215,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
   };
 
   // --- breadth-first over needs ------------------------------------------------------------------
-  let frontier: Need[] = initialNeeds(opts);
+  const initial = initialNeeds(opts);
+  let frontier: Need[] = initial.needs;
+  const constraintsOf = (project: string) => initial.constraints.get(project) ?? [];
   const seenNeeds = new Set<string>();
   const expanded = new Set<string>();
   const chosen = new Map<string, MirroredFile>();
@@ -257,6 +262,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
     const expandFrom = expandPerNeed.flat();
     if (!opts.withDeps) continue;
     for (const e of expandFrom) {
+      // Every pinned file is fetched, but a target's dependencies are those of the files it can install.
+      const c = e.choice?.candidate;
+      if (c && e.need.hashes && c.kind === 'wheel' && fileTagRank(e.need.target, c.tags) === undefined) continue;
       const requiresDist = e.requiresDist ?? (e.choice ? metadata.get(e.choice.candidate.file.filename) : null);
       if (!requiresDist) continue;
       const project = e.need.req.project;
@@ -290,14 +298,17 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       report.unsatisfied.push({ requirement: req.text, target: target.name, neededBy: need.chain, reason, ...(code ? { code } : {}) });
       return null;
     };
+    if (need.refuse) return unsatisfied(need.refuse);
     if (req.url) return unsatisfied('a direct URL reference cannot be mirrored from an index');
+    // The requirement with the -c constraints on its project, as pip applies them.
+    const specs = [req, ...constraintsOf(req.project)];
     if (!need.topLevel) {
       // A dependency already satisfied by a hosted file for this target needs nothing new.
-      const ok = matching([req], hostedCandidates(await hosted(req.project), target), opts.prereleases);
+      const ok = matching(specs, hostedCandidates(await hosted(req.project), target), opts.prereleases);
       if (ok.length > 0) return { need, hostedFile: ok[0]!.file };
       const planned = [...chosen.values()].filter((m) => m.project === req.project);
       const inPlan = matching(
-        [req],
+        specs,
         planned.map((m) => ({ version: parseVersion(m.version), m })),
         opts.prereleases,
       );
@@ -320,8 +331,18 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       if (exact.length === 0) {
         return unsatisfied(`no file of ${req.project} in upstream '${source.upstream.name}' has any of the pinned hashes`);
       }
+      // The pins name exact files, but of the version the line asks for: a hash of another
+      // version (a pre-release where '==1.0' is written) does not stand in for it.
+      const fit = req.specifierText === '' && specs.length === 1 ? exact : matching(specs, exact, opts.prereleases);
+      if (fit.length === 0) {
+        const versions = [...new Set(exact.map((c) => c.versionText))].join(', ');
+        const constrained = specs.length > 1 ? ' and its constraints' : '';
+        return unsatisfied(
+          `the pinned files of ${req.project} are version ${versions}, which does not satisfy '${req.specifierText || '*'}'${constrained}`,
+        );
+      }
       // A hash-pinned file names exact files: fetch every one of them, whatever the target.
-      return { need, choices: exact.map((candidate) => ({ project: req.project, candidate, upstream: source.upstream, need })) };
+      return { need, choices: fit.map((candidate) => ({ project: req.project, candidate, upstream: source.upstream, need })) };
     }
     // Best file per version for this target; yanked files only for an exact pin (PEP 592).
     const byVersion = new Map<string, { c: UpstreamCandidate; rank: number }>();
@@ -334,7 +355,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       if (!cur || rank < cur.rank) byVersion.set(c.versionText, { c, rank });
     }
     pool = [...byVersion.values()].map((x) => x.c).sort((a, b) => b.version.compare(a.version));
-    const fits = matching([req], pool, opts.prereleases);
+    const fits = matching(specs, pool, opts.prereleases);
     if (fits.length === 0) {
       return unsatisfied(
         `no version of ${req.project} in upstream '${source.upstream.name}' satisfies '${req.specifierText || '*'}' with a file for ${target.name}`,
@@ -486,35 +507,122 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
   }
 }
 
-function initialNeeds(opts: MirrorOptions): Need[] {
+interface InitialNeeds {
+  needs: Need[];
+  /** By project: the specifiers of -c constraints files, applied to every need of the project. */
+  constraints: Map<string, ParsedRequirement[]>;
+}
+
+function initialNeeds(opts: MirrorOptions): InitialNeeds {
   const needs: Need[] = [];
+  const constraints = new Map<string, ParsedRequirement[]>();
+  // Top-level requirements are subject to their markers too: one for Windows only is not
+  // fetched for a Linux target.
+  const perTarget = (req: ParsedRequirement, extra: Omit<Need, 'req' | 'target' | 'chain' | 'topLevel'> = {}) => {
+    for (const target of opts.targets) {
+      if (markerApplies(req, target)) needs.push({ req, target, chain: [], topLevel: true, ...extra });
+    }
+  };
+  let asked = 0;
   for (const text of opts.requirements ?? []) {
-    const req = parseRequirementFrom(text, 'requirement');
-    for (const target of opts.targets) needs.push({ req, target, chain: [], topLevel: true });
+    asked++;
+    perTarget(parseRequirementFrom(text, 'requirement'));
   }
   if (opts.requirementsFile) {
-    const file = parseRequirementsFile(opts.requirementsFile.text, { filename: opts.requirementsFile.source });
-    for (const entry of file.requirements) {
-      if (!entry.requirement) {
-        throw new PyvetError('REQUIREMENT_INVALID', 'invalid', `${opts.requirementsFile.source}:${entry.line}: only named requirements can be mirrored`);
-      }
-      const req = parseRequirementFrom(entry.text, `${opts.requirementsFile.source}:${entry.line}`);
+    const read = readRequirementsFiles(opts.requirementsFile);
+    for (const { entry, where } of read.constraints) {
+      const req = parseRequirementFrom(entry.text, where);
+      constraints.set(req.project, [...(constraints.get(req.project) ?? []), req]);
+    }
+    // pip's hash-checking mode: once any requirement has a --hash (or --require-hashes is given),
+    // every requirement must have one; the others are refused, never fetched unchecked.
+    const hashMode = read.requireHashes
+      ? '--require-hashes is given'
+      : read.requirements.some((r) => r.entry.hashes.length > 0)
+        ? 'other requirements have --hash'
+        : undefined;
+    for (const { entry, where } of read.requirements) {
+      asked++;
+      const req = parseRequirementFrom(entry.text, where);
       const hashes = new Set(entry.hashes.filter((h) => h.startsWith('sha256:')).map((h) => h.slice(7).toLowerCase()));
-      if (file.requireHashes && hashes.size === 0) {
-        throw new PyvetError(
-          'REQUIREMENT_HASH_MISSING',
-          'invalid',
-          `${opts.requirementsFile.source}:${entry.line}: --require-hashes is set but ${entry.text} has no sha256 hash`,
-        );
+      if (hashes.size > 0) {
+        perTarget(req, { hashes });
+      } else if (entry.hashes.length > 0) {
+        const algorithms = [...new Set(entry.hashes.map((h) => h.split(':')[0]))].join(', ');
+        perTarget(req, {
+          refuse: `${where}: pinned only by ${algorithms}; upstream indexes list sha256, so no file can be matched to the pin: add its --hash=sha256:…`,
+        });
+      } else if (hashMode) {
+        perTarget(req, { refuse: `${where}: no --hash, and the file is in hash-checking mode (${hashMode}): it is not fetched unchecked` });
+      } else {
+        perTarget(req);
       }
-      // A pinned file is one set of exact files: one need is enough, whatever the targets.
-      const target = opts.targets[0]!;
-      needs.push({ req, target, chain: [], topLevel: true, ...(hashes.size > 0 ? { hashes } : {}) });
-      if (hashes.size === 0) for (const t of opts.targets.slice(1)) needs.push({ req, target: t, chain: [], topLevel: true });
     }
   }
-  if (needs.length === 0) throw new PyvetError('NOTHING_TO_MIRROR', 'invalid', 'name at least one requirement, -r FILE or --release URL');
-  return needs;
+  if (asked === 0) {
+    throw new PyvetError('NOTHING_TO_MIRROR', 'invalid', 'name at least one requirement, -r FILE or --release URL');
+  }
+  return { needs, constraints };
+}
+
+interface ReadEntry {
+  entry: RequirementsFileEntry;
+  /** file:line, for messages. */
+  where: string;
+}
+
+/**
+ * A requirements file with the files it includes: `-r` adds their requirements, `-c` their
+ * constraints, each read relative to the file that names it, as pip does. Only a file read from
+ * disk may include others; an include that cannot be followed is an error naming its line.
+ */
+function readRequirementsFiles(root: { text: string; source: string; path?: string | undefined }): {
+  requirements: ReadEntry[];
+  constraints: ReadEntry[];
+  requireHashes: boolean;
+} {
+  const out = { requirements: [] as ReadEntry[], constraints: [] as ReadEntry[], requireHashes: false };
+  const seen = new Set<string>();
+  const visit = (text: string, source: string, path: string | undefined, constraint: boolean) => {
+    if (path !== undefined) {
+      const abs = resolvePath(path);
+      if (seen.has(abs)) return;
+      seen.add(abs);
+    }
+    const file = parseRequirementsFile(text, { filename: source });
+    if (!constraint && file.requireHashes) out.requireHashes = true;
+    for (const entry of file.requirements) {
+      const where = `${source}:${entry.line}`;
+      if (!entry.requirement) {
+        throw new PyvetError('REQUIREMENT_INVALID', 'invalid', `${where}: only named requirements can be mirrored`);
+      }
+      (constraint ? out.constraints : out.requirements).push({ entry, where });
+    }
+    const includes = [
+      ...file.requirementFiles.map((i) => ({ ...i, constraint })),
+      ...file.constraintFiles.map((i) => ({ ...i, constraint: true })),
+    ].sort((a, b) => a.line - b.line);
+    for (const inc of includes) {
+      const where = `${source}:${inc.line}`;
+      if (path === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(inc.path)) {
+        throw new PyvetError(
+          'REQUIREMENTS_INCLUDE_UNSUPPORTED',
+          'invalid',
+          `${where}: '${inc.path}' cannot be included: only a requirements file on disk may include other files on disk`,
+        );
+      }
+      const included = resolvePath(dirname(path), inc.path);
+      let body: string;
+      try {
+        body = readFileSync(included, 'utf8');
+      } catch (err) {
+        throw new PyvetError('REQUIREMENTS_INCLUDE_UNREADABLE', 'invalid', `${where}: cannot read '${inc.path}': ${(err as Error).message}`);
+      }
+      visit(body, inc.path, included, inc.constraint);
+    }
+  };
+  visit(root.text, root.source, root.path, false);
+  return out;
 }
 
 function hostedCandidates(files: FileRecord[], target: Target): { version: Version; file: FileRecord }[] {

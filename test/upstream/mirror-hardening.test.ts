@@ -331,3 +331,101 @@ describe('one index page that fails does not sink the run', () => {
     assert.match(`${text.stdout}${text.stderr}`, /already present 1, refused 0, unsatisfied 1, failed 0/);
   });
 });
+
+describe('a -r requirements file means what pip says it means', () => {
+  const tmp = tempDir();
+  let up: Loopback;
+  let repo: Repository;
+  const W = {
+    alpha1: wheel('alpha', '1.0'),
+    alpha15: wheel('alpha', '1.5'),
+    alphaRc: wheel('alpha', '2.0rc1'),
+    beta: wheel('beta', '1.0'),
+    gamma: wheel('gamma', '1.0'),
+    delta: wheel('delta', '1.0'),
+    multi: wheel('multi', '1.0', ['dep-linux; sys_platform == "linux"', 'dep-win; sys_platform == "win32"']),
+    depLinux: wheel('dep-linux', '1.0'),
+    depWin: wheel('dep-win', '1.0'),
+  };
+  const LINUX = 'cp311-manylinux_x86_64';
+  const WINDOWS = 'cp311-win_amd64';
+  const file = (text: string, extra: { path?: string } = {}) => ({ text, source: 'reqs.txt', ...extra });
+  const names = (r: { fetched: { filename: string }[]; present: { filename: string }[] }) =>
+    [...r.fetched, ...r.present].map((f) => f.filename).sort();
+  const downloaded = (project: string) => up.requests.some((q) => q.path.startsWith(`/files/${project}-`));
+
+  before(async () => {
+    writeIndex(join(tmp.path, 'up'), Object.values(W));
+    up = await startLoopback(serveDir(join(tmp.path, 'up')));
+    repo = await newRepo(join(tmp.path, 'data'));
+  });
+  after(async () => {
+    await repo.close();
+    await up.close();
+    tmp.cleanup();
+  });
+  const run = (requirementsFile: { text: string; source: string; path?: string } | undefined, extra: { requirements?: string[]; targets?: string[]; withDeps?: boolean } = {}) =>
+    mirror(repo, {
+      actor: ADMIN,
+      ...(requirementsFile ? { requirementsFile } : {}),
+      requirements: extra.requirements ?? [],
+      from: `${up.url}/simple/`,
+      targets: getTargets(repo.config, extra.targets ?? [LINUX]),
+      withDeps: extra.withDeps ?? false,
+    });
+
+  test('a line pinned only by sha384/sha512 is refused, not fetched unpinned', async () => {
+    const r = await run(file(`alpha==1.0 --hash=sha512:${'ab'.repeat(64)}\n`));
+    assert.deepEqual(names(r), []);
+    assert.equal(r.unsatisfied.length, 1);
+    assert.match(r.unsatisfied[0]!.reason, /sha512.*sha256/);
+    assert.ok(!downloaded('alpha'));
+  });
+
+  test('hash pins must also satisfy the version specifier', async () => {
+    const r = await run(file(`alpha==1.0 --hash=sha256:${W.alphaRc.sha256}\n`));
+    assert.deepEqual(names(r), []);
+    assert.match(r.unsatisfied[0]?.reason ?? '', /2\.0rc1, which does not satisfy '==1.0'/);
+    assert.ok(!downloaded('alpha'));
+    // A specifier that names the pre-release admits it, as pip does.
+    const ok = await run(file(`alpha==2.0rc1 --hash=sha256:${W.alphaRc.sha256}\n`));
+    assert.deepEqual(names(ok), [W.alphaRc.filename]);
+  });
+
+  test('top-level markers are evaluated per target, for arguments and -r lines alike', async () => {
+    const r = await run(file('delta; sys_platform == "win32"\n'), { requirements: ['gamma; sys_platform == "win32"'] });
+    assert.deepEqual([names(r), r.unsatisfied], [[], []]);
+    assert.ok(!up.requests.some((q) => q.path.includes('delta') || q.path.includes('gamma')));
+    const win = await run(file('delta; sys_platform == "win32"\n'), { targets: [LINUX, WINDOWS] });
+    assert.deepEqual(names(win), [W.delta.filename]);
+  });
+
+  test('with several targets, dependencies of pinned files are followed for every target', async () => {
+    const r = await run(file(`multi==1.0 --hash=sha256:${W.multi.sha256}\n`), { targets: [LINUX, WINDOWS], withDeps: true });
+    assert.deepEqual(names(r), [W.depLinux.filename, W.depWin.filename, W.multi.filename].sort());
+    assert.deepEqual(r.unsatisfied, []);
+  });
+
+  test('in hash-checking mode a line without --hash is refused, not fetched', async () => {
+    for (const head of ['', '--require-hashes\n']) {
+      const r = await run(file(`${head}gamma==1.0 --hash=sha256:${W.gamma.sha256}\nbeta==1.0\n`));
+      assert.deepEqual(names(r), [W.gamma.filename]);
+      assert.deepEqual(r.unsatisfied.map((u) => u.requirement), ['beta==1.0']);
+      assert.match(r.unsatisfied[0]!.reason, /hash-checking mode/);
+    }
+    assert.ok(!downloaded('beta'));
+  });
+
+  test('nested -r and -c files are followed relative to the including file', async () => {
+    mkdirSync(join(tmp.path, 'reqs', 'sub'), { recursive: true });
+    writeFileSync(join(tmp.path, 'reqs', 'sub', 'more.txt'), 'beta==1.0\n-c ../cons.txt\n');
+    writeFileSync(join(tmp.path, 'reqs', 'cons.txt'), 'alpha<1.5\n');
+    const main = join(tmp.path, 'reqs', 'main.txt');
+    writeFileSync(main, '-r sub/more.txt\nalpha\n');
+    const r = await run({ text: '-r sub/more.txt\nalpha\n', source: main, path: main });
+    assert.deepEqual(names(r), [W.alpha1.filename, W.beta.filename].sort());
+    // An include that cannot be followed is an error naming its line, never silently dropped.
+    await assert.rejects(run(file('alpha\n-r other.txt\n')), (e: unknown) => e instanceof PyvetError && /reqs\.txt:2/.test(e.message));
+    await assert.rejects(run({ text: '-c missing.txt\n', source: main, path: main }), (e: unknown) => e instanceof PyvetError && e.code === 'REQUIREMENTS_INCLUDE_UNREADABLE');
+  });
+});

@@ -180,7 +180,7 @@ export function register(program: Command): void {
           return await mirror(repo, {
             actor: cliActor(),
             requirements: reqs,
-            ...(o.requirement ? { requirementsFile: { text: readFileSync(o.requirement, 'utf8'), source: o.requirement } } : {}),
+            ...(o.requirement ? { requirementsFile: { text: readFileSync(o.requirement, 'utf8'), source: o.requirement, path: o.requirement } } : {}),
             ...(o.release ? { release: { url: o.release, key: o.releaseKey } } : {}),
             from: o.from,
             targets: getTargets(repo.config, o.target.length ? o.target : [DEFAULT_TARGET]),
