@@ -17,6 +17,21 @@ export interface Upstream extends UpstreamRecord {
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 export const DEFAULT_PRIORITY = 100;
+/** Priorities are plain ranks (lower is preferred): whole numbers in a range no one needs to leave. */
+export const MAX_PRIORITY = 1_000_000;
+
+function checkPriority(priority: number, shown: string): number {
+  if (!Number.isSafeInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `priority must be a whole number from 0 to ${MAX_PRIORITY} (lower is preferred), not '${shown}'`);
+  }
+  return priority;
+}
+
+/** A priority as typed on the command line: digits only ('1.5', '1e3', 'abc' and '' are refused). */
+export function parsePriority(text: string): number {
+  const t = text.trim();
+  return checkPriority(/^\d{1,7}$/.test(t) ? Number(t) : Number.NaN, text);
+}
 
 function validateUrl(url: string, where: string): string {
   let u: URL;
@@ -105,7 +120,7 @@ export async function addUpstream(repo: Repository, spec: AddUpstream, actor: Ac
   const record: UpstreamRecord = {
     name: spec.name,
     url: validateUrl(spec.url, `upstream '${spec.name}'`),
-    priority: spec.priority ?? DEFAULT_PRIORITY,
+    priority: spec.priority === undefined ? DEFAULT_PRIORITY : checkPriority(spec.priority, String(spec.priority)),
     projects: spec.projects?.length ? spec.projects : ['*'],
     username: spec.username ?? null,
     passwordEnv: spec.passwordEnv ?? null,

@@ -6,7 +6,7 @@ import { PyvetError } from '../../errors.js';
 import { getTargets } from '../../resolve/targets.js';
 import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '../../upstream/currency.js';
 import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
-import { addUpstream, listUpstreams, removeUpstream } from '../../upstream/upstreams.js';
+import { addUpstream, listUpstreams, parsePriority, removeUpstream } from '../../upstream/upstreams.js';
 import { cliActor, globalOptions } from '../context.js';
 import { colour, info, note, printJson, printTable } from '../output.js';
 import { withRepository } from './repo.js';
@@ -122,14 +122,16 @@ export function register(program: Command): void {
   upstream
     .command('add <name> <url>')
     .description('add (or replace) an upstream: a PEP 691/503 simple index URL, file:// tree, or another pyvet')
-    .option('--priority <n>', 'lower is preferred (default 100)', (v) => Number.parseInt(v, 10))
+    .option('--priority <n>', 'a whole number from 0 to 1000000, lower is preferred (default 100)')
     .option('--projects <pattern>', 'glob of projects it may supply (repeatable; default *)', collect, [])
     .option('--username <user>', 'user name for HTTP Basic (default __token__ when a password is set)')
     .option('--password-env <VAR>', 'environment variable holding the password or token (the secret is never stored)')
     .addHelpText('after', '\nExample: pyvet upstream add pypi https://pypi.org/simple/ --priority 10 --projects "*"')
-    .action(async (name: string, url: string, o: { priority?: number; projects: string[]; username?: string; passwordEnv?: string }, c: Command) => {
+    .action(async (name: string, url: string, o: { priority?: string; projects: string[]; username?: string; passwordEnv?: string }, c: Command) => {
+      // Checked before anything is opened: 'abc' or '1.5' is an invalid input, never a stored rank.
+      const priority = o.priority === undefined ? undefined : parsePriority(o.priority);
       const u = await withRepository(c, (repo) =>
-        addUpstream(repo, { name, url, priority: o.priority, projects: o.projects, username: o.username ?? null, passwordEnv: o.passwordEnv ?? null }, cliActor()),
+        addUpstream(repo, { name, url, priority, projects: o.projects, username: o.username ?? null, passwordEnv: o.passwordEnv ?? null }, cliActor()),
       );
       if (globalOptions(c).json) return printJson(u);
       info(`upstream ${u.name} → ${u.url} (priority ${u.priority}, projects ${u.projects.join(' ')})`);

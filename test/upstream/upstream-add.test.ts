@@ -1,0 +1,45 @@
+// `pyvet upstream add --priority`: a whole number in range, or a clear invalid-input error
+// (never an internal error from the catalog, never a silently truncated rank).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { PyvetError } from '../../src/errors.js';
+import { initRepository, openRepository } from '../../src/repository/index.js';
+import { addUpstream } from '../../src/upstream/upstreams.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
+
+describe('upstream add --priority', () => {
+  const tmp = tempDir();
+  const data = join(tmp.path, 'data');
+  before(async () => {
+    await initRepository(data);
+  });
+  after(() => tmp.cleanup());
+
+  test('anything but a whole number from 0 to 1000000 is refused as invalid input, and nothing is stored', () => {
+    for (const bad of ['abc', '1.5', '-3', '1e3', '', '1000001']) {
+      const r = runCli(data, ['upstream', 'add', 'u', 'https://example.invalid/simple/', '--priority', bad]);
+      assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /UPSTREAM_INVALID/);
+      assert.match(r.stderr, /priority must be a whole number/);
+    }
+    const list = runCli(data, ['--json', 'upstream', 'list']);
+    assert.deepEqual(JSON.parse(list.stdout), []);
+    const ok = runCli(data, ['--json', 'upstream', 'add', 'u', 'https://example.invalid/simple/', '--priority', '7']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { priority: number }).priority, 7);
+  });
+
+  test('the library refuses a fractional priority too', async () => {
+    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+    try {
+      await assert.rejects(
+        addUpstream(repo, { name: 'v', url: 'https://example.invalid/simple/', priority: 1.5 }, { name: 'cli:test', role: 'admin' }),
+        (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_INVALID',
+      );
+    } finally {
+      await repo.close();
+    }
+  });
+});
