@@ -38,7 +38,8 @@ function validateUrl(url: string, where: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${url}' is not a URL`);
+    // Echoed without what looks like credentials: a malformed URL may still carry a password.
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${url.replace(/\/\/[^/]*@/, '//***@')}' is not a URL`);
   }
   if (!['http:', 'https:', 'file:'].includes(u.protocol)) {
     throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: only http, https and file URLs are supported`);

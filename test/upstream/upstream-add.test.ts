@@ -42,4 +42,11 @@ describe('upstream add --priority', () => {
       await repo.close();
     }
   });
+
+  test('a malformed URL is refused without echoing what looks like a password', () => {
+    const r = runCli(data, ['upstream', 'add', 'w', 'http://svc:S3cr3tT0ken@[bad/simple/']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /UPSTREAM_INVALID/);
+    assert.doesNotMatch(r.stderr + r.stdout, /S3cr3tT0ken/);
+  });
 });
