@@ -3,11 +3,9 @@
 // plan that is not closed mirrors nothing), and a fix that is already hosted counts as a fix
 // (outdated names it per affected version; the security plan moves to it without a download).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { importAdvisories } from '../../src/advisories/import.js';
 import { createRelease, showRelease } from '../../src/releases/service.js';
 import { approveFiles, initRepository, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
@@ -16,52 +14,10 @@ import { outdated, planUpgrades } from '../../src/upstream/currency.js';
 import { mirror } from '../../src/upstream/mirror.js';
 import { addUpstream } from '../../src/upstream/upstreams.js';
 import { setPolicy } from '../../src/vetting/policy.js';
-import { buildWheel } from '../helpers/archives.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
-
-const ADMIN = { name: 'cli:test', role: 'admin' as const };
-const TARGET = 'cp311-manylinux_x86_64';
-
-function writeTree(root: string, wheels: { name: string; version: string; requires?: string[] }[]): void {
-  mkdirSync(join(root, 'files'), { recursive: true });
-  const pages = new Map<string, string[]>();
-  for (const w of wheels) {
-    const { filename, bytes } = buildWheel({
-      name: w.name,
-      version: w.version,
-      metadataLines: (w.requires ?? []).map((r) => `Requires-Dist: ${r}`),
-    });
-    writeFileSync(join(root, 'files', filename), bytes);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    const links = pages.get(w.name) ?? [];
-    links.push(`<a href="../../files/${filename}#sha256=${sha}">${filename}</a>`);
-    pages.set(w.name, links);
-  }
-  for (const [project, links] of pages) {
-    mkdirSync(join(root, 'simple', project), { recursive: true });
-    writeFileSync(join(root, 'simple', project, 'index.html'), links.join('\n'));
-  }
-}
-
-async function advise(repo: Repository, dir: string, id: string, name: string, ranges: { introduced: string; fixed: string }[]): Promise<void> {
-  const advisory = {
-    id,
-    modified: '2026-11-01T00:00:00Z',
-    summary: `test advisory for ${name}`,
-    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-    affected: [
-      {
-        package: { ecosystem: 'PyPI', name },
-        ranges: [{ type: 'ECOSYSTEM', events: ranges.flatMap((r) => [{ introduced: r.introduced }, { fixed: r.fixed }]) }],
-      },
-    ],
-  };
-  const file = join(dir, `${id}.jsonl`);
-  writeFileSync(file, `${JSON.stringify(advisory)}\n`);
-  await importAdvisories(repo, file, ADMIN);
-}
+import { ADMIN, advise, TARGET, writeTree } from './currency-support.js';
 
 async function autoApprove(repo: Repository, dir: string): Promise<void> {
   const policy = join(dir, 'policy.yaml');

@@ -2,11 +2,9 @@
 // version fixes it, and the 'patch a high-severity problem quickly' path: upgrade-plan
 // --security-only --apply mirrors the fix and drafts a patch release that keeps closure.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { importAdvisories } from '../../src/advisories/import.js';
 import { createRelease, showRelease } from '../../src/releases/service.js';
 import { approveFiles, initRepository, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
@@ -15,33 +13,9 @@ import { outdated, planUpgrades } from '../../src/upstream/currency.js';
 import { mirror } from '../../src/upstream/mirror.js';
 import { addUpstream } from '../../src/upstream/upstreams.js';
 import { setPolicy } from '../../src/vetting/policy.js';
-import { buildWheel } from '../helpers/archives.js';
 import { tempDir } from '../helpers/paths.js';
 import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
-
-const ADMIN = { name: 'cli:test', role: 'admin' as const };
-const TARGET = 'cp311-manylinux_x86_64';
-
-function writeTree(root: string, wheels: { name: string; version: string; requires?: string[] }[]): void {
-  mkdirSync(join(root, 'files'), { recursive: true });
-  const pages = new Map<string, string[]>();
-  for (const w of wheels) {
-    const { filename, bytes } = buildWheel({
-      name: w.name,
-      version: w.version,
-      metadataLines: (w.requires ?? []).map((r) => `Requires-Dist: ${r}`),
-    });
-    writeFileSync(join(root, 'files', filename), bytes);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    const links = pages.get(w.name) ?? [];
-    links.push(`<a href="../../files/${filename}#sha256=${sha}">${filename}</a>`);
-    pages.set(w.name, links);
-  }
-  for (const [project, links] of pages) {
-    mkdirSync(join(root, 'simple', project), { recursive: true });
-    writeFileSync(join(root, 'simple', project, 'index.html'), links.join('\n'));
-  }
-}
+import { ADMIN, advise, TARGET, writeTree } from './currency-support.js';
 
 describe('currency: outdated, vulnerable, and a security patch release', () => {
   const tmp = tempDir();
@@ -65,16 +39,8 @@ describe('currency: outdated, vulnerable, and a security patch release', () => {
     await mirror(repo, { actor: ADMIN, requirements: ['curr-app==1.0', 'curr-lib==1.0'], targets, withDeps: true });
     await approveFiles(repo, 'all waiting', ADMIN, 'baseline');
     await createRelease(repo, { name: 'base-1', targets: [TARGET], requirements: ['curr-app'], indexUrl: 'http://127.0.0.1:1/simple/' }, ADMIN);
-    // A newly published advisory: curr-lib before 1.5 is critically vulnerable.
-    const advisory = {
-      id: 'PYSEC-TEST-1',
-      modified: '2026-11-01T00:00:00Z',
-      summary: 'remote code execution in curr-lib',
-      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-      affected: [{ package: { ecosystem: 'PyPI', name: 'Curr_Lib' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.5' }] }] }],
-    };
-    writeFileSync(join(tmp.path, 'adv.jsonl'), `${JSON.stringify(advisory)}\n`);
-    await importAdvisories(repo, join(tmp.path, 'adv.jsonl'), ADMIN);
+    // A newly published advisory: curr-lib before 1.5 is critically vulnerable (named as written upstream).
+    await advise(repo, tmp.path, 'PYSEC-TEST-1', 'Curr_Lib', [{ introduced: '0', fixed: '1.5' }]);
   });
   after(async () => {
     await repo.close();
