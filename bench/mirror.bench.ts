@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       // compiled CLI with the node flags of its shebang line (NODE_FLAGS, which a test keeps equal
       // to that line), in a process of its own.
       const data = join(work, `data-${round}`);
-      await initRepository(data);
+      await initRepository(data, { logLevel: 'warn' });
       const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
       // The bundled advisory snapshot is imported at the first vetting: do it before timing.
       const { ensureBundledAdvisories } = await import('../src/advisories/import.js');
