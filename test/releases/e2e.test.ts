@@ -369,6 +369,12 @@ describe('releases end to end with real pip', { skip: missing === true ? false :
       JSON.parse(created.stdout).pins.map((p: { project: string }) => p.project),
       ['pv-app', 'pv-lib', 'pv-util'],
     );
+    assert.doesNotMatch(created.stderr, /server\.base_url is unset/, 'the URL was given');
+    // Without --index-url or server.base_url the URL is the configured listening address: said, since a release never changes.
+    const guessed = runCli(s.dataDir, ['--json', 'release', 'create', 'r3', 'pv-app', '--target', LINUX]);
+    assert.equal(guessed.status, 0, guessed.stderr);
+    assert.equal(JSON.parse(guessed.stdout).indexUrl, 'http://127.0.0.1:8080/simple/');
+    assert.match(guessed.stderr, /index URL http:\/\/127\.0\.0\.1:8080\/simple\/ comes from server\.host and server\.port \(server\.base_url is unset\)/);
     const shown = runCli(s.dataDir, ['release', 'show', 'r2']);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, /cp311-manylinux_x86_64\.cdx\.json/);

@@ -8,7 +8,7 @@ import { createRelease, listReleases, patchRelease, type ReleaseDetails, showRel
 import { verifyRelease } from '../../releases/verify.js';
 import { openRepository } from '../../repository/open.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, printJson, printTable } from '../output.js';
+import { colour, info, note, printJson, printTable } from '../output.js';
 import { withRepository } from './repo.js';
 import { collect } from './targets.js';
 
@@ -54,7 +54,10 @@ export function register(program: Command): void {
     .requiredOption('-t, --target <name>', 'target environment (repeatable, wildcards allowed)', collect, [])
     .option('-r, --requirements <file>', 'resolve the requirements of this file (hashes it lists must match)')
     .option('--all', 'every approved project', false)
-    .option('--index-url <url>', 'index URL written into the requirements files (default: server.base_url)')
+    .option(
+      '--index-url <url>',
+      'index URL written into the requirements files, as clients reach it (default: server.base_url, else http://server.host:server.port/simple/)',
+    )
     .option('--created <time>', 'creation time, ISO 8601 (default now; fix it for reproducible output)')
     .addHelpText(
       'after',
@@ -68,8 +71,11 @@ export function register(program: Command): void {
         c: Command,
       ) => {
         const file = opts.requirements ? { text: readFile(opts.requirements), filename: basename(opts.requirements) } : undefined;
-        const r = await withRepository(c, (repo) =>
-          createRelease(
+        let guessed = false;
+        const r = await withRepository(c, (repo) => {
+          // Nobody said where clients reach this repository: the URL comes from the listening address.
+          guessed = opts.indexUrl === undefined && !repo.config.server.base_url;
+          return createRelease(
             repo,
             {
               name,
@@ -81,8 +87,13 @@ export function register(program: Command): void {
               created: opts.created,
             },
             cliActor(),
-          ),
-        );
+          );
+        });
+        if (guessed) {
+          note(
+            `its index URL ${r.indexUrl} comes from server.host and server.port (server.base_url is unset): if clients reach this repository at another address or port, set server.base_url or pass --index-url to the next release (a release never changes)`,
+          );
+        }
         if (globalOptions(c).json) return printJson(r);
         printDetails(r);
       },
