@@ -288,6 +288,28 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
 
   report.refused = sources.refused;
   report.seconds = (Date.now() - started) / 1000;
+  if (signed && !opts.dryRun) {
+    // Provenance: which signed release these files came in as, verified with which key.
+    await repo.catalog.transaction((tx) =>
+      tx.audit.append({
+        actor: opts.actor.name,
+        action: 'release.mirror',
+        subject: signed.name,
+        details: {
+          url: redactUrl(opts.release!.url),
+          indexUrl: redactUrl(signed.indexUrl),
+          keyFingerprint: signed.keyFingerprint,
+          // A URL without its userinfo, or the path of a key file given on the command line.
+          keySource: /^[a-z][a-z0-9+.-]*:/i.test(signed.keySource) ? redactUrl(signed.keySource) : signed.keySource,
+          files: signed.files,
+          fetched: report.fetched.map((f) => f.filename),
+          present: report.present.length,
+          failed: report.failed.length,
+          unsatisfied: report.unsatisfied.length,
+        },
+      }),
+    );
+  }
   return report;
 
   // --- helpers closing over the run's state ------------------------------------------------------

@@ -15,7 +15,7 @@ import { getTargets } from '../../src/resolve/targets.js';
 import { download } from '../../src/upstream/http.js';
 import { mirror } from '../../src/upstream/mirror.js';
 import { addUpstream } from '../../src/upstream/upstreams.js';
-import { runCliAsync } from '../helpers/cli.js';
+import { runCli, runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 import { type Loopback, serveDir, startLoopback, wheel, writeIndex } from './loopback.js';
 
@@ -271,6 +271,12 @@ describe('mirroring a signed release from a pyvet that needs credentials', () =>
     assert.equal(r.release?.files, 2);
     assert.equal(r.release?.keySource, `${peer.url}/releases/signing-key.pub`);
     assert.deepEqual(r.fetched.map((f) => f.sha256).sort(), files.map((w) => w.sha256).sort());
+    // Provenance in the audit log: which signed release, from where, verified with which key.
+    const [entry] = (await repo.catalog.audit.list()).filter((e) => e.action === 'release.mirror');
+    assert.equal(entry?.subject, 'r1');
+    assert.equal(entry?.details.keyFingerprint, r.release?.keyFingerprint);
+    assert.equal(entry?.details.url, `${peer.url}/releases/r1/`);
+    assert.deepEqual((entry?.details.fetched as string[]).sort(), r.fetched.map((f) => f.filename).sort());
   });
 
   test('without --from, an upstream on the release origin lends its credentials', async () => {
@@ -288,6 +294,8 @@ describe('mirroring a signed release from a pyvet that needs credentials', () =>
         const out = await runCliAsync(data, [...(json ? ['--json'] : []), 'mirror', '--release', withToken], { PYVET_TEST_PEER_TOKEN: creds.password });
         assert.equal(out.status, 0, out.stderr);
         assert.ok(!`${out.stdout}${out.stderr}`.includes(creds.password), `the token was printed:\n${out.stdout}${out.stderr}`);
+        const audit = runCli(data, ['audit', 'export']);
+        assert.ok(!audit.stdout.includes(creds.password), 'the token reached the audit log');
         if (json) assert.equal((JSON.parse(out.stdout) as { release: { keySource: string } }).release.keySource, `${peer.url}/releases/signing-key.pub`);
       }
     } finally {
