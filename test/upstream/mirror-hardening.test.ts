@@ -272,11 +272,12 @@ describe('mirroring a signed release from a pyvet that needs credentials', () =>
     assert.equal(r.release?.keySource, `${peer.url}/releases/signing-key.pub`);
     assert.deepEqual(r.fetched.map((f) => f.sha256).sort(), files.map((w) => w.sha256).sort());
     // Provenance in the audit log: which signed release, from where, verified with which key.
-    const [entry] = (await repo.catalog.audit.list()).filter((e) => e.action === 'release.mirror');
-    assert.equal(entry?.subject, 'r1');
-    assert.equal(entry?.details.keyFingerprint, r.release?.keyFingerprint);
-    assert.equal(entry?.details.url, `${peer.url}/releases/r1/`);
-    assert.deepEqual((entry?.details.fetched as string[]).sort(), r.fetched.map((f) => f.filename).sort());
+    const entry = (await repo.catalog.audit.list()).find((e) => e.action === 'release.mirror');
+    assert.ok(entry, 'a release.mirror audit entry');
+    assert.equal(entry.subject, 'r1');
+    assert.equal(entry.details.keyFingerprint, r.release?.keyFingerprint);
+    assert.equal(entry.details.url, `${peer.url}/releases/r1/`);
+    assert.deepEqual((entry.details.fetched as string[]).sort(), r.fetched.map((f) => f.filename).sort());
   });
 
   test('without --from, an upstream on the release origin lends its credentials', async () => {
