@@ -10,7 +10,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { PyvetError } from '../errors.js';
+import { httpStatusOf, PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
 import { BlobCache } from './blob-cache.js';
 import { type ServerContext, type ServerPlugin, sendError } from './context.js';
@@ -78,7 +78,11 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   }
 
   app.setErrorHandler((err, request, reply) => {
-    if (err instanceof PyvetError) return sendError(reply, err);
+    if (err instanceof PyvetError) {
+      // A refusal is the client's business; a 5xx (a blob missing from the store) is the operator's.
+      if (httpStatusOf(err) >= 500) request.log.error({ code: err.code, details: err.details, method: request.method, url: request.url }, err.message);
+      return sendError(reply, err);
+    }
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       // Fastify's own refusals: schema validation, unsupported media type, body too large.
