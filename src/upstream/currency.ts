@@ -3,14 +3,18 @@
 // closed. The plan is checked by running closure over the set as it would be after the upgrades
 // (old versions of upgraded projects replaced), with the new files' metadata read from upstream;
 // an upgrade that would break closure steps back to the project's next preferred version.
+// The patch of the latest release is resolved as the release code resolves: the base's pins with
+// the upgrades in their place, so that every project the upgraded versions need that the base
+// lacks is pinned too, whether it was just mirrored or hosted already.
 import { AdvisoryIndex } from '../advisories/match.js';
 import type { FileRecord } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { listReleases, patchRelease, type ReleaseSummary } from '../releases/service.js';
 import { type ClosureProblem, type ClosureReport, closureOfFiles } from '../resolve/closure.js';
+import { resolveIn } from '../resolve/resolver.js';
 import { getTargets, type Target } from '../resolve/targets.js';
-import { parseVersion } from '../resolve/universe.js';
+import { buildUniverse, parseVersion } from '../resolve/universe.js';
 import { canonicalizeVersion, type Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { type MirroredFile, type MirrorReport, mirror } from './mirror.js';
@@ -172,6 +176,7 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
 
 export interface PlannedUpgrade {
   project: string;
+  /** The hosted versions it upgrades from (older than `to`), newest first. */
   from: string[];
   to: string;
   /** `to` is hosted already: nothing is downloaded for it. */
@@ -188,10 +193,45 @@ export interface PlanOptions {
   actor: Actor;
 }
 
+/** A project the upgraded versions need that the latest release does not pin. */
+export interface NewDependency {
+  project: string;
+  /** The version the resolver picks for it on the release's targets (newest where they differ). */
+  version: string;
+  /** Who needs it ('project version'). */
+  neededBy: string[];
+  /** Its file is hosted already (quarantined or approved): nothing is downloaded for it. */
+  hosted: boolean;
+  /** The patch release pins it (false: only the upgrade of a project the release lacks needs it). */
+  pinned: boolean;
+}
+
+/** The patch release the plan drafts from the latest release. */
+export interface PatchPlan {
+  base: string;
+  /** NAME==VERSION each, as `pyvet release patch <base> --upgrade …` takes them: the upgrades of projects
+   *  the base pins at another version, and every project they need that the base does not pin. */
+  upgrades: string[];
+  /** Upgrades the base pins at that version already: nothing to patch for them. */
+  pinnedAlready: string[];
+  /** Upgraded projects the base does not contain: it needs no patch for them. */
+  notInBase: string[];
+  /** The command that would add them to the base anyway, with everything they need (null when that does not resolve). */
+  addCommand: string | null;
+  /** Why the patch does not resolve on a target. */
+  problems: string[];
+  /** Why adding the projects the base lacks does not resolve (then there is no addCommand). */
+  addProblems: string[];
+}
+
 export interface UpgradePlan {
   upgrades: PlannedUpgrade[];
   /** New files the upgrades bring in (the upgrades themselves and new dependencies). */
   newFiles: { filename: string; neededBy: string[] }[];
+  /** Projects the upgrades need that the latest release does not pin (with no release: that are not hosted). */
+  newDependencies: NewDependency[];
+  /** The patch of the latest release; null when there is no release. */
+  patch: PatchPlan | null;
   /** Closure of the set as it would be after the upgrades, per target. */
   closure: { target: string; closed: boolean; problems: string[] }[];
   skipped: { project: string; reason: string }[];
@@ -214,7 +254,11 @@ interface Choice {
  * The upgrades that bring the repository current (or out of known vulnerabilities) while keeping
  * closure: per project the newest version (with --security-only the lowest fixing one) whose
  * new files leave every target closed. With `apply`, a plan that is not closed is refused
- * before anything is mirrored (UPGRADE_PLAN_NOT_CLOSED, the plan in its details).
+ * before anything is mirrored (UPGRADE_PLAN_NOT_CLOSED, the plan in its details); one that is
+ * mirrored but whose patch release cannot be drafted (files wait for review, the patch does not
+ * resolve, the release's checks refuse it) is an UPGRADE_PATCH_NOT_DRAFTED error, the plan with
+ * its mirror report in its details. A release that needs no patch (it pins the fixes already,
+ * or lacks the upgraded projects) is no error.
  */
 export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise<UpgradePlan> {
   const targets = getTargets(repo.config, opts.targets?.length ? opts.targets : await defaultTargets(repo));
@@ -245,12 +289,25 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
   }
 
   const approved = await repo.catalog.files.list({ states: ['approved'] });
+  const quarantined = (await repo.catalog.files.list({ states: ['quarantined'] })).filter((f) => !f.yanked);
   const before = closureOfFiles(approved, targets);
-  const plan: UpgradePlan = { upgrades: [], newFiles: [], closure: closureSummary(before), skipped, applied: null };
+  const plan: UpgradePlan = {
+    upgrades: [],
+    newFiles: [],
+    newDependencies: [],
+    patch: null,
+    closure: closureSummary(before),
+    skipped,
+    applied: null,
+  };
   // Problems the repository has already are not the upgrades' doing.
   const known = new Set(problemKeys(before).keys());
   let planned: MirrorReport = emptyReport(true);
   let hostedFiles: FileRecord[] = [];
+  /** Dependencies the upgrades need that are hosted but still in quarantine (counted as if approved). */
+  let heldFiles: FileRecord[] = [];
+  // The set as it would be after the upgrades: what the patch release is resolved from.
+  let afterSet: FileRecord[] = approved;
   let live = choices;
   // Each round checks the whole set; every upgrade that left a problem steps back one version.
   while (live.length > 0) {
@@ -261,13 +318,26 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
       : emptyReport(true);
     hostedFiles = await hostedFilesOf(repo, upgrades.filter((u) => u.to.hosted));
     const upgraded = new Set(upgrades.map((u) => u.project));
-    const after = [
+    let after = [
       ...approved.filter((f) => !upgraded.has(f.project)),
       ...[...planned.fetched, ...planned.present].map(asApproved),
       ...hostedFiles.map((f) => ({ ...f, state: 'approved' as const })),
     ];
-    const closure = closureOfFiles(after, targets);
+    let closure = closureOfFiles(after, targets);
+    // A dependency hosted but waiting in quarantine counts as it will once approved (as a planned
+    // file that is present does): a hosted upgrade's new dependency may be hosted too.
+    heldFiles = [];
+    for (;;) {
+      const have = new Set(after.map((f) => f.filename));
+      const wanted = new Set(closure.targets.flatMap((t) => [...t.missing, ...t.unsatisfiable].map((p) => p.project)));
+      const held = quarantined.filter((f) => wanted.has(f.project) && !upgraded.has(f.project) && !have.has(f.filename));
+      if (held.length === 0) break;
+      heldFiles.push(...held);
+      after = [...after, ...held.map((f) => ({ ...f, state: 'approved' as const }))];
+      closure = closureOfFiles(after, targets);
+    }
     plan.closure = closureSummary(closure);
+    afterSet = after;
 
     // Who brought each new file in: the upgrade at the root of its chain.
     const broughtBy = new Map<string, string>();
@@ -314,6 +384,8 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
     if (live.length === 0) {
       planned = emptyReport(true);
       hostedFiles = [];
+      heldFiles = [];
+      afterSet = approved;
       plan.closure = closureSummary(before);
     }
   }
@@ -322,7 +394,7 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
     const to = c.options[c.at]!;
     return {
       project: c.project.project,
-      from: c.project.hosted,
+      from: c.project.hosted.filter((v) => parseVersion(v).compare(to.version) < 0),
       to: to.text,
       hosted: to.hosted,
       reasons: [...c.reasons, ...(to.hosted ? [`${to.text} is hosted already`] : []), ...c.passedOver],
@@ -331,6 +403,8 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
   plan.newFiles = [...planned.fetched, ...planned.present].map((f) => ({ filename: f.filename, neededBy: f.neededBy }));
   for (const u of planned.unsatisfied) skipped.push({ project: u.requirement, reason: `${u.target}: ${u.reason}` });
   for (const f of planned.failed) skipped.push({ project: f.filename, reason: `${f.code}: ${f.message}` });
+  const base = await latestRelease(repo);
+  await describePatch(repo, base, plan, afterSet, new Set(planned.fetched.map((f) => f.filename)));
   if (!opts.apply || plan.upgrades.length === 0) return plan;
 
   // Nothing is mirrored for a plan that would not keep closure, or whose new files could not all be read.
@@ -349,40 +423,163 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
   const mirrored = requirements.length
     ? await mirror(repo, { actor: opts.actor, requirements, from: opts.from, targets, withDeps: true })
     : emptyReport(false);
-  const waiting: string[] = [];
+  // The set as it is now, with what this plan brought in counted as if approved (so that the next
+  // step can be named while files wait for review).
+  const upgraded = new Set(plan.upgrades.map((u) => u.project));
+  const pool = new Map<string, FileRecord>();
+  for (const f of await repo.catalog.files.list({ states: ['approved'] })) if (!upgraded.has(f.project)) pool.set(f.filename, f);
+  const unapproved = new Map<string, string>();
   for (const f of [...mirrored.fetched, ...mirrored.present]) {
     const rec = await repo.catalog.files.getByFilename(f.filename);
-    if (rec && rec.state !== 'approved') waiting.push(`${f.filename} (${rec.state})`);
+    if (!rec) continue;
+    if (rec.state !== 'approved') unapproved.set(rec.filename, rec.state);
+    if (rec.state === 'approved' || rec.state === 'quarantined') pool.set(rec.filename, rec);
   }
-  for (const f of hostedFiles) if (f.state !== 'approved') waiting.push(`${f.filename} (${f.state})`);
+  for (const f of [...hostedFiles, ...heldFiles]) {
+    const rec = (await repo.catalog.files.getByFilename(f.filename)) ?? f;
+    if (rec.state !== 'approved') unapproved.set(rec.filename, rec.state);
+    if (rec.state === 'approved' || rec.state === 'quarantined') pool.set(rec.filename, rec);
+  }
+  const waiting = [...unapproved].map(([filename, state]) => `${filename} (${state})`);
   plan.applied = { mirror: mirrored, release: null, waiting };
-  const base = await latestRelease(repo);
-  // The patch pins the upgrades and the new dependencies they brought in (newest per project).
-  const pins = new Map(plan.upgrades.map((u) => [u.project, u.to]));
-  for (const f of [...mirrored.fetched, ...mirrored.present]) {
-    const cur = pins.get(f.project);
-    if (f.neededBy.length > 0 && !plan.upgrades.some((u) => u.project === f.project) && (!cur || parseVersion(f.version).compare(parseVersion(cur)) > 0)) {
-      pins.set(f.project, f.version);
-    }
-  }
-  const pinList = [...pins].map(([project, version]) => `${project}==${version}`);
-  if (base && waiting.length === 0 && mirrored.failed.length === 0) {
-    // Everything is in and approved (auto-approval passed every gate): draft the patch release.
+  const patched = await describePatch(repo, base, plan, [...pool.values()], new Set(mirrored.fetched.map((f) => f.filename)));
+  const patch = plan.patch;
+  // No release, or one that needs no patch (it pins the fixes already, or lacks the projects): nothing to draft.
+  if (!base || !patch || (patch.upgrades.length === 0 && patch.problems.length === 0)) return plan;
+
+  const command = `pyvet release patch ${base.name} ${patch.upgrades.map((r) => `--upgrade ${r}`).join(' ')}`;
+  const reasons: string[] = [];
+  // Only what the patch pins has to be approved for it (files for projects the release lacks may wait).
+  const waits = [...unapproved].filter(([filename]) => patched.filenames.has(filename)).map(([filename, state]) => `${filename} (${state})`);
+  if (patch.problems.length > 0) reasons.push(...patch.problems.map((p) => `the patch does not resolve: ${p}`));
+  else if (waits.length > 0) reasons.push(`${waits.join(', ')} wait for review: approve them (pyvet review), then ${command}`);
+  else {
+    // Everything the patch pins is in and approved (auto-approval passed every gate): draft it.
     try {
-      const release = await patchRelease(repo, base.name, { upgrades: pinList }, opts.actor);
+      const release = await patchRelease(repo, base.name, { upgrades: patch.upgrades }, opts.actor);
       plan.applied.release = release.name;
+      return plan;
     } catch (err) {
       // What was mirrored stays reported; the release's own checks say why it cannot be drafted.
-      if (!(err instanceof PyvetError) || err.kind !== 'policy') throw err;
-      plan.skipped.push({ project: '(release)', reason: `patch release from ${base.name} not drafted: ${err.message}` });
+      if (!(err instanceof PyvetError) || (err.kind !== 'policy' && err.kind !== 'conflict')) throw err;
+      throw notDrafted(base.name, plan, [`${err.message} (after fixing that: ${command})`], err.kind, err);
     }
-  } else if (base) {
-    plan.skipped.push({
-      project: '(release)',
-      reason: `patch release from ${base.name} not drafted: approve what waits (pyvet review), then pyvet release patch ${base.name} ${pinList.map((r) => `--upgrade ${r}`).join(' ')}`,
-    });
   }
-  return plan;
+  throw notDrafted(base.name, plan, reasons, patch.problems.length > 0 ? 'conflict' : 'policy');
+}
+
+/** --apply mirrored what it could but drafted no release: an error, with the plan it applied. */
+function notDrafted(base: string, plan: UpgradePlan, reasons: string[], kind: 'policy' | 'conflict', cause?: unknown): PyvetError {
+  const mirrored = plan.applied?.mirror.fetched.length ?? 0;
+  return new PyvetError(
+    'UPGRADE_PATCH_NOT_DRAFTED',
+    kind,
+    `upgrade plan applied (mirrored ${mirrored} files), but no patch release of ${base} was drafted:\n  ${reasons.join('\n  ')}`,
+    { base, reasons, plan },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Fills in the plan's patch of the latest release and its new dependencies, resolved from `pool`
+ * (the set as it would be after the upgrades, every file counted as approved). `fresh` names the
+ * files that are not hosted yet. Returns the files the patch pins.
+ */
+async function describePatch(
+  repo: Repository,
+  base: ReleaseSummary | undefined,
+  plan: UpgradePlan,
+  pool: FileRecord[],
+  fresh: Set<string>,
+): Promise<{ filenames: Set<string> }> {
+  if (!base) {
+    // No release to patch: the new dependencies are what the upgrades bring in besides themselves.
+    const upgraded = new Set(plan.upgrades.map((u) => u.project));
+    const deps = new Map<string, NewDependency>();
+    for (const f of plan.newFiles) {
+      const rec = pool.find((r) => r.filename === f.filename);
+      if (!rec || upgraded.has(rec.project)) continue;
+      const cur = deps.get(rec.project);
+      if (cur && parseVersion(cur.version).compare(parseVersion(rec.version)) >= 0) continue;
+      deps.set(rec.project, { project: rec.project, version: rec.version, neededBy: f.neededBy.slice(0, 1), hosted: !fresh.has(f.filename), pinned: false });
+    }
+    plan.newDependencies = [...deps.values()].sort((a, b) => a.project.localeCompare(b.project));
+    plan.patch = null;
+    return { filenames: new Set() };
+  }
+  const basePins = await repo.catalog.releaseSets.listPins(base.name);
+  const targets = getTargets(repo.config, base.targets);
+  const asApproved = pool.map((f) => (f.state === 'approved' ? f : { ...f, state: 'approved' as const }));
+  const inBase = new Set(basePins.map((p) => p.project));
+  const same = (a: string, b: string) => parseVersion(a).compare(parseVersion(b)) === 0;
+  const contained = plan.upgrades.filter((u) => inBase.has(u.project));
+  const changing = contained.filter((u) => basePins.some((p) => p.project === u.project && !same(p.version, u.to)));
+  const pinnedAlready = contained.filter((u) => !changing.includes(u)).map((u) => `${u.project}==${u.to}`);
+  const outside = plan.upgrades.filter((u) => !inBase.has(u.project));
+
+  // Per target, the base's pins with the upgrades in their place, resolved as the release code
+  // resolves: whatever else the resolution pins is a new dependency (one version for every target).
+  const resolvePatch = (ups: PlannedUpgrade[]) => {
+    const upgradedTo = new Map(ups.map((u) => [u.project, u.to]));
+    const deps = new Map<string, { version: string; neededBy: Set<string>; filename: string }>();
+    const filenames = new Set<string>();
+    const problems: string[] = [];
+    for (const target of targets) {
+      const own = basePins.filter((p) => p.target === target.name);
+      const requirements = [
+        ...own.filter((p) => !upgradedTo.has(p.project)).map((p) => `${p.project}==${p.version}`),
+        ...ups.map((u) => `${u.project}==${u.to}`),
+      ];
+      let pins: ReturnType<typeof resolveIn>['pins'];
+      try {
+        pins = resolveIn(buildUniverse(asApproved, target), requirements).pins;
+      } catch (err) {
+        if (!(err instanceof PyvetError) || err.code !== 'RESOLUTION_IMPOSSIBLE') throw err;
+        problems.push(`${target.name}: ${err.message}`);
+        continue;
+      }
+      for (const pin of pins) {
+        if (upgradedTo.has(pin.project)) filenames.add(pin.filename);
+        if (own.some((p) => p.project === pin.project) || upgradedTo.has(pin.project)) continue;
+        filenames.add(pin.filename);
+        const cur = deps.get(pin.project);
+        const neededBy = pin.requiredBy.filter((r) => r !== 'the user');
+        if (!cur || parseVersion(pin.version).compare(parseVersion(cur.version)) > 0) {
+          deps.set(pin.project, { version: pin.version, neededBy: new Set([...(cur?.neededBy ?? []), ...neededBy]), filename: pin.filename });
+        } else for (const n of neededBy) cur.neededBy.add(n);
+      }
+    }
+    const upgrades = [
+      ...ups.map((u) => `${u.project}==${u.to}`),
+      ...[...deps].sort(([a], [b]) => a.localeCompare(b)).map(([project, d]) => `${project}==${d.version}`),
+    ];
+    return { upgrades, deps, filenames, problems };
+  };
+
+  const patch = changing.length > 0 ? resolvePatch(changing) : { upgrades: [], deps: new Map(), filenames: new Set<string>(), problems: [] };
+  const full = outside.length > 0 ? resolvePatch([...changing, ...outside]) : patch;
+  plan.patch = {
+    base: base.name,
+    upgrades: patch.upgrades,
+    pinnedAlready,
+    notInBase: outside.map((u) => u.project),
+    addCommand:
+      outside.length > 0 && full.problems.length === 0
+        ? `pyvet release patch ${base.name} ${full.upgrades.map((r) => `--upgrade ${r}`).join(' ')}`
+        : null,
+    problems: patch.problems,
+    addProblems: full === patch ? [] : full.problems,
+  };
+  plan.newDependencies = [...full.deps]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([project, d]) => ({
+      project,
+      version: d.version,
+      neededBy: [...d.neededBy].sort(),
+      hosted: !fresh.has(d.filename),
+      pinned: patch.deps.has(project),
+    }));
+  return { filenames: patch.filenames };
 }
 
 /** The hosted, unyanked files of the versions being moved to. */

@@ -104,16 +104,40 @@ function printOutdated(r: OutdatedReport): void {
 }
 
 function printPlan(p: UpgradePlan): void {
+  const base = p.patch?.base;
+  // The upgrades, then the projects they need that the latest release does not pin (what --apply mirrors or pins).
   printTable(
     ['project', 'from', 'to', 'why'],
-    p.upgrades.map((u) => [u.project, u.from.join(', '), u.hosted ? `${u.to} (hosted)` : u.to, u.reasons.join('; ')]),
+    [
+      ...p.upgrades.map((u) => [u.project, u.from.join(', '), u.hosted ? `${u.to} (hosted)` : u.to, u.reasons.join('; ')]),
+      ...p.newDependencies.map((d) => [
+        d.project,
+        '',
+        d.hosted ? `${d.version} (hosted)` : d.version,
+        `new dependency of ${d.neededBy.join(', ') || 'the upgrades'}${
+          base ? (d.pinned ? `; pinned by the patch of ${base}` : `; not pinned: needed only for what ${base} does not contain`) : ''
+        }`,
+      ]),
+    ],
   );
   for (const t of p.closure) {
     info(`${t.target}: ${t.closed ? colour.green('closed') : colour.red(`not closed: ${t.problems.join('; ')}`)}`);
   }
   for (const s of p.skipped) note(`${colour.yellow('skipped')} ${s.project}: ${s.reason}`);
+  if (p.patch) {
+    const x = p.patch;
+    if (x.upgrades.length > 0) info(`patch of ${x.base}: pyvet release patch ${x.base} ${x.upgrades.map((r) => `--upgrade ${r}`).join(' ')}`);
+    for (const problem of x.problems) note(`${colour.red('patch does not resolve')} ${problem}`);
+    if (x.pinnedAlready.length > 0) info(`${x.base} pins ${x.pinnedAlready.join(', ')} already: no patch needed for that`);
+    if (x.notInBase.length > 0) {
+      const add = x.addCommand ? `to add anyway: ${x.addCommand}` : `adding does not resolve: ${x.addProblems.join('; ')}`;
+      info(`${x.notInBase.join(', ')}: not in release ${x.base}, which needs no patch for ${x.notInBase.length > 1 ? 'them' : 'it'} (${add})`);
+    }
+  }
   if (p.applied) {
-    info(`mirrored ${p.applied.mirror.fetched.length} files; ${p.applied.release ? `drafted release ${p.applied.release}` : 'no release drafted'}`);
+    const drafted = p.applied.release ? `drafted release ${p.applied.release}` : `no release drafted${p.patch ? '' : ' (there is no release to patch)'}`;
+    info(`mirrored ${p.applied.mirror.fetched.length} files; ${drafted}`);
+    if (p.applied.waiting.length > 0) info(`waiting for review: ${p.applied.waiting.join(', ')}`);
   }
 }
 
@@ -223,8 +247,10 @@ export function register(program: Command): void {
         try {
           return await planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: o.from, apply: o.apply, actor: cliActor() });
         } catch (err) {
-          // A refused --apply still shows the plan it refused (in --json it is in the error's details).
-          if (err instanceof PyvetError && err.code === 'UPGRADE_PLAN_NOT_CLOSED' && !globalOptions(c).json) {
+          // A refused --apply, or one that drafted no release, still shows its plan and what was
+          // mirrored (in --json they are in the error's details).
+          const planned = err instanceof PyvetError && (err.code === 'UPGRADE_PLAN_NOT_CLOSED' || err.code === 'UPGRADE_PATCH_NOT_DRAFTED');
+          if (planned && !globalOptions(c).json) {
             printPlan(err.details?.plan as UpgradePlan);
           }
           throw err;
