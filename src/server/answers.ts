@@ -115,10 +115,22 @@ export function cachedFileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
     const data = m && ctx.blobs.cached(m.sha256);
     return m && data && downloadAnswer(m, req, data, () => ctx.blobs.stream(m.sha256));
   }
-  const small = file.size <= ctx.blobs.maxEntryBytes;
-  const data = small ? ctx.blobs.cached(file.sha256) : undefined;
-  if (small && !data) return undefined;
-  return downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
+  // Only what is in memory: a large file's bytes are checked to exist first (fileAnswer).
+  const data = file.size <= ctx.blobs.maxEntryBytes ? ctx.blobs.cached(file.sha256) : undefined;
+  return data && downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
+}
+
+/**
+ * The catalog serves a file whose bytes the store no longer has: the operator's problem (a
+ * restore, a damaged disk), never a client's 404, and never a 200 that breaks off.
+ */
+async function present<T>(filename: string, sha256: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof PyvetError && err.code === 'BLOB_NOT_FOUND')) throw err;
+    throw new PyvetError('BLOB_MISSING', 'internal', `${filename} is served, but the blob store has no blob ${sha256}`, { filename, sha256 });
+  }
 }
 
 /** The answer for a download URL; FILE_NOT_FOUND unless it names an approved file (or its metadata). */
@@ -131,10 +143,17 @@ export async function fileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
     const sha256 = file.metadataSha256;
     if (!sha256) throw fileNotFound(r);
     // Core metadata is small (limits.max_metadata_bytes): always from memory.
-    const data = await ctx.blobs.bytes(sha256);
+    const data = await present(`${file.filename}.metadata`, sha256, () => ctx.blobs.bytes(sha256));
     file.metadata ??= makeDownload(sha256, data.length, METADATA_TYPE, file.lastModified, file.cacheControl);
     return downloadAnswer(file.metadata, req, data, () => ctx.blobs.stream(sha256));
   }
-  const data = file.size <= ctx.blobs.maxEntryBytes ? await ctx.blobs.bytes(file.sha256) : undefined;
+  let data: Buffer | undefined;
+  if (file.size <= ctx.blobs.maxEntryBytes) data = await present(file.filename, file.sha256, () => ctx.blobs.bytes(file.sha256));
+  else {
+    // Streamed after the headers: whether the bytes are there must be known before them.
+    await present(file.filename, file.sha256, async () => {
+      if (!(await ctx.repo.blobs.has(file.sha256))) throw new PyvetError('BLOB_NOT_FOUND', 'not_found', `no blob ${file.sha256}`);
+    });
+  }
   return downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
 }

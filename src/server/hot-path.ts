@@ -16,6 +16,9 @@ import { SimpleIndex } from './pages.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+// How a response stream fails when the client closed its connection.
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
+
 // Route patterns, as Fastify names them in the metrics.
 const ROOT = '/simple/';
 const PROJECT = '/simple/:project/';
@@ -97,7 +100,21 @@ export class HotPath {
       this.done(req, a.status, route, start);
       return;
     }
-    pipeline(body, res, () => this.done(req, a.status, route, start));
+    pipeline(body, res, (err) => {
+      if (!err) {
+        this.done(req, a.status, route, start);
+        return;
+      }
+      // The status line is gone already; the connection is closed, so the client sees a cut-off
+      // body, never a complete-looking one. What is recorded says what happened instead of 200:
+      // 499 when the client went away (nginx's code), 500 when the bytes could not be read.
+      if (CLIENT_GONE.has((err as NodeJS.ErrnoException).code ?? '')) {
+        this.done(req, 499, route, start);
+        return;
+      }
+      this.log.logger.error({ err, method: req.method, url: req.url }, 'download failed after its headers were sent');
+      this.done(req, 500, route, start);
+    });
   }
 
   private done(req: IncomingMessage, status: number, route: string, start: number): void {

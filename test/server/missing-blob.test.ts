@@ -1,0 +1,81 @@
+// When the store has lost the bytes of a file the catalog serves (a bad restore, a damaged disk)
+// the answer is a 500 BLOB_MISSING and an error line for the operator, never a client's 404 nor
+// a 200 that breaks off; a download the client abandons is recorded as 499, not as a 200.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { renameSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildWheel, writeArchive } from '../helpers/archives.js';
+import { tempDir } from '../helpers/paths.js';
+import { addFiles, startTestServer, type TestServer } from './support.js';
+
+describe('files whose bytes are missing, and abandoned downloads', () => {
+  let s: TestServer;
+  const tmp = tempDir();
+  const wheels = {
+    small: buildWheel({ name: 'lost-small', version: '1.0' }),
+    // Streamed (over the 64 KiB cache entry limit below) and larger than socket buffers.
+    large: buildWheel({ name: 'lost-large', version: '1.0', files: { 'lost_large/data.bin': randomBytes(16 * 1024 * 1024) } }),
+  };
+  const sha = (f: { sha256: string }) => f.sha256;
+  const url = (f: { sha256: string; filename: string }) => `/files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${f.filename}`;
+
+  before(async () => {
+    s = await startTestServer(undefined, { fileCacheEntryBytes: 64 * 1024 });
+    await addFiles(
+      s.repo,
+      Object.values(wheels).map((w) => writeArchive(tmp.path, w.filename, w.bytes)),
+      true,
+    );
+  });
+  after(async () => {
+    await s?.stop();
+    tmp.cleanup();
+  });
+
+  const record = async (filename: string) => (await s.repo.catalog.files.getByFilename(filename))!;
+
+  it('answers 500 BLOB_MISSING, before any header, and logs it as an error', async () => {
+    for (const w of Object.values(wheels)) {
+      const f = await record(w.filename);
+      const path = s.repo.blobs.localPath(sha(f))!;
+      renameSync(path, `${path}.away`);
+      try {
+        // Twice: the second time the file's lookup is cached (the hot path's turn).
+        for (let i = 0; i < 2; i++) {
+          const r = await fetch(`${s.url}${url(f)}`);
+          assert.equal(r.status, 500, w.filename);
+          assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'BLOB_MISSING', w.filename);
+        }
+      } finally {
+        renameSync(`${path}.away`, path);
+      }
+      const errors = s.logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('"level":50') && l.includes(sha(f)));
+      assert.ok(errors.length > 0, `an error line names ${sha(f)}`);
+      // Restored, it is served again.
+      assert.equal((await fetch(`${s.url}${url(f)}`)).status, 200);
+    }
+  });
+
+  it('records a download the client abandons as 499', async () => {
+    const f = await record(wheels.large.filename);
+    const before = s.accessLog().length;
+    await new Promise<void>((resolve, reject) => {
+      get(`${s.url}${url(f)}`, (res) => {
+        assert.equal(res.statusCode, 200);
+        res.once('data', () => {
+          res.destroy();
+          resolve();
+        });
+      }).on('error', reject);
+    });
+    let line: { url: string; status: number } | undefined;
+    for (let i = 0; i < 50 && !line; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      line = s.accessLog().slice(before).find((l) => l.url === url(f));
+    }
+    assert.equal(line?.status, 499);
+  });
+});
