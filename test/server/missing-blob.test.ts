@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { get } from 'node:http';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildWheel, writeArchive } from '../helpers/archives.js';
 import { tempDir } from '../helpers/paths.js';
