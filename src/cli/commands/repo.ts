@@ -67,7 +67,7 @@ function registerStateCommand(program: Command, name: string, action: StateActio
       'after',
       `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
     );
-  if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (recorded in the audit log)');
+  if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (required; recorded in the audit log)');
   else cmd.option('-r, --reason <text>', 'why (recorded in the audit log)');
   if (name === 'approve') {
     cmd.option('--force', 'approve even what the vetting policy blocks (recorded in the audit log; prefer a waiver)', false);

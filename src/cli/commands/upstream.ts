@@ -183,14 +183,21 @@ export function register(program: Command): void {
   program
     .command('mirror [requirements...]')
     .description('bring files in from upstreams into quarantine, with their hashes checked')
-    .option('--from <upstream>', 'an upstream name or index URL (default: every upstream by priority)')
+    .option(
+      '--from <upstream>',
+      "an upstream name or index URL (default: every upstream by priority; with --release, the release's own index, with the credentials of an upstream configured on its origin)",
+    )
     .option('-t, --target <name>', `target environment (repeatable; default ${DEFAULT_TARGET})`, collect, [])
     .option('--with-deps', 'follow dependencies until the set is closed for the targets', false)
     .option('-r, --requirement <file>', 'a hash-pinned requirements file: exactly those hashes are fetched')
     .option('--release <url>', "another pyvet's signed release (its URL): exactly the files it pins")
     .option('--release-key <file|url>', 'the public key the release must be signed with (default: fetched from its server and reported)')
     .option('--pre', 'allow pre-releases', false)
-    .option('--dry-run', 'plan only: store nothing', false)
+    .option(
+      '--dry-run',
+      'plan only: store nothing (wheels whose upstream has no PEP 658 metadata are downloaded to read their dependencies, and kept for the real run)',
+      false,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  pyvet mirror "requests>=2.31" --with-deps --target cp311-manylinux_x86_64\n  pyvet mirror -r toolkit.txt --from pypi',
