@@ -17,46 +17,58 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** A progress bar with bytes and rate on stderr, only when someone is watching. */
+// On a terminal a bar; otherwise (CI, a log file) a line every LOG_EVERY_MS, so a long mirror
+// shows it is alive without filling the log.
+const LOG_EVERY_MS = 10_000;
+
+/** Progress on stderr: files, bytes and rate, as a bar on a terminal or a periodic line elsewhere. */
 function progress(): { onEvent: (e: MirrorEvent) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { onEvent: () => {}, stop: () => {} };
-  const bars = new MultiBar(
-    {
-      format: ' {bar} {percentage}% | {value_mb}/{total_mb} MB | {rate} MB/s | {files} files',
-      hideCursor: true,
-      clearOnComplete: false,
-      stream: process.stderr,
-    },
-    Presets.shades_classic,
-  );
-  const bar = bars.create(1, 0, { value_mb: '0.0', total_mb: '?', rate: '0.0', files: '0/0' });
   const started = Date.now();
   let total = 0;
   let done = 0;
   let planned = 0;
   let unsized = 0;
   let finished = 0;
-  const update = () => {
-    const secs = Math.max(0.001, (Date.now() - started) / 1000);
-    // Bytes measure progress when the index gave every size (PEP 700); files otherwise.
-    const [value, of] = unsized === 0 && total > 0 ? [done, total] : [finished, planned];
-    bar.setTotal(Math.max(of, value, 1));
-    bar.update(value, {
-      value_mb: (done / 1e6).toFixed(1),
-      total_mb: total && unsized === 0 ? (total / 1e6).toFixed(1) : '?',
-      rate: (done / 1e6 / secs).toFixed(1),
-      files: `${finished}/${planned}`,
-    });
+  const rate = () => (done / 1e6 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1);
+  const count = (e: MirrorEvent) => {
+    if (e.type === 'planned') {
+      total += e.bytes;
+      planned += e.files;
+      unsized += e.unsized;
+    } else if (e.type === 'bytes') done += e.n;
+    else if (e.type === 'done') finished++;
   };
+  if (!process.stderr.isTTY) {
+    const timer = setInterval(() => {
+      note(`mirror: ${finished}/${planned} files done, ${(done / 1e6).toFixed(1)} MB at ${rate()} MB/s`);
+    }, LOG_EVERY_MS);
+    timer.unref();
+    return { onEvent: count, stop: () => clearInterval(timer) };
+  }
+  const bars = new MultiBar(
+    {
+      format: ' {bar} {percentage}% | {value_mb}/{total_mb} MB | {rate} MB/s | {files} files',
+      hideCursor: true,
+      // The report follows: no half-line of bar left above it.
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
+  const bar = bars.create(1, 0, { value_mb: '0.0', total_mb: '?', rate: '0.0', files: '0/0' });
   return {
     onEvent(e) {
-      if (e.type === 'planned') {
-        total += e.bytes;
-        planned += e.files;
-        unsized += e.unsized;
-      } else if (e.type === 'bytes') done += e.n;
-      else if (e.type === 'done') finished++;
-      update();
+      count(e);
+      // Bytes measure progress when the index gave every size (PEP 700); files otherwise (the
+      // total grows as dependencies are found).
+      const [value, of] = unsized === 0 && total > 0 ? [done, total] : [finished, planned];
+      bar.setTotal(Math.max(of, value, 1));
+      bar.update(value, {
+        value_mb: (done / 1e6).toFixed(1),
+        total_mb: total && unsized === 0 ? (total / 1e6).toFixed(1) : '?',
+        rate: rate(),
+        files: `${finished}/${planned}`,
+      });
     },
     stop: () => bars.stop(),
   };
