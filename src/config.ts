@@ -20,6 +20,8 @@ export interface ServerConfig {
   anonymous_read: boolean;
   /** Write an access log line per request (pino). */
   access_log: boolean;
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed. */
+  drain_timeout_ms: number;
 }
 
 export interface LimitsConfig {
@@ -85,7 +87,7 @@ export function defaultConfig(dataDir: string = DEFAULT_DATA_DIR): PyvetConfig {
     data_dir: resolve(dataDir),
     config_file: null,
     log_level: 'info',
-    server: { host: '127.0.0.1', port: 8080, base_url: null, anonymous_read: true, access_log: true },
+    server: { host: '127.0.0.1', port: 8080, base_url: null, anonymous_read: true, access_log: true, drain_timeout_ms: 30_000 },
     limits: {
       max_file_bytes: 2 * 1024 ** 3,
       max_uncompressed_bytes: 8 * 1024 ** 3,

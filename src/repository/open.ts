@@ -131,6 +131,8 @@ const DEFAULT_CONFIG_TOML = `# pyvet configuration. Every setting below shows it
 # Anonymous users may read the index; false means pip needs a reader token.
 # anonymous_read = true
 # access_log = true
+# On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed.
+# drain_timeout_ms = 30000
 
 [limits]
 # Largest archive accepted, bytes (2 GiB).

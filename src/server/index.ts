@@ -127,8 +127,12 @@ export interface RunningServer {
   /** http://host:port, with the port actually bound (port 0 picks a free one). */
   url: string;
   app: FastifyInstance;
-  /** Stops accepting connections, lets in-flight requests finish, then resolves. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, then resolves. After `drainMs`
+   * (default: no limit) the connections still open are closed: a slow client cannot hold a
+   * shutdown forever.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export async function startServer(
@@ -140,5 +144,14 @@ export async function startServer(
   await app.listen({ host: listen.host ?? repo.config.server.host, port: listen.port ?? repo.config.server.port });
   const { address, port, family } = app.server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
-  return { url: `http://${host}:${port}`, app, close: () => app.close() };
+  const close = async (drainMs?: number) => {
+    const closed = app.close();
+    const deadline = drainMs === undefined ? undefined : setTimeout(() => app.server.closeAllConnections(), drainMs);
+    try {
+      await closed;
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+  return { url: `http://${host}:${port}`, app, close };
 }

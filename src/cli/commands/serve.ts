@@ -1,13 +1,17 @@
 // `pyvet serve`: the HTTP server on a repository, created on first start (the admin token is
-// printed once). Runs until SIGINT/SIGTERM, then stops accepting, finishes requests and exits.
+// printed once). Runs until SIGINT/SIGTERM, then stops accepting, finishes requests and exits;
+// requests still running after server.drain_timeout_ms have their connections closed.
 // With --workers N, N processes share the port (node:cluster), like nginx's worker_processes;
-// each has its own page cache and watches the same catalog serial.
+// each has its own page cache and watches the same catalog serial; /metrics on any of them
+// answers for all (the primary merges them: src/server/metrics.ts). The primary restarts a
+// worker that dies, backing off when they keep dying, and stops if one cannot start.
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { PyvetError } from '../../errors.js';
+import { asPyvetError, type ErrorKind, exitCodeOf, PyvetError } from '../../errors.js';
 import { openRepository } from '../../repository/open.js';
 import type { startServer } from '../../server/index.js';
+import { ClusterMetrics } from '../../server/metrics.js';
 import { vetUndecided } from '../../vetting/index.js';
 import { type GlobalOptions, globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
@@ -41,12 +45,20 @@ function announce(g: GlobalOptions, url: string, dataDir: string, adminToken: st
   info(`pyvet serving ${dataDir} at ${colour.bold(url)}  (index: ${url}/simple/)${workers > 1 ? `, ${workers} workers` : ''}`);
 }
 
-/** Resolves on the first SIGINT or SIGTERM, after `stop` finished. */
+/**
+ * Resolves on the first SIGINT or SIGTERM, after `stop` finished. A second signal kills a single
+ * process (the operator insists); a worker ignores it: its primary decides when to kill it
+ * (Ctrl-C signals the whole process group, and the primary then sends SIGTERM too).
+ */
 function untilSignal(stop: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     const handler = (signal: string) => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+      if (cluster.isWorker) {
+        process.on('SIGINT', () => {});
+        process.on('SIGTERM', () => {});
+      }
       if (cluster.isPrimary) note(`${signal}: shutting down`);
       stop().finally(resolve);
     };
@@ -55,23 +67,59 @@ function untilSignal(stop: () => Promise<void>): Promise<void> {
   });
 }
 
+// Worker → primary: this worker could not start (the primary reports the error once).
+interface FailedMessage {
+  pyvet: 'failed';
+  error: { code: string; kind: ErrorKind; message: string };
+}
+
+const isFailed = (m: unknown): m is FailedMessage => (m as { pyvet?: unknown } | null)?.pyvet === 'failed';
+
+/** A worker that cannot start tells the primary why and exits with the error's exit code. */
+async function failWorker(err: unknown): Promise<void> {
+  const e = asPyvetError(err);
+  process.exitCode = exitCodeOf(e);
+  const message: FailedMessage = { pyvet: 'failed', error: { code: e.code, kind: e.kind, message: e.message } };
+  await new Promise<void>((resolve) => process.send!(message, () => resolve()));
+  cluster.worker!.disconnect();
+  // Whatever the failed start left open (a half-built server) must not keep the worker alive.
+  setTimeout(() => process.exit(), 1000).unref();
+}
+
 async function serveHere(g: GlobalOptions, opts: ServeOptions): Promise<void> {
-  const repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
+  let repo: Awaited<ReturnType<typeof openRepository>>;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    if (cluster.isPrimary) await vetUndecided(repo);
-    // Loaded here: Fastify and the routes are a tenth of a second that no other command needs.
-    const { startServer } = await import('../../server/index.js');
-    server = await startServer(repo, { host: opts.host, port: opts.port });
+    repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
+    try {
+      if (cluster.isPrimary) await vetUndecided(repo);
+      // Loaded here: Fastify and the routes are a tenth of a second that no other command needs.
+      const { startServer } = await import('../../server/index.js');
+      server = await startServer(repo, { host: opts.host, port: opts.port });
+    } catch (err) {
+      await repo.close();
+      throw err;
+    }
   } catch (err) {
-    await repo.close();
+    // Thrown, every worker would print it; and its IPC channel would keep it alive.
+    if (cluster.isWorker) return failWorker(err);
     throw err;
   }
   if (cluster.isPrimary) announce(g, server.url, repo.config.data_dir, repo.initialAdminToken, 1);
-  await untilSignal(() => server.close().then(() => repo.close()));
+  const drainMs = repo.config.server.drain_timeout_ms;
+  await untilSignal(() => server.close(drainMs).then(() => repo.close()));
   // A worker's IPC channel to the primary would keep it alive after everything else closed.
   cluster.worker?.disconnect();
 }
+
+// Restarting workers that die: one that dies within STABLE_MS of starting counts as a rapid
+// failure; each rapid failure in a row doubles the wait before the next start (from BACKOFF_MS),
+// and after MAX_RAPID_FAILURES the primary gives up rather than crash-loop forever.
+const STABLE_MS = 10_000;
+const BACKOFF_MS = 250;
+const MAX_RAPID_FAILURES = 5;
+/** Beyond the drain deadline, how long a worker may take to exit before it is killed. */
+const EXIT_GRACE_MS = 5_000;
 
 async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: number): Promise<void> {
   // Create the repository (and its admin token) once, before the workers open it.
@@ -83,33 +131,100 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
   } finally {
     await repo.close();
   }
-  let stopping = false;
   // Workers run with the server's node flags (./node-flags.ts) unless the operator chose others.
   const flags = missingFlags(process.execArgv, SERVER_NODE_FLAGS);
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
-  const fork = () => cluster.fork();
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
-    note(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-    fork();
+  const metrics = new ClusterMetrics();
+
+  let stopping = false;
+  let starting = true;
+  let rapidFailures = 0;
+  let fatal!: (err: PyvetError) => void;
+  const failed = new Promise<never>((_resolve, reject) => {
+    fatal = reject;
   });
-  const first = fork();
-  for (let i = 1; i < workers; i++) fork();
-  // Workers asked for the same address share one listening socket, port 0 included.
-  const [address] = (await once(first, 'listening')) as [{ address: string; port: number }];
-  const host = address.address ?? opts.host ?? cfg.host;
-  announce(g, `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, dataDir, adminToken, workers);
-  await untilSignal(async () => {
+  const startedAt = new Map<number, number>();
+  const listened = new Set<number>();
+  const reported = new Map<number, PyvetError>();
+  const restarts = new Set<NodeJS.Timeout>();
+  let allListening!: (address: { address: string; port: number }) => void;
+  const ready = new Promise<{ address: string; port: number }>((resolve) => {
+    allListening = resolve;
+  });
+
+  const fork = () => startedAt.set(cluster.fork().id, Date.now());
+  cluster.on('message', (worker, m) => {
+    if (metrics.onMessage(worker, m)) return;
+    if (isFailed(m)) reported.set(worker.id, new PyvetError(m.error.code, m.error.kind, m.error.message));
+  });
+  cluster.on('listening', (worker, address) => {
+    listened.add(worker.id);
+    if (starting && listened.size === workers) allListening(address);
+    // A worker that stays up ends a run of rapid failures.
+    setTimeout(() => {
+      if (!worker.isDead()) rapidFailures = 0;
+    }, STABLE_MS).unref();
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    metrics.retire(worker);
+    if (stopping) return;
+    const how = `worker ${worker.process.pid} exited (${signal ?? code})`;
+    const why = reported.get(worker.id);
+    if (starting && !listened.has(worker.id)) {
+      // The same error a single process would have stopped with, once (not once per worker).
+      fatal(why ?? new PyvetError('WORKER_FAILED', 'internal', `${how} before it listened`));
+      return;
+    }
+    rapidFailures = Date.now() - (startedAt.get(worker.id) ?? 0) < STABLE_MS ? rapidFailures + 1 : 0;
+    if (rapidFailures > MAX_RAPID_FAILURES) {
+      const last = why ? `; the last: [${why.code}] ${why.message}` : '';
+      fatal(
+        new PyvetError(
+          'WORKERS_FAILING',
+          'internal',
+          `${rapidFailures} workers in a row exited within ${STABLE_MS / 1000} s of starting (${how}${last}); giving up`,
+        ),
+      );
+      return;
+    }
+    const delay = rapidFailures === 0 ? 0 : BACKOFF_MS * 2 ** (rapidFailures - 1);
+    note(`${how}${why ? `: ${why.message}` : ''}; starting another${delay ? ` in ${delay} ms` : ''}`);
+    const timer = setTimeout(() => {
+      restarts.delete(timer);
+      if (!stopping) fork();
+    }, delay);
+    restarts.add(timer);
+  });
+
+  const stop = async () => {
     stopping = true;
+    for (const timer of restarts) clearTimeout(timer);
     const all = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
     await Promise.all(
       all.map(async (w) => {
         if (w.isDead()) return;
+        const exited = once(w, 'exit');
         w.process.kill('SIGTERM');
-        await once(w, 'exit');
+        // Each worker closes its slow connections at the drain deadline; this is for a stuck one.
+        const kill = setTimeout(() => w.process.kill('SIGKILL'), cfg.drain_timeout_ms + EXIT_GRACE_MS);
+        await exited;
+        clearTimeout(kill);
       }),
     );
-  });
+  };
+
+  for (let i = 0; i < workers; i++) fork();
+  try {
+    // Workers asked for the same address share one listening socket, port 0 included.
+    const address = await Promise.race([ready, failed]);
+    starting = false;
+    const host = address.address ?? opts.host ?? cfg.host;
+    announce(g, `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, dataDir, adminToken, workers);
+    await Promise.race([untilSignal(stop), failed]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 export function register(program: Command): void {

@@ -1,7 +1,9 @@
 // /healthz (the catalog answers) and /metrics (Prometheus text exposition).
+import cluster from 'node:cluster';
 import type { FileState } from '../../catalog/types.js';
 import { PyvetError } from '../../errors.js';
 import type { ServerPlugin } from '../context.js';
+import { type Family, renderSnapshot, residentMemory, workerMetrics } from '../metrics.js';
 
 const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
 
@@ -26,14 +28,14 @@ export const healthRoutes: ServerPlugin = (app, { repo, index, blobs, metrics })
     return counted.counts;
   };
 
-  app.get('/metrics', async (_request, reply) => {
+  const families = async (): Promise<Family[]> => {
     const pages = index.stats;
     const files = blobs.stats;
-    const text = metrics.render([
-      { name: 'pyvet_files', help: 'Files in the catalog, by state.', type: 'gauge', values: await filesByState() },
+    return [
+      { name: 'pyvet_files', help: 'Files in the catalog, by state.', type: 'gauge', merge: 'shared', values: await filesByState() },
       {
         name: 'pyvet_cache_hits_total',
-        help: 'In-memory cache hits (pages: rendered index pages and file lookups; blobs: file bytes).',
+        help: 'In-memory cache hits (pages: rendered index pages and file lookups; blobs: file bytes), summed over the workers.',
         type: 'counter',
         values: [
           [{ cache: 'pages' }, pages.hits],
@@ -42,7 +44,7 @@ export const healthRoutes: ServerPlugin = (app, { repo, index, blobs, metrics })
       },
       {
         name: 'pyvet_cache_misses_total',
-        help: 'In-memory cache misses.',
+        help: 'In-memory cache misses, summed over the workers.',
         type: 'counter',
         values: [
           [{ cache: 'pages' }, pages.misses],
@@ -51,20 +53,24 @@ export const healthRoutes: ServerPlugin = (app, { repo, index, blobs, metrics })
       },
       {
         name: 'pyvet_cache_bytes',
-        help: 'Bytes held by each in-memory cache.',
+        help: 'Bytes held by each in-memory cache; with --workers, one series per worker process (label worker: its cluster id).',
         type: 'gauge',
+        merge: 'worker',
         values: [
           [{ cache: 'pages' }, pages.bytes],
           [{ cache: 'blobs' }, files.bytes],
         ],
       },
-      {
-        name: 'process_resident_memory_bytes',
-        help: 'Resident memory size in bytes.',
-        type: 'gauge',
-        values: [[{}, process.memoryUsage.rss()]],
-      },
-    ]);
+      residentMemory(),
+    ];
+  };
+  const local = async () => metrics.snapshot(await families());
+  // In a `serve --workers` worker, a scrape answers for all of them (metrics.ts says how).
+  const workers = cluster.isWorker ? workerMetrics(local) : undefined;
+  if (workers) app.addHook('onClose', async () => workers.stop());
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = renderSnapshot(workers ? await workers.scrape() : await local());
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 };
