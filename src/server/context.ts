@@ -37,9 +37,24 @@ export function sendError(reply: FastifyReply, err: unknown, status = httpStatus
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code: e.code, message } });
 }
 
+/** Requests whose body stream failed after the headers went out (see recordedStatus). */
+const failedBodies = new WeakSet<object>();
+
+/**
+ * The status to log and count for a finished request: once the headers are out a stream that
+ * breaks off cannot change them, but the record says what happened: 500 when the bytes could
+ * not be read, 499 when the client went away (nginx's code).
+ */
+export function recordedStatus(reply: FastifyReply): number {
+  if (reply.raw.writableFinished) return reply.statusCode;
+  return failedBodies.has(reply.request) ? 500 : 499;
+}
+
 /** Writes an answer from answers.ts through Fastify; to a HEAD, without its body. */
 export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   reply.code(answer.status);
+  const body = answer.body;
+  if (body && !Buffer.isBuffer(body)) body.once('error', () => failedBodies.add(reply.request));
   const h = answer.headers;
   for (let i = 0; i < h.length; i += 2) reply.header(h[i]!, h[i + 1]);
   if (reply.request.method === 'HEAD') {

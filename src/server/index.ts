@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerFactory,
   LogController,
   type RawServerDefault,
@@ -13,7 +15,7 @@ import type { Logger } from 'pino';
 import { httpStatusOf, PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
 import { BlobCache } from './blob-cache.js';
-import { type ServerContext, type ServerPlugin, sendError } from './context.js';
+import { recordedStatus, type ServerContext, type ServerPlugin, sendError } from './context.js';
 import { HotPath } from './hot-path.js';
 import { Metrics } from './metrics.js';
 import { SimpleIndex } from './pages.js';
@@ -96,16 +98,25 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     sendError(reply, new PyvetError('NOT_FOUND', 'not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Every request is recorded once: when its response finishes (onResponse), or when its
+  // connection closes first (a client that abandons a download: Fastify then has no onResponse).
+  const recorded = new WeakSet<object>();
+  const record = (request: FastifyRequest, reply: FastifyReply) => {
+    if (recorded.has(request)) return;
+    recorded.add(request);
     const ms = reply.elapsedTime;
-    ctx.metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, ms / 1000);
+    const status = recordedStatus(reply);
+    ctx.metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, status, ms / 1000);
     if (accessLog) {
-      request.log.info(
-        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 },
-        'request',
-      );
+      request.log.info({ method: request.method, url: request.url, status, ms: Math.round(ms * 100) / 100 }, 'request');
     }
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) record(request, reply);
+    });
   });
+  app.addHook('onResponse', async (request, reply) => record(request, reply));
 
   for (const plugin of PLUGINS) app.register(async (scope) => plugin(scope, ctx));
   return app;

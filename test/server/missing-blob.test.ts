@@ -10,7 +10,7 @@ import { buildWheel, writeArchive } from '../helpers/archives.js';
 import { tempDir } from '../helpers/paths.js';
 import { addFiles, startTestServer, type TestServer } from './support.js';
 
-describe('files whose bytes are missing, and abandoned downloads', () => {
+for (const hotPath of [true, false]) describe(`files whose bytes are missing, and abandoned downloads (${hotPath ? 'hot path' : 'Fastify only'})`, () => {
   let s: TestServer;
   const tmp = tempDir();
   const wheels = {
@@ -22,7 +22,7 @@ describe('files whose bytes are missing, and abandoned downloads', () => {
   const url = (f: { sha256: string; filename: string }) => `/files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${f.filename}`;
 
   before(async () => {
-    s = await startTestServer(undefined, { fileCacheEntryBytes: 64 * 1024 });
+    s = await startTestServer(undefined, { fileCacheEntryBytes: 64 * 1024, hotPath });
     await addFiles(
       s.repo,
       Object.values(wheels).map((w) => writeArchive(tmp.path, w.filename, w.bytes)),
