@@ -41,7 +41,7 @@ describe('upgrade-plan keeps closure', () => {
       { name: 'cc-urllib', version: '2.0' },
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(join(tmp.path, 'data'));
+    await initRepository(join(tmp.path, 'data'), { logLevel: 'warn' });
     repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
     await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
     await mirror(repo, { actor: ADMIN, requirements: ['cc-app==1.0', 'cc-requests==1.0', 'cc-urllib==1.0'], targets: getTargets(repo.config, [TARGET]), withDeps: true });
@@ -98,7 +98,7 @@ describe('upgrade-plan --apply refuses a plan that is not closed', () => {
       { name: 'cx-lib', version: '2.0' },
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
     const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
     // Hosted without its dependency: whatever is upgraded, the set stays open.
@@ -146,7 +146,7 @@ describe('a fix that is already hosted', () => {
       { name: 'hf-urllib', version: '2.0.7' },
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(join(tmp.path, 'data'));
+    await initRepository(join(tmp.path, 'data'), { logLevel: 'warn' });
     repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
     await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
     const targets = getTargets(repo.config, [TARGET]);

@@ -54,7 +54,7 @@ describe('a security fix whose new dependency is hosted already', () => {
       { name: 'ph-tokens', version: '0.5.0' },
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
     const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     try {
       await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
@@ -149,7 +149,7 @@ describe('an applied plan that drafts no release, and a fix for a project the re
       { name: 'pn-paths', version: '1.0' },
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
     const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     try {
       await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);

@@ -32,7 +32,7 @@ describe('currency: outdated, vulnerable, and a security patch release', () => {
       { name: 'curr-extra', version: '0.1' },
     ]);
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(join(tmp.path, 'data'));
+    await initRepository(join(tmp.path, 'data'), { logLevel: 'warn' });
     repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
     await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
     const targets = getTargets(repo.config, [TARGET]);

@@ -23,7 +23,7 @@ const ADMIN = { name: 'cli:test', role: 'admin' as const };
 const TARGET = 'cp311-manylinux_x86_64';
 
 async function newRepo(dir: string): Promise<Repository> {
-  await initRepository(dir);
+  await initRepository(dir, { logLevel: 'warn' });
   return openRepository({ dataDir: dir, logLevel: 'warn' });
 }
 
@@ -318,7 +318,7 @@ describe('one index page that fails does not sink the run', () => {
       if (path.startsWith('/simple/flaky/')) return void res.writeHead(500).end();
       files(req, res, path);
     });
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
   });
   after(async () => {
     await up.close();

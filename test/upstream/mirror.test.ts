@@ -94,7 +94,7 @@ describe('mirror from loopback upstreams', () => {
     a = await startStaticServer(join(tmp.path, 'a'));
     b = await startStaticServer(join(tmp.path, 'b'));
     const data = join(tmp.path, 'data');
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
     repo = await openRepository({ dataDir: data, logLevel: 'warn' });
     const policy = join(tmp.path, 'policy.yaml');
     writeFileSync(policy, 'owned_names:\n  - "acme-*"\n');
@@ -186,7 +186,7 @@ describe('an interrupted mirror resumes without downloading again', () => {
       names.map((name) => ({ name, version: '1.0', padding: 3 * 1024 * 1024 })),
     );
     up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
   });
   after(async () => {
     await up.close();

@@ -36,7 +36,7 @@ describe('mirror the numerical stack from a real upstream, release it, install i
 
   before(async () => {
     upstream = await startStaticServer(LOCAL_PYPI);
-    await initRepository(join(tmp.path, 'a'));
+    await initRepository(join(tmp.path, 'a'), { logLevel: 'warn' });
     a = await openRepository({ dataDir: join(tmp.path, 'a'), logLevel: 'warn' });
     await addUpstream(a, { name: 'pypi-local', url: `${upstream.url}/simple/` }, ADMIN);
     serverA = await startServer(a, { host: '127.0.0.1', port: 0 });
@@ -88,7 +88,7 @@ describe('mirror the numerical stack from a real upstream, release it, install i
 
   test('a second pyvet mirrors the signed release whole, and never serves what it did not bring in', async (t) => {
     if (!releaseUrl) return t.skip('the release was not created');
-    await initRepository(join(tmp.path, 'b'));
+    await initRepository(join(tmp.path, 'b'), { logLevel: 'warn' });
     const b = await openRepository({ dataDir: join(tmp.path, 'b'), logLevel: 'warn' });
     const serverB = await startServer(b, { host: '127.0.0.1', port: 0 });
     try {

@@ -13,7 +13,7 @@ describe('upstream add --priority', () => {
   const tmp = tempDir();
   const data = join(tmp.path, 'data');
   before(async () => {
-    await initRepository(data);
+    await initRepository(data, { logLevel: 'warn' });
   });
   after(() => tmp.cleanup());
 
