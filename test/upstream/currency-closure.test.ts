@@ -7,17 +7,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRelease, showRelease } from '../../src/releases/service.js';
-import { approveFiles, initRepository, openRepository } from '../../src/repository/index.js';
+import { approveFiles, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
 import { getTargets } from '../../src/resolve/targets.js';
 import { outdated, planUpgrades } from '../../src/upstream/currency.js';
 import { mirror } from '../../src/upstream/mirror.js';
-import { addUpstream } from '../../src/upstream/upstreams.js';
 import { setPolicy } from '../../src/vetting/policy.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
-import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
-import { ADMIN, advise, TARGET, writeTree } from './currency-support.js';
+import type { StaticServer, } from '../helpers/static-server.js';
+import { ADMIN, advise, TARGET, withUpstream, } from './currency-support.js';
 
 async function autoApprove(repo: Repository, dir: string): Promise<void> {
   const policy = join(dir, 'policy.yaml');
@@ -31,7 +30,7 @@ describe('upgrade-plan keeps closure', () => {
   let repo: Repository;
 
   before(async () => {
-    writeTree(join(tmp.path, 'up'), [
+    ({ up, repo } = await withUpstream(tmp.path, [
       { name: 'cc-app', version: '1.0', requires: ['cc-requests>=1'] },
       { name: 'cc-requests', version: '1.0', requires: ['cc-urllib>=1'] },
       { name: 'cc-requests', version: '1.5', requires: ['cc-urllib>=1'] },
@@ -39,11 +38,7 @@ describe('upgrade-plan keeps closure', () => {
       { name: 'cc-requests', version: '2.0', requires: ['cc-urllib>=1', 'ghostdep>=1'] },
       { name: 'cc-urllib', version: '1.0' },
       { name: 'cc-urllib', version: '2.0' },
-    ]);
-    up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(join(tmp.path, 'data'), { logLevel: 'warn' });
-    repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
-    await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+    ], join(tmp.path, 'data')));
     await mirror(repo, { actor: ADMIN, requirements: ['cc-app==1.0', 'cc-requests==1.0', 'cc-urllib==1.0'], targets: getTargets(repo.config, [TARGET]), withDeps: true });
     await approveFiles(repo, 'all waiting', ADMIN, 'baseline');
     await createRelease(repo, { name: 'cc-1', targets: [TARGET], requirements: ['cc-app'], indexUrl: 'http://127.0.0.1:1/simple/' }, ADMIN);
@@ -92,15 +87,13 @@ describe('upgrade-plan --apply refuses a plan that is not closed', () => {
   let up: StaticServer;
 
   before(async () => {
-    writeTree(join(tmp.path, 'up'), [
+    const started = await withUpstream(tmp.path, [
       { name: 'cx-orphan', version: '1.0', requires: ['ghostdep>=1'] },
       { name: 'cx-lib', version: '1.0' },
       { name: 'cx-lib', version: '2.0' },
-    ]);
-    up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data, { logLevel: 'warn' });
-    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
-    await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+    ], data);
+    up = started.up;
+    const repo = started.repo;
     // Hosted without its dependency: whatever is upgraded, the set stays open.
     await mirror(repo, { actor: ADMIN, requirements: ['cx-orphan==1.0', 'cx-lib==1.0'], targets: getTargets(repo.config, [TARGET]) });
     await approveFiles(repo, 'all waiting', ADMIN, 'baseline');
@@ -138,17 +131,13 @@ describe('a fix that is already hosted', () => {
   let repo: Repository;
 
   before(async () => {
-    writeTree(join(tmp.path, 'up'), [
+    ({ up, repo } = await withUpstream(tmp.path, [
       { name: 'hf-app', version: '1.0', requires: ['hf-urllib>=1'] },
       { name: 'hf-urllib', version: '1.26.4' },
       { name: 'hf-urllib', version: '1.26.18' },
       { name: 'hf-urllib', version: '2.0.5' },
       { name: 'hf-urllib', version: '2.0.7' },
-    ]);
-    up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(join(tmp.path, 'data'), { logLevel: 'warn' });
-    repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
-    await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+    ], join(tmp.path, 'data')));
     const targets = getTargets(repo.config, [TARGET]);
     await mirror(repo, { actor: ADMIN, requirements: ['hf-app==1.0', 'hf-urllib==1.26.4', 'hf-urllib==2.0.5'], targets, withDeps: true });
     await approveFiles(repo, 'all waiting', ADMIN, 'baseline');

@@ -9,16 +9,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRelease, showRelease } from '../../src/releases/service.js';
-import { approveFiles, initRepository, openRepository } from '../../src/repository/index.js';
+import { approveFiles, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
 import { getTargets } from '../../src/resolve/targets.js';
 import { mirror } from '../../src/upstream/mirror.js';
-import { addUpstream } from '../../src/upstream/upstreams.js';
 import { setPolicy } from '../../src/vetting/policy.js';
 import { runCliAsync } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
-import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
-import { ADMIN, advise, TARGET, writeTree } from './currency-support.js';
+import type { StaticServer, } from '../helpers/static-server.js';
+import { ADMIN, advise, TARGET, withUpstream } from './currency-support.js';
 
 async function autoApprove(repo: Repository, dir: string): Promise<void> {
   const policy = join(dir, 'policy.yaml');
@@ -44,7 +43,7 @@ describe('a security fix whose new dependency is hosted already', () => {
   let up: StaticServer;
 
   before(async () => {
-    writeTree(join(tmp.path, 'up'), [
+    const started = await withUpstream(tmp.path, [
       { name: 'ph-app', version: '1.0', requires: ['ph-black>=22'] },
       { name: 'ph-black', version: '22.12.0', requires: ['ph-click>=8'] },
       { name: 'ph-black', version: '26.5.1', requires: ['ph-click>=8', 'ph-tokens~=0.4.0'] },
@@ -52,12 +51,10 @@ describe('a security fix whose new dependency is hosted already', () => {
       { name: 'ph-tokens', version: '0.4.0' },
       { name: 'ph-tokens', version: '0.4.1' },
       { name: 'ph-tokens', version: '0.5.0' },
-    ]);
-    up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data, { logLevel: 'warn' });
-    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+    ], data);
+    up = started.up;
+    const repo = started.repo;
     try {
-      await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
       const targets = getTargets(repo.config, [TARGET]);
       await mirror(repo, { actor: ADMIN, requirements: ['ph-app==1.0', 'ph-black==22.12.0'], targets, withDeps: true });
       await approveFiles(repo, 'all waiting', ADMIN, 'baseline');
@@ -136,7 +133,7 @@ describe('an applied plan that drafts no release, and a fix for a project the re
   let up: StaticServer;
 
   before(async () => {
-    writeTree(join(tmp.path, 'up'), [
+    const started = await withUpstream(tmp.path, [
       { name: 'pn-app', version: '1.0', requires: ['pn-lib>=1'] },
       { name: 'pn-lib', version: '1.0' },
       { name: 'pn-lib', version: '2.0', requires: ['pn-new>=1'] },
@@ -147,12 +144,10 @@ describe('an applied plan that drafts no release, and a fix for a project the re
       { name: 'pn-click', version: '8.0' },
       { name: 'pn-tokens', version: '0.4.1' },
       { name: 'pn-paths', version: '1.0' },
-    ]);
-    up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(data, { logLevel: 'warn' });
-    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+    ], data);
+    up = started.up;
+    const repo = started.repo;
     try {
-      await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
       const targets = getTargets(repo.config, [TARGET]);
       await mirror(repo, { actor: ADMIN, requirements: ['pn-app==1.0', 'pn-lib==1.0', 'pn-black==22.12.0'], targets, withDeps: true });
       await approveFiles(repo, 'all waiting', ADMIN, 'baseline');

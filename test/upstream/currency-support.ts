@@ -4,8 +4,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importAdvisories } from '../../src/advisories/import.js';
+import { initRepository, openRepository } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
+import { addUpstream } from '../../src/upstream/upstreams.js';
 import { buildWheel } from '../helpers/archives.js';
+import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
 
 export const ADMIN = { name: 'cli:test', role: 'admin' as const };
 export const TARGET = 'cp311-manylinux_x86_64';
@@ -49,4 +52,21 @@ export async function advise(repo: Repository, dir: string, id: string, name: st
   const file = join(dir, `${id}.jsonl`);
   writeFileSync(file, `${JSON.stringify(advisory)}\n`);
   await importAdvisories(repo, file, ADMIN);
+}
+
+/**
+ * An upstream of `wheels` (a tree under `dir`/up, served on loopback) and a new repository at
+ * `data` with it configured as upstream 'up'. The caller closes both.
+ */
+export async function withUpstream(
+  dir: string,
+  wheels: { name: string; version: string; requires?: string[] }[],
+  data: string,
+): Promise<{ up: StaticServer; repo: Repository }> {
+  writeTree(join(dir, 'up'), wheels);
+  const up = await startStaticServer(join(dir, 'up'));
+  await initRepository(data, { logLevel: 'warn' });
+  const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+  await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+  return { up, repo };
 }

@@ -6,16 +6,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRelease, showRelease } from '../../src/releases/service.js';
-import { approveFiles, initRepository, openRepository } from '../../src/repository/index.js';
+import { approveFiles, } from '../../src/repository/index.js';
 import type { Repository } from '../../src/repository/types.js';
 import { getTargets } from '../../src/resolve/targets.js';
 import { outdated, planUpgrades } from '../../src/upstream/currency.js';
 import { mirror } from '../../src/upstream/mirror.js';
-import { addUpstream } from '../../src/upstream/upstreams.js';
 import { setPolicy } from '../../src/vetting/policy.js';
 import { tempDir } from '../helpers/paths.js';
-import { type StaticServer, startStaticServer } from '../helpers/static-server.js';
-import { ADMIN, advise, TARGET, writeTree } from './currency-support.js';
+import type { StaticServer, } from '../helpers/static-server.js';
+import { ADMIN, advise, TARGET, withUpstream, } from './currency-support.js';
 
 describe('currency: outdated, vulnerable, and a security patch release', () => {
   const tmp = tempDir();
@@ -23,18 +22,14 @@ describe('currency: outdated, vulnerable, and a security patch release', () => {
   let repo: Repository;
 
   before(async () => {
-    writeTree(join(tmp.path, 'up'), [
+    ({ up, repo } = await withUpstream(tmp.path, [
       { name: 'curr-app', version: '1.0', requires: ['curr-lib>=1.0'] },
       { name: 'curr-lib', version: '1.0' },
       { name: 'curr-lib', version: '1.5' },
       { name: 'curr-lib', version: '2.0', requires: ['curr-extra'] },
       { name: 'curr-lib', version: '2.1rc1' },
       { name: 'curr-extra', version: '0.1' },
-    ]);
-    up = await startStaticServer(join(tmp.path, 'up'));
-    await initRepository(join(tmp.path, 'data'), { logLevel: 'warn' });
-    repo = await openRepository({ dataDir: join(tmp.path, 'data'), logLevel: 'warn' });
-    await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+    ], join(tmp.path, 'data')));
     const targets = getTargets(repo.config, [TARGET]);
     await mirror(repo, { actor: ADMIN, requirements: ['curr-app==1.0', 'curr-lib==1.0'], targets, withDeps: true });
     await approveFiles(repo, 'all waiting', ADMIN, 'baseline');
