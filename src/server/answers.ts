@@ -31,7 +31,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 function pageAnswer(index: SimpleIndex, page: Page, req: IncomingHttpHeaders): Answer {
   const form = index.form(page, acceptsGzip(req['accept-encoding']));
-  if (!ifMatchPasses(req['if-match'], page.etag, page.etagGzip)) return preconditionFailed(form.notModified);
+  // If-Match compares with the representation this request would get (gzip or plain).
+  if (!ifMatchPasses(req['if-match'], form.etag)) return preconditionFailed(form.notModified);
   if (etagMatches(req['if-none-match'], page.etag, page.etagGzip)) return { status: 304, headers: form.notModified };
   return { status: 200, headers: form.headers, body: form.body };
 }
@@ -64,8 +65,14 @@ function downloadAnswer(d: Download, req: IncomingHttpHeaders, data: Buffer | un
   const inm = req['if-none-match'];
   const ims = req['if-modified-since'];
   if (etagMatches(inm, d.etag) || (!inm && ims && Date.parse(ims) >= d.modifiedMs)) return { status: 304, headers: d.common };
+  // If-Range holds an ETag or a date (RFC 9110 §13.1.5): our Last-Modified is the upload time,
+  // long before any response, so it is a strong validator and an exact date match counts.
   const ifRange = req['if-range'];
-  const range = ifRange === undefined || ifRange === d.etag ? parseRange(req.range, d.size) : undefined;
+  const rangeValid =
+    ifRange === undefined ||
+    ifRange === d.etag ||
+    (typeof ifRange === 'string' && !ifRange.startsWith('"') && !ifRange.startsWith('W/') && Date.parse(ifRange) === d.modifiedMs);
+  const range = rangeValid ? parseRange(req.range, d.size) : undefined;
   if (range === undefined) return { status: 200, headers: d.headers, body: data ?? stream() };
   const headers = [...d.common, 'content-type', d.contentType];
   if (range === 'unsatisfiable') {
@@ -117,7 +124,9 @@ export function cachedFileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
   }
   // Only what is in memory: a large file's bytes are checked to exist first (fileAnswer).
   const data = file.size <= ctx.blobs.maxEntryBytes ? ctx.blobs.cached(file.sha256) : undefined;
-  return data && downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
+  // Bytes of another length than the catalog's are refused by fileAnswer, which says why.
+  if (data?.length !== file.size) return undefined;
+  return downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
 }
 
 /**
@@ -129,8 +138,22 @@ async function present<T>(filename: string, sha256: string, read: () => Promise<
     return await read();
   } catch (err) {
     if (!(err instanceof PyvetError && err.code === 'BLOB_NOT_FOUND')) throw err;
-    throw new PyvetError('BLOB_MISSING', 'internal', `${filename} is served, but the blob store has no blob ${sha256}`, { filename, sha256 });
+    throw missing(filename, sha256);
   }
+}
+
+function missing(filename: string, sha256: string): PyvetError {
+  return new PyvetError('BLOB_MISSING', 'internal', `${filename} is served, but the blob store has no blob ${sha256}`, { filename, sha256 });
+}
+
+/** The blob's bytes are not the size the catalog says (truncated on disk): as bad as missing. */
+function damaged(filename: string, sha256: string, size: number, expected: number): PyvetError {
+  return new PyvetError('BLOB_DAMAGED', 'internal', `${filename} is served, but blob ${sha256} has ${size} bytes, not ${expected}`, {
+    filename,
+    sha256,
+    size,
+    expected,
+  });
 }
 
 /** The answer for a download URL; FILE_NOT_FOUND unless it names an approved file (or its metadata). */
@@ -148,12 +171,14 @@ export async function fileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
     return downloadAnswer(file.metadata, req, data, () => ctx.blobs.stream(sha256));
   }
   let data: Buffer | undefined;
-  if (file.size <= ctx.blobs.maxEntryBytes) data = await present(file.filename, file.sha256, () => ctx.blobs.bytes(file.sha256));
-  else {
-    // Streamed after the headers: whether the bytes are there must be known before them.
-    await present(file.filename, file.sha256, async () => {
-      if (!(await ctx.repo.blobs.has(file.sha256))) throw new PyvetError('BLOB_NOT_FOUND', 'not_found', `no blob ${file.sha256}`);
-    });
+  if (file.size <= ctx.blobs.maxEntryBytes) {
+    data = await present(file.filename, file.sha256, () => ctx.blobs.bytes(file.sha256));
+    if (data.length !== file.size) throw damaged(file.filename, file.sha256, data.length, file.size);
+  } else {
+    // Streamed after the headers: whether the bytes are all there must be known before them.
+    const info = await ctx.repo.blobs.stat(file.sha256);
+    if (!info) throw missing(file.filename, file.sha256);
+    if (info.size !== file.size) throw damaged(file.filename, file.sha256, info.size, file.size);
   }
   return downloadAnswer(file.download, req, data, (range) => ctx.blobs.stream(file.sha256, range));
 }

@@ -3,7 +3,7 @@
 // a 200 that breaks off; a download the client abandons is recorded as 499, not as a 200.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { buildWheel, writeArchive } from '../helpers/archives.js';
@@ -55,6 +55,25 @@ for (const hotPath of [true, false]) describe(`files whose bytes are missing, an
       assert.ok(errors.length > 0, `an error line names ${sha(f)}`);
       // Restored, it is served again.
       assert.equal((await fetch(`${s.url}${url(f)}`)).status, 200);
+    }
+  });
+
+  it('answers 500 BLOB_DAMAGED for a blob shorter than the catalog says, before any header', async () => {
+    // The large one: streamed from disk (a small one served from memory has its right bytes there).
+    for (const w of [wheels.large]) {
+      const f = await record(w.filename);
+      const path = s.repo.blobs.localPath(sha(f))!;
+      renameSync(path, `${path}.away`);
+      writeFileSync(path, readFileSync(`${path}.away`).subarray(0, 1000));
+      try {
+        for (let i = 0; i < 2; i++) {
+          const r = await fetch(`${s.url}${url(f)}`);
+          assert.equal(r.status, 500, w.filename);
+          assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'BLOB_DAMAGED', w.filename);
+        }
+      } finally {
+        renameSync(`${path}.away`, path);
+      }
     }
   });
 

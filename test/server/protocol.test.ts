@@ -196,6 +196,17 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
     await page.arrayBuffer();
     assert.equal((await get('/simple/pyvet-demo-lib/', { accept: JSON_TYPE, 'if-match': pageTag })).status, 200);
     assert.equal((await get('/simple/pyvet-demo-lib/', { accept: JSON_TYPE, 'if-match': '"stale"' })).status, 412);
+    // It compares with the representation this request gets: the gzip form has its own tag.
+    const plain = await fetch(`${s.url}/simple/pyvet-demo-lib/`, { headers: { accept: JSON_TYPE, 'accept-encoding': 'identity' } });
+    const plainTag = plain.headers.get('etag')!;
+    await plain.arrayBuffer();
+    const gzTag = pageTag; // fetch() asked for gzip
+    assert.notEqual(gzTag, plainTag);
+    const ifm = (tag: string, enc: string) => fetch(`${s.url}/simple/pyvet-demo-lib/`, { headers: { accept: JSON_TYPE, 'accept-encoding': enc, 'if-match': tag } });
+    assert.equal((await ifm(plainTag, 'gzip')).status, 412);
+    assert.equal((await ifm(gzTag, 'gzip')).status, 200);
+    assert.equal((await ifm(gzTag, 'identity')).status, 412);
+    assert.equal((await ifm(plainTag, 'identity')).status, 200);
     // The two HTML types carry the same bytes but are two representations: two strong ETags.
     const tags = await Promise.all(
       ['text/html', V1_HTML].map(async (accept) => (await get('/simple/pyvet-demo-lib/', { accept, 'accept-encoding': 'identity' })).headers.get('etag')),
@@ -238,6 +249,17 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
         const c = await get(path, headers);
         assert.equal(c.status, status, JSON.stringify(headers));
         if (status === 412) assert.equal(c.headers.get('etag'), `"${f.sha256}"`);
+        await c.arrayBuffer();
+      }
+      // If-Range with the ETag or the exact Last-Modified resumes (206); anything else sends it all.
+      for (const [ifRange, status] of [
+        [`"${f.sha256}"`, 206],
+        [r.headers.get('last-modified')!, 206],
+        ['"other"', 200],
+        [new Date(lastModified + 1000).toUTCString(), 200],
+      ] as [string, number][]) {
+        const c = await get(path, { range: 'bytes=0-9', 'if-range': ifRange });
+        assert.equal(c.status, status, ifRange);
         await c.arrayBuffer();
       }
       const part = await get(path, { range: 'bytes=10-19' });
