@@ -54,7 +54,14 @@ export function recordedStatus(reply: FastifyReply): number {
 export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   reply.code(answer.status);
   const body = answer.body;
-  if (body && !Buffer.isBuffer(body)) body.once('error', () => failedBodies.add(reply.request));
+  if (body && !Buffer.isBuffer(body)) {
+    body.once('error', () => failedBodies.add(reply.request));
+    // A client that goes away mid-download must not leave the file open and the request in
+    // flight (a graceful close would wait for it).
+    reply.raw.once('close', () => {
+      if (!body.destroyed) body.destroy();
+    });
+  }
   const h = answer.headers;
   for (let i = 0; i < h.length; i += 2) reply.header(h[i]!, h[i + 1]);
   if (reply.request.method === 'HEAD') {

@@ -70,6 +70,9 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     // Platform wheel names run long (charset_normalizer-…-manylinux2014_x86_64.manylinux_2_17_x86_64
     // .manylinux_2_28_x86_64.whl.metadata): the default 100-character parameter limit answers 414.
     routerOptions: { maxParamLength: 1024 },
+    // A field the schema does not know is refused, not silently dropped: '{"expires": "0d"}'
+    // instead of expiresAt made a token that never expires.
+    ajv: { customOptions: { removeAdditional: false } },
     serverFactory: hot && hotPathServer(hot),
   });
   if (hot) {

@@ -206,6 +206,11 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     const noReason = await call('POST', approve, s.tokens.approver, {});
     const nr = (await noReason.json()) as ErrorBody;
     assert.equal(nr.error.code, 'REASON_REQUIRED', nr.error.message);
+    // A field the API does not know is refused, not dropped (a mistyped expiry must not make a token that never expires).
+    const typo = await call('POST', '/api/tokens', s.tokens.admin, { name: 'typo', role: 'reader', expires: '0d' });
+    assert.equal(typo.status, 400);
+    assert.equal(((await typo.json()) as ErrorBody).error.code, 'REQUEST_INVALID');
+    assert.equal((await s.repo.catalog.tokens.list()).some((t) => t.name === 'typo'), false);
     // No body at all is no reason either, not a malformed request.
     const noBody = (await (await call('POST', approve, s.tokens.approver)).json()) as ErrorBody;
     assert.equal(noBody.error.code, 'REASON_REQUIRED', noBody.error.message);
