@@ -92,15 +92,24 @@ async function checkSameDistribution(tx: Catalog, project: string, filename: str
         { filename, storedFilename: other.filename, storedSha256: other.sha256 },
       );
     }
-    if (other.version !== version && Version.parse(other.version).compare(parsed) === 0) {
+    // The metadata's version and the filename's spelling of it must both be the release's.
+    const spelled = filenameVersion(filename);
+    if ((other.version !== version || spelled !== other.version) && Version.parse(other.version).compare(parsed) === 0) {
       throw new PyvetError(
         'VERSION_CONFLICT',
         'conflict',
-        `${filename}: version ${version} is the same as ${project}'s release ${other.version} under PEP 440; name its files with ${other.version}`,
+        `${filename}: version ${spelled === other.version ? version : spelled} is the same as ${project}'s release ${other.version} under PEP 440; name its files with ${other.version}`,
         { filename, version, release: other.version },
       );
     }
   }
+}
+
+/** The version as the filename spells it ('1.0.0' in 'pkg-1.0.0-py3-none-any.whl', 'pkg-1.0.0.tar.gz'). */
+function filenameVersion(filename: string): string {
+  if (filename.endsWith('.whl')) return filename.split('-')[1] ?? '';
+  const stem = filename.replace(/\.(tar\.gz|zip)$/, '');
+  return stem.slice(stem.lastIndexOf('-') + 1);
 }
 
 /** Role and reason checks, which concern a whole batch rather than one file. */

@@ -111,6 +111,7 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
   });
 
   it('refuses the same distribution under another spelling of its filename, or its version spelled otherwise', async () => {
+    const renamed = (w: { filename: string; bytes: Buffer }, filename: string) => ({ filename, bytes: w.bytes });
     const dir = join(work.path, 'spellings');
     mkdirSync(dir, { recursive: true });
     const add = (w: { filename: string; bytes: Buffer }) => ingestFile(t.repo, writeArchive(dir, w.filename, w.bytes), { actor: admin, origin: 'local' });
@@ -121,6 +122,9 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
       [buildWheel({ name: 'samefn', version: '1.0.0' }), 'FILE_EXISTS', /same distribution as samefn-1\.0-py3-none-any\.whl/],
       // Another wheel (other tags) is another distribution, but 1.0.0 is still release 1.0.
       [buildWheel({ name: 'samefn', version: '1.0.0', tag: 'py2-none-any' }), 'VERSION_CONFLICT', /release 1\.0 under PEP 440/],
+      // The metadata says 1.0, the filename spells it otherwise.
+      [renamed(buildWheel({ name: 'samefn', version: '1.0', tag: 'py35-none-any' }), 'samefn-1.0.0-py35-none-any.whl'), 'VERSION_CONFLICT', /version 1\.0\.0 is the same/],
+      [renamed(buildWheel({ name: 'samefn', version: '1.0', tag: 'py36-none-any' }), 'samefn-v1.0-py36-none-any.whl'), 'VERSION_CONFLICT', /version v1\.0 is the same/],
     ];
     const serial = await t.repo.catalog.files.serial();
     for (const [w, code, message] of cases) {
