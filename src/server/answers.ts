@@ -172,7 +172,7 @@ export async function fileAnswer(ctx: ServerContext, r: FileRequest, req: Incomi
   }
   let data: Buffer | undefined;
   if (file.size <= ctx.blobs.maxEntryBytes) {
-    data = await present(file.filename, file.sha256, () => ctx.blobs.bytes(file.sha256));
+    data = await present(file.filename, file.sha256, () => ctx.blobs.bytes(file.sha256, file.size));
     if (data.length !== file.size) throw damaged(file.filename, file.sha256, data.length, file.size);
   } else {
     // Streamed after the headers: whether the bytes are all there must be known before them.

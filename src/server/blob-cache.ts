@@ -21,13 +21,17 @@ export class BlobCache {
     return { hits: this.lru.hits, misses: this.lru.misses, entries: this.lru.size, bytes: this.lru.bytes };
   }
 
-  /** The whole blob, from memory when cached; call only for sizes up to maxEntryBytes. */
-  async bytes(sha256: string): Promise<Buffer> {
+  /**
+   * The whole blob, from memory when cached; call only for sizes up to maxEntryBytes. Bytes of
+   * another length than `expectedSize` (a blob damaged on disk) are returned but never cached, so
+   * that a restored blob is read again.
+   */
+  async bytes(sha256: string, expectedSize?: number): Promise<Buffer> {
     const hit = this.lru.get(sha256);
     if (hit) return hit;
     const raw = await this.blobs.read(sha256);
     const data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    this.lru.set(sha256, data, data.length);
+    if (expectedSize === undefined || data.length === expectedSize) this.lru.set(sha256, data, data.length);
     return data;
   }
 
