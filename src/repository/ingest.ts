@@ -82,6 +82,7 @@ async function checkSameDistribution(tx: Catalog, project: string, filename: str
   // releases than files (numpy: hundreds against thousands).
   const equal = (await tx.files.versions(project)).filter((v) => v === version || Version.parse(v).compare(parsed) === 0);
   const others = (await Promise.all(equal.map((v) => tx.files.list({ project, version: v })))).flat();
+  const spelled = filenameVersion(filename);
   for (const other of others) {
     if (other.filename === filename) continue; // the filename check (FILE_EXISTS) says it better
     if (distributionIdentity(other.filename) === identity) {
@@ -92,9 +93,9 @@ async function checkSameDistribution(tx: Catalog, project: string, filename: str
         { filename, storedFilename: other.filename, storedSha256: other.sha256 },
       );
     }
-    // The metadata's version and the filename's spelling of it must both be the release's.
-    const spelled = filenameVersion(filename);
-    if ((other.version !== version || spelled !== other.version) && Version.parse(other.version).compare(parsed) === 0) {
+    // Every file here is of a release equal to this version: the metadata's version and the
+    // filename's spelling of it must both be that release's.
+    if (other.version !== version || spelled !== other.version) {
       throw new PyvetError(
         'VERSION_CONFLICT',
         'conflict',

@@ -66,10 +66,10 @@ export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   for (let i = 0; i < h.length; i += 2) reply.header(h[i]!, h[i + 1]);
   if (reply.request.method === 'HEAD') {
     // A file's stream is never read for a HEAD.
-    if (answer.body && !Buffer.isBuffer(answer.body)) answer.body.destroy();
+    if (body && !Buffer.isBuffer(body)) body.destroy();
     return reply.send();
   }
-  return reply.send(answer.body);
+  return reply.send(body);
 }
 
 /**
