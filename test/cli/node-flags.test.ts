@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { missingFlags, NODE_FLAGS, SERVER_NODE_FLAGS, serverExecArgv } from '../../src/cli/node-flags.js';
+import { missingFlags, NODE_FLAGS, SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { ROOT } from '../helpers/paths.js';
 
 const flagsOf = (command: string) => command.split(/\s+/).filter((w) => w.startsWith('--') && !w.startsWith('--silent'));
@@ -25,17 +25,4 @@ test('missingFlags keeps what the operator chose, by flag name', () => {
   assert.deepEqual(missingFlags([], SERVER_NODE_FLAGS), [...SERVER_NODE_FLAGS]);
   assert.deepEqual(missingFlags(['--max-semi-space-size=16', '--single-threaded-gc'], SERVER_NODE_FLAGS), ['--heap-growing-percent=300']);
   assert.deepEqual(missingFlags([...SERVER_NODE_FLAGS], SERVER_NODE_FLAGS), []);
-});
-
-test("serve's workers trade the CLI's own flags for the server's, and keep the operator's", () => {
-  // The shebang line gave the primary NODE_FLAGS: the workers get exactly the server's.
-  assert.deepEqual(serverExecArgv([...NODE_FLAGS]).sort(), [...SERVER_NODE_FLAGS].sort());
-  assert.ok(!serverExecArgv([...NODE_FLAGS]).includes('--single-threaded'));
-  // Anything else on the primary's command line stays, and a flag the operator set by name wins.
-  assert.deepEqual(serverExecArgv(['--max-semi-space-size=16', '--inspect=0']), [
-    '--max-semi-space-size=16',
-    '--inspect=0',
-    '--single-threaded-gc',
-    '--heap-growing-percent=300',
-  ]);
 });

@@ -15,7 +15,7 @@ import { ClusterMetrics } from '../../server/metrics.js';
 import { vetUndecided } from '../../vetting/index.js';
 import { type GlobalOptions, globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
-import { serverExecArgv } from '../node-flags.js';
+import { missingFlags, SERVER_NODE_FLAGS } from '../node-flags.js';
 
 interface ServeOptions {
   host?: string;
@@ -132,7 +132,8 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
     await repo.close();
   }
   // Workers run with the server's node flags (./node-flags.ts) unless the operator chose others.
-  cluster.setupPrimary({ execArgv: serverExecArgv(process.execArgv) });
+  const flags = missingFlags(process.execArgv, SERVER_NODE_FLAGS);
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
   const metrics = new ClusterMetrics();
 
   let stopping = false;
