@@ -476,8 +476,9 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
         filename: f.filename,
         expectedSha256: sha256,
         upstreamUploadedAt: f.uploadTime,
-        // The download is ours alone under the data dir: the blob store adopts it, no copy.
-        consume: true,
+        // Not `consume`: the store copies the download rather than taking it over, so that until
+        // it is catalogued it stays where a re-run after a kill finds it. The copy is the
+        // kernel's; it did not measurably slow a 1 GB mirror.
       });
       entry.verdict = result.decision?.verdict ?? null;
       entry.requiresDist = result.file.requiresDist;

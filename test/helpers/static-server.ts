@@ -18,6 +18,10 @@ export interface StaticServer {
   injectFaults(match: RegExp, n: number, fault: Fault): void;
   /** Delay every response whose path matches by `ms` (to interrupt transfers half-way). */
   throttle(match: RegExp, ms: number): void;
+  /** File bodies sent (200 or 206), in order: from which byte, and whether all of it went out. */
+  bodies: { path: string; start: number; finished: boolean }[];
+  /** Called when a body has gone out whole (handed to the kernel, not yet read by the client). */
+  onBodySent?: (path: string) => void;
   close(): Promise<void>;
 }
 
@@ -25,6 +29,7 @@ export type Fault = number | 'reset' | 'truncate' | 'stall';
 
 export async function startStaticServer(root: string): Promise<StaticServer> {
   const log: string[] = [];
+  const bodies: StaticServer['bodies'] = [];
   const faults: { match: RegExp; left: number; fault: Fault }[] = [];
   const delays: { match: RegExp; ms: number }[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -69,6 +74,15 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       }
       const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
       const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const track = (start: number) => {
+        if (file.endsWith('.html')) return;
+        const body = { path, start, finished: false };
+        bodies.push(body);
+        res.on('finish', () => {
+          body.finished = true;
+          self.onBodySent?.(path);
+        });
+      };
       if (range) {
         const start = Number(range[1]);
         if (start >= st.size) {
@@ -80,21 +94,26 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
           'content-length': st.size - start,
           'content-range': `bytes ${start}-${st.size - 1}/${st.size}`,
         });
+        track(start);
         createReadStream(file, { start }).pipe(res);
         return;
       }
       res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'accept-ranges': 'bytes' });
       if (req.method === 'HEAD') res.end();
-      else createReadStream(file).pipe(res);
+      else {
+        track(0);
+        createReadStream(file).pipe(res);
+      }
     } catch {
       res.writeHead(404).end();
     }
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const self: StaticServer = {
     url: `http://127.0.0.1:${port}`,
     log,
+    bodies,
     injectFaults(match, n, fault) {
       faults.push({ match, left: n, fault });
     },
@@ -107,4 +126,5 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
         server.close(() => resolve());
       }),
   };
+  return self;
 }

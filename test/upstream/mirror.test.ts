@@ -226,4 +226,42 @@ describe('an interrupted mirror resumes without downloading again', () => {
     for (const f of stored) assert.ok(!secondRun.some((p) => p.endsWith(f)), `${f} was downloaded again`);
     assert.ok(firstRun.length >= 1);
   });
+
+  test('a SIGKILL while a downloaded file is being ingested costs no second download of it', async () => {
+    up.throttle(/\/files\//, 0);
+    let caught = 0;
+    // The kill lands at several moments after the first file has been sent whole: while it is
+    // written, staged, inspected, stored or catalogued, and the next ones are on their way.
+    for (const delay of [0, 30, 120]) {
+      const dir = join(tmp.path, `window-${delay}`);
+      await initRepository(dir, { logLevel: 'warn' });
+      const firstBody = up.bodies.length;
+      const child = spawnCli(dir, ['mirror', ...names, '--from', `${up.url}/simple/`], { PYVET_MIRROR__CONCURRENCY: '1' });
+      up.onBodySent = (path) => {
+        if (!path.endsWith('.whl')) return;
+        up.onBodySent = undefined;
+        setTimeout(() => child.kill('SIGKILL'), delay);
+      };
+      await new Promise((r) => child.once('exit', r));
+      up.onBodySent = undefined;
+      const sentWhole = new Set(up.bodies.slice(firstBody).filter((b) => b.finished).map((b) => b.path.split('/').pop()!));
+      const repo = await openRepository({ dataDir: dir, logLevel: 'warn' });
+      const stored = new Set((await repo.catalog.files.list()).map((f) => f.filename));
+      await repo.close();
+      // Sent whole but not catalogued: the kill fell inside that file's ingest.
+      caught += [...sentWhole].filter((f) => !stored.has(f)).length;
+
+      const again = up.bodies.length;
+      const r = await runCliAsync(dir, ['--json', 'mirror', ...names, '--from', `${up.url}/simple/`]);
+      assert.equal(r.status, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as { fetched: unknown[]; present: unknown[] };
+      assert.equal(report.fetched.length + report.present.length, names.length);
+      for (const b of up.bodies.slice(again)) {
+        const f = b.path.split('/').pop()!;
+        assert.ok(!(sentWhole.has(f) && b.start === 0), `kill after ${delay} ms: ${f} was sent whole, then downloaded again from its first byte`);
+      }
+    }
+    // Otherwise the test proved nothing: every kill missed the window it is about.
+    assert.ok(caught > 0, 'no kill fell between a complete download and its catalogue row');
+  });
 });
