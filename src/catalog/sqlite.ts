@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { type Kysely as KyselyT, Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { Kysely as KyselyT, Transaction } from 'kysely';
+import { Kysely, SqliteDialect, sql } from './kysely.js';
 import { PyvetError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { DB } from './db.js';
