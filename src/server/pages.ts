@@ -21,7 +21,8 @@ const GZIP_MIN_BYTES = 256;
 // (heap growth per cached page at 10 k pages), so that the byte bound is a bound on memory.
 const PAGE_OVERHEAD = 1280;
 const FILE_OVERHEAD = 1024;
-const PAGE_VARY = 'Accept, Accept-Encoding';
+/** Every answer of a page URL varies with these (406s too). */
+export const PAGE_VARY = 'Accept, Accept-Encoding';
 const PAGE_CACHE_CONTROL = 'no-cache';
 // Files never change under their URL. Readable by anyone, shared caches (a proxy, a CDN) may keep
 // them; when reading needs a token they must not (RFC 9111 §3.5: `public` would let a shared

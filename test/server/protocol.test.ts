@@ -103,6 +103,32 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
     }
   });
 
+  it('refuses a repeated ?format= with 400, without an error in the log', async () => {
+    for (const path of ['/simple/?format=json&format=html', '/simple/pyvet-demo-lib/?format=a&format=b', '/simple/pyvet-demo-lib/?format=json&format=json']) {
+      const r = await get(path);
+      assert.equal(r.status, 400, path);
+      const body = (await r.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'REQUEST_INVALID', path);
+      assert.match(body.error.message, /`format` is given more than once/);
+    }
+    assert.deepEqual(
+      s.logs.filter((l) => /"level":(50|60)/.test(l)),
+      [],
+    );
+  });
+
+  it('says Vary: Accept on a 406 as on a 200, so no cache hands it to other clients', async () => {
+    for (const path of ['/simple/', '/simple/pyvet-demo-lib/', '/simple/?format=text/plain']) {
+      const ok = await get(path.split('?')[0]!);
+      await ok.arrayBuffer();
+      const r = await get(path, { accept: 'application/json' });
+      assert.equal(r.status, 406, path);
+      assert.equal(r.headers.get('vary'), ok.headers.get('vary'), path);
+      assert.match(r.headers.get('vary')!, /\bAccept\b/);
+      await r.arrayBuffer();
+    }
+  });
+
   it('redirects non-normalized names and missing slashes to the normalized URL, keeping the query', async () => {
     for (const [path, to] of [
       ['/simple/PyVet_Demo.Lib/', '/simple/pyvet-demo-lib/'],

@@ -8,9 +8,13 @@ import { projectAnswer, rootAnswer } from '../answers.js';
 import { readAccess } from '../auth.js';
 import { getAndHead, type ServerPlugin, sendAnswer, sendError } from '../context.js';
 import { negotiateCached, type PageFormat } from '../negotiate.js';
+import { PAGE_VARY } from '../pages.js';
 
 function formatOf(request: FastifyRequest): PageFormat | undefined {
-  return negotiateCached(request.headers.accept, (request.query as { format?: string }).format);
+  const format = (request.query as { format?: string | string[] }).format;
+  // ?format=a&format=b parses to an array: which one was meant is the client's to say.
+  if (Array.isArray(format)) throw new PyvetError('REQUEST_INVALID', 'invalid', 'the query parameter `format` is given more than once');
+  return negotiateCached(request.headers.accept, format);
 }
 
 function notAcceptable(reply: FastifyReply): FastifyReply {
@@ -19,7 +23,8 @@ function notAcceptable(reply: FastifyReply): FastifyReply {
     'invalid',
     'none of the requested content types is offered: use application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html or text/html',
   );
-  return sendError(reply, err, 406);
+  // The answer depends on Accept as much as a 200 does: a cache must not hand it to other clients.
+  return sendError(reply.header('vary', PAGE_VARY), err, 406);
 }
 
 /** Keeps the query string (e.g. ?format=) across a redirect. */
