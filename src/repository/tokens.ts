@@ -9,6 +9,8 @@ import type { Actor, Repository } from './types.js';
 
 const TOUCH_EVERY_MS = 60_000;
 const TOKEN = /^pyvet_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** A token anywhere in a text (a URL, a message): what logs must never show. */
+export const TOKEN_IN_TEXT = /pyvet_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g;
 
 export interface NewToken {
   name: string;

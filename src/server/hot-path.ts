@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { canonicalizeName } from '../standards/names.js';
 import { type Answer, cachedFileAnswer, cachedPageAnswer, type FileRequest, fileAnswer, projectAnswer, rootAnswer } from './answers.js';
 import { authorizeRead, readIsOpen } from './auth.js';
+import { loggableUrl } from './http.js';
 import type { ServerContext } from './context.js';
 import { negotiateCached, type PageFormat } from './negotiate.js';
 import { SimpleIndex } from './pages.js';
@@ -84,7 +85,7 @@ export class HotPath {
       res.writeHead(a.status, a.headers);
     } catch (err) {
       // Nothing was sent: an answer node:http refuses is a bug, to be logged, not a crash.
-      this.log.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+      this.log.logger.error({ err, method: req.method, url: loggableUrl(req.url!) }, 'request failed');
       res.destroy();
       return;
     }
@@ -112,7 +113,7 @@ export class HotPath {
         this.done(req, 499, route, start);
         return;
       }
-      this.log.logger.error({ err, method: req.method, url: req.url }, 'download failed after its headers were sent');
+      this.log.logger.error({ err, method: req.method, url: loggableUrl(req.url!) }, 'download failed after its headers were sent');
       this.done(req, 500, route, start);
     });
   }
@@ -121,7 +122,7 @@ export class HotPath {
     const ms = performance.now() - start;
     this.ctx.metrics.observe(route, req.method!, status, ms / 1000);
     if (this.log.accessLog) {
-      this.log.logger.info({ method: req.method, url: req.url, status, ms: Math.round(ms * 100) / 100 }, 'request');
+      this.log.logger.info({ method: req.method, url: loggableUrl(req.url!), status, ms: Math.round(ms * 100) / 100 }, 'request');
     }
   }
 }

@@ -1,4 +1,6 @@
-// Small HTTP helpers shared by the page and file routes: conditional requests and encodings.
+// Small HTTP helpers shared by the page and file routes: conditional requests and encodings,
+// and the request target as it may be logged.
+import { TOKEN_IN_TEXT } from '../repository/tokens.js';
 
 /** Whether an If-None-Match header names one of `tags` (or is `*`). */
 export function etagMatches(header: string | undefined, ...tags: string[]): boolean {
@@ -67,4 +69,25 @@ export function parseRange(header: string | undefined, size: number): { start: n
   }
   if (start >= size) return 'unsatisfiable';
   return { start, end };
+}
+
+// An absolute-form request target (RFC 9112 §3.2.2) may carry user:password@ before the host.
+const USERINFO = /^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i;
+// Escaped unreserved characters (RFC 3986 §2.3) mean the same URL decoded: a token so spelled is
+// still a token.
+const ESCAPED_UNRESERVED = /%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2d|2e|5f|7e)/gi;
+const decodeEscape = (e: string) => String.fromCharCode(Number.parseInt(e.slice(1), 16));
+
+/**
+ * The request target as logs may show it: without the userinfo of an absolute-form target and
+ * with every pyvet token (in the path or the query, escaped or not) redacted. Only for logging:
+ * it costs a scan of the URL.
+ */
+export function loggableUrl(url: string): string {
+  let u = url.charCodeAt(0) === 0x2f ? url : url.replace(USERINFO, '$1');
+  if (u.includes('%')) {
+    const decoded = u.replace(ESCAPED_UNRESERVED, decodeEscape);
+    if (decoded.includes('pyvet_')) u = decoded;
+  }
+  return u.includes('pyvet_') ? u.replace(TOKEN_IN_TEXT, '[redacted]') : u;
 }

@@ -17,6 +17,7 @@ import type { Repository } from '../repository/types.js';
 import { BlobCache } from './blob-cache.js';
 import { recordedStatus, type ServerContext, type ServerPlugin, sendError } from './context.js';
 import { HotPath } from './hot-path.js';
+import { loggableUrl } from './http.js';
 import { Metrics } from './metrics.js';
 import { SimpleIndex } from './pages.js';
 import { apiRoutes } from './routes/api.js';
@@ -85,7 +86,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof PyvetError) {
       // A refusal is the client's business; a 5xx (a blob missing from the store) is the operator's.
-      if (httpStatusOf(err) >= 500) request.log.error({ code: err.code, details: err.details, method: request.method, url: request.url }, err.message);
+      if (httpStatusOf(err) >= 500) request.log.error({ code: err.code, details: err.details, method: request.method, url: loggableUrl(request.url) }, err.message);
       return sendError(reply, err);
     }
     const status = (err as { statusCode?: number }).statusCode;
@@ -94,7 +95,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
       const code = (err as { validation?: unknown }).validation ? 'REQUEST_INVALID' : `HTTP_${status}`;
       return sendError(reply, new PyvetError(code, 'invalid', (err as Error).message), status);
     }
-    request.log.error({ err, method: request.method, url: request.url }, 'request failed');
+    request.log.error({ err, method: request.method, url: loggableUrl(request.url) }, 'request failed');
     return sendError(reply, err);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -111,7 +112,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     const status = recordedStatus(reply);
     ctx.metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, status, ms / 1000);
     if (accessLog) {
-      request.log.info({ method: request.method, url: request.url, status, ms: Math.round(ms * 100) / 100 }, 'request');
+      request.log.info({ method: request.method, url: loggableUrl(request.url), status, ms: Math.round(ms * 100) / 100 }, 'request');
     }
   };
   app.addHook('onRequest', async (request, reply) => {
