@@ -271,7 +271,7 @@ export class SimpleIndex {
     if (hit) return hit.value as Page;
     const serial = this.serial;
     const projects = [...(await this.projects()).values()];
-    const page = new Page(key, utf8(format === 'json' ? renderRootJson(projects, serial) : renderRootHtml(projects)), CONTENT_TYPES[format]);
+    const page = new Page(key, utf8(format === 'json' ? renderRootJson(projects) : renderRootHtml(projects)), CONTENT_TYPES[format]);
     this.store(key, { value: page, validAt: serial });
     return page;
   }

@@ -39,10 +39,13 @@ export function renderRootHtml(projects: ProjectSummary[]): string {
   );
 }
 
-export function renderRootJson(projects: ProjectSummary[], serial: number): string {
+// No `_last-serial` (optional and private in PEP 691): it moves with every upload into
+// quarantine, which would tell anonymous readers what waits for review. The serial parameters
+// are unused, kept for the benchmark's callers.
+export function renderRootJson(projects: ProjectSummary[], _serial?: number): string {
   return JSON.stringify({
-    meta: { 'api-version': API_VERSION, '_last-serial': serial },
-    projects: projects.map((p) => ({ name: p.displayName, '_last-serial': p.lastSerial })),
+    meta: { 'api-version': API_VERSION },
+    projects: projects.map((p) => ({ name: p.displayName })),
   });
 }
 
@@ -80,10 +83,10 @@ export function renderProjectHtml(name: string, files: IndexedFile[], baseUrl: s
   );
 }
 
-export function renderProjectJson(name: string, lastSerial: number, files: IndexedFile[], baseUrl: string | null): string {
+export function renderProjectJson(name: string, _lastSerial: number, files: IndexedFile[], baseUrl: string | null): string {
   const versions = [...new Set(files.map((f) => f.version))];
   return JSON.stringify({
-    meta: { 'api-version': API_VERSION, '_last-serial': lastSerial },
+    meta: { 'api-version': API_VERSION },
     name,
     versions,
     files: files.map((f) => {

@@ -15,7 +15,7 @@ const V1_HTML = 'application/vnd.pypi.simple.v1+html';
 const skip = clientAvailable('build');
 
 interface ProjectJson {
-  meta: { 'api-version': string; '_last-serial': number };
+  meta: { 'api-version': string };
   name: string;
   versions: string[];
   files: {
@@ -172,7 +172,7 @@ describe('simple index and files', { skip: skip === true ? false : skip }, () =>
     const r = await get('/simple/pyvet-demo-lib/', { accept: JSON_TYPE });
     const j = (await r.json()) as ProjectJson;
     assert.equal(j.meta['api-version'], '1.1');
-    assert.equal(typeof j.meta['_last-serial'], 'number');
+    assert.deepEqual(j.meta, { 'api-version': '1.1' }, 'no _last-serial: it would show quarantine activity');
     assert.equal(j.name, 'pyvet-demo-lib');
     assert.deepEqual([...j.versions].sort(), ['1.0', '1.1']);
     assert.equal(j.files.length, 3);
