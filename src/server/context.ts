@@ -37,6 +37,14 @@ export function sendError(reply: FastifyReply, err: unknown, status = httpStatus
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code: e.code, message } });
 }
 
+/**
+ * What redirects put before their path: server.base_url without its trailing slash (its path
+ * prefix kept), or '' when it is not set.
+ */
+export function publicBase(repo: Repository): string {
+  return repo.config.server.base_url?.replace(/\/+$/, '') ?? '';
+}
+
 /** Requests whose body stream failed after the headers went out (see recordedStatus). */
 const failedBodies = new WeakSet<object>();
 

@@ -7,7 +7,7 @@ import { PyvetError } from '../../errors.js';
 import { listReleases, releaseDocument, showRelease } from '../../releases/service.js';
 import { publicKeyPem } from '../../releases/signing.js';
 import { readAccess } from '../auth.js';
-import type { ServerPlugin } from '../context.js';
+import { publicBase, type ServerPlugin } from '../context.js';
 import { etagMatches } from '../http.js';
 import { escapeHtml } from '../render.js';
 
@@ -25,8 +25,9 @@ function html(reply: FastifyReply, title: string, items: string[]): FastifyReply
 
 export const releaseRoutes: ServerPlugin = (app, { repo }) => {
   app.addHook('preHandler', readAccess(repo));
+  const base = publicBase(repo);
 
-  app.get('/releases', (_request, reply) => reply.redirect('/releases/', 301));
+  app.get('/releases', (_request, reply) => reply.redirect(`${base}/releases/`, 301));
 
   app.get('/releases/', async (request, reply) => {
     const releases = await listReleases(repo);
@@ -48,7 +49,7 @@ export const releaseRoutes: ServerPlugin = (app, { repo }) => {
   });
 
   app.get('/releases/:name', (request: FastifyRequest<{ Params: { name: string } }>, reply) =>
-    reply.redirect(`/releases/${encodeURIComponent(request.params.name)}/`, 301),
+    reply.redirect(`${base}/releases/${encodeURIComponent(request.params.name)}/`, 301),
   );
 
   app.get('/releases/:name/', async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {

@@ -6,7 +6,7 @@ import { PyvetError } from '../../errors.js';
 import { canonicalizeName } from '../../standards/names.js';
 import { projectAnswer, rootAnswer } from '../answers.js';
 import { readAccess } from '../auth.js';
-import { getAndHead, type ServerPlugin, sendAnswer, sendError } from '../context.js';
+import { getAndHead, publicBase, type ServerPlugin, sendAnswer, sendError } from '../context.js';
 import { negotiateCached, type PageFormat } from '../negotiate.js';
 import { PAGE_VARY } from '../pages.js';
 
@@ -35,8 +35,11 @@ function query(request: FastifyRequest): string {
 
 export const simpleRoutes: ServerPlugin = (app, ctx) => {
   app.addHook('preHandler', readAccess(ctx.repo));
+  // Behind a proxy that serves us under a path (base_url https://host/pypi/), a redirect to
+  // /simple/… would leave that path; without base_url the path is ours alone.
+  const base = publicBase(ctx.repo);
 
-  app.get('/simple', (request, reply) => reply.redirect(`/simple/${query(request)}`, 301));
+  app.get('/simple', (request, reply) => reply.redirect(`${base}/simple/${query(request)}`, 301));
 
   getAndHead(app, '/simple/', async (request, reply) => {
     const format = formatOf(request);
@@ -49,7 +52,7 @@ export const simpleRoutes: ServerPlugin = (app, ctx) => {
     const normalized = canonicalizeName(name);
     const slash = request.url.split('?')[0]!.endsWith('/');
     if (normalized !== name || !slash) {
-      return reply.redirect(`/simple/${encodeURIComponent(normalized)}/${query(request)}`, 301);
+      return reply.redirect(`${base}/simple/${encodeURIComponent(normalized)}/${query(request)}`, 301);
     }
     const format = formatOf(request);
     if (!format) return notAcceptable(reply);
