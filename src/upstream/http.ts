@@ -94,7 +94,13 @@ export interface HttpResponse {
    */
   alive(): void;
   finish(): void;
+  /**
+   * Gives up on the body: the connection is closed, not drained, since an upstream may send
+   * a body that never ends (draining it would spin forever and keep the process alive).
+   */
   discard(): void;
+  /** Whether the inactivity timeout ended the exchange (the body then fails as a reset). */
+  readonly timedOut: boolean;
 }
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
@@ -116,9 +122,13 @@ async function getFollowing(start: URL, headers: Record<string, string>, timeout
   let url = start;
   let sent = headers;
   for (let hop = 0; ; hop++) {
+    const state = { timedOut: false };
     const { res, timer } = await new Promise<{ res: IncomingMessage; timer: NodeJS.Timeout }>((resolve, reject) => {
       const req = (url.protocol === 'https:' ? httpsGet : httpGetRaw)(url, { headers: sent, ...(signal ? { signal } : {}) });
-      const timer = setTimeout(() => req.destroy(timeoutError()), timeoutMs);
+      const timer = setTimeout(() => {
+        state.timedOut = true;
+        req.destroy(timeoutError());
+      }, timeoutMs);
       timer.unref();
       req.on('response', (res) => resolve({ res, timer }));
       req.on('error', (err) => {
@@ -128,7 +138,8 @@ async function getFollowing(start: URL, headers: Record<string, string>, timeout
     });
     const location = res.headers.location;
     if (REDIRECT_STATUS.has(res.statusCode ?? 0) && location && hop < MAX_REDIRECTS) {
-      res.resume();
+      // Not drained: a redirect's body may be endless too.
+      res.destroy();
       clearTimeout(timer);
       const next = new URL(location, url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
@@ -142,6 +153,13 @@ async function getFollowing(start: URL, headers: Record<string, string>, timeout
       url = next;
       continue;
     }
+    if (REDIRECT_STATUS.has(res.statusCode ?? 0) && location) {
+      res.destroy();
+      clearTimeout(timer);
+      throw new PyvetError('UPSTREAM_HTTP_ERROR', 'upstream', `${redactUrl(start.href)}: more than ${MAX_REDIRECTS} redirects`, {
+        url: redactUrl(start.href),
+      });
+    }
     return {
       status: res.statusCode ?? 0,
       url: redactUrl(url.href),
@@ -151,7 +169,10 @@ async function getFollowing(start: URL, headers: Record<string, string>, timeout
       finish: () => clearTimeout(timer),
       discard: () => {
         clearTimeout(timer);
-        res.resume();
+        res.destroy();
+      },
+      get timedOut() {
+        return state.timedOut;
       },
     };
   }
@@ -245,7 +266,8 @@ export async function fetchText(
     return { text: body.toString('utf8'), contentType: String(res.headers['content-type'] ?? ''), url: res.url || url };
   } catch (err) {
     if (err instanceof PyvetError) throw err;
-    throw new PyvetError('UPSTREAM_UNREACHABLE', 'upstream', `${redactUrl(url)}: ${describeNetworkError(err)}`, { url: redactUrl(url) });
+    const why = res.timedOut ? `nothing arrived for ${(opts.timeoutMs ?? 60_000) / 1000} s` : describeNetworkError(err);
+    throw new PyvetError('UPSTREAM_UNREACHABLE', 'upstream', `${redactUrl(url)}: ${why}`, { url: redactUrl(url) });
   } finally {
     res.finish();
   }
@@ -403,10 +425,11 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
             const rest = await download(url, dest, { ...opts, retries: left - 1 });
             return { ...rest, transferred: rest.transferred + transferred };
           }
+          const why = res.timedOut ? `nothing arrived for ${(opts.timeoutMs ?? 60_000) / 1000} s` : describeNetworkError(err);
           throw new PyvetError(
             'UPSTREAM_TRANSFER_FAILED',
             'upstream',
-            `${redactUrl(url)}: ${describeNetworkError(err)} after ${size} bytes; they are kept, and a re-run resumes after them`,
+            `${redactUrl(url)}: ${why} after ${size} bytes; they are kept, and a re-run resumes after them`,
             { url: redactUrl(url), received: size },
           );
         }

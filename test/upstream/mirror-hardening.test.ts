@@ -174,6 +174,76 @@ describe('downloads are bounded', () => {
   });
 });
 
+describe('responses the mirror gives up on are closed, never drained', () => {
+  const tmp = tempDir();
+  let up: Loopback;
+  let repo: Repository;
+  const retried = wheel('retried', '1.0');
+  const stalled = wheel('stalled', '1.0');
+  // Every body this upstream starts, and whether its connection was closed.
+  const bodies: { path: string; status: number; closed: boolean }[] = [];
+  let served503 = false;
+  let sent503 = 0;
+
+  before(async () => {
+    up = await startLoopback((_req, res, path) => {
+      const json = 'application/vnd.pypi.simple.v1+json';
+      const track = (status: number) => {
+        const body = { path, status, closed: false };
+        bodies.push(body);
+        res.on('close', () => {
+          body.closed = true;
+        });
+      };
+      for (const w of [retried, stalled]) {
+        if (path === `/simple/${w.name}/`) return void res.writeHead(200, { 'content-type': json }).end(jsonPage(w.name, [w]));
+      }
+      if (path === `/files/${retried.filename}` && !served503) {
+        // A 503 whose body never ends: retrying must not mean reading it to its end first.
+        served503 = true;
+        track(503);
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = () => {
+          while (!res.destroyed && sent503 < 256 * 1024 * 1024) {
+            sent503 += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+        };
+        return pump();
+      }
+      if (path === `/files/${retried.filename}`) return void res.writeHead(200, { 'content-length': retried.bytes.length }).end(retried.bytes);
+      if (path === `/files/${stalled.filename}`) {
+        // Two bytes, then silence; a Range request is ignored and gets the same.
+        track(200);
+        res.writeHead(200, { 'content-length': stalled.bytes.length });
+        return void res.write(stalled.bytes.subarray(0, 2));
+      }
+      res.writeHead(404).end();
+    });
+    repo = await newRepo(join(tmp.path, 'data'));
+    repo.config.mirror.timeout_ms = 400;
+    repo.config.mirror.retries = 1;
+  });
+  after(async () => {
+    await repo.close();
+    await up.close();
+    tmp.cleanup();
+  });
+
+  test('an endless 503 is retried at once, and a stalled body that ignores Range fails as a timeout', async () => {
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['retried', 'stalled'], from: `${up.url}/simple/`, targets: getTargets(repo.config, [TARGET]) });
+    assert.deepEqual(r.fetched.map((f) => f.filename), [retried.filename]);
+    assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_TRANSFER_FAILED']);
+    assert.match(r.failed[0]!.message, /nothing arrived for 0\.4 s after 2 bytes/);
+    await new Promise((res) => setTimeout(res, 100));
+    // Left open, each would keep the process alive (and the 503 spinning) after the summary.
+    assert.ok(bodies.length >= 3, `bodies: ${JSON.stringify(bodies)}`);
+    for (const b of bodies) assert.ok(b.closed, `${b.status} ${b.path} was left open`);
+    assert.ok(sent503 < 32 * 1024 * 1024, `${sent503} bytes of the 503 were read`);
+  });
+});
+
 describe('an http index cannot make the mirror read local files', () => {
   const tmp = tempDir();
   let up: Loopback;
