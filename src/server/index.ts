@@ -29,6 +29,10 @@ import { uploadRoutes } from './routes/upload.js';
 
 export type { ServerContext, ServerPlugin } from './context.js';
 
+// Platform wheel names run long (charset_normalizer-…-manylinux2014_x86_64.manylinux_2_17_x86_64
+// .manylinux_2_28_x86_64.whl.metadata): Fastify's default of 100 characters would refuse them.
+const MAX_PARAM_LENGTH = 1024;
+
 // Route groups, registered in this order. Add yours with one line.
 const PLUGINS: ServerPlugin[] = [simpleRoutes, fileRoutes, uploadRoutes, apiRoutes, healthRoutes, releaseRoutes];
 
@@ -61,6 +65,14 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   };
   const accessLog = repo.config.server.access_log;
   const hot = opts.hotPath === false ? undefined : new HotPath(ctx, { logger, accessLog });
+
+  /** The metrics sample and access line of one request. */
+  const observe = (request: FastifyRequest, status: number, ms: number) => {
+    ctx.metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, status, ms / 1000);
+    if (accessLog) {
+      request.log.info({ method: request.method, url: loggableUrl(request.url), status, ms: Math.round(ms * 100) / 100 }, 'request');
+    }
+  };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One access line per request is written below, in a fixed shape tests and operators rely on.
@@ -68,9 +80,19 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     // Large uploads stream through the multipart parser; JSON bodies of the admin API are small.
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
-    // Platform wheel names run long (charset_normalizer-…-manylinux2014_x86_64.manylinux_2_17_x86_64
-    // .manylinux_2_28_x86_64.whl.metadata): the default 100-character parameter limit answers 414.
-    routerOptions: { maxParamLength: 1024 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A URL the router cannot take (a bad percent-escape, an over-long segment) is answered before
+    // any route or hook: in our envelope, without echoing the URL, and recorded like the rest.
+    frameworkErrors: (err, request, reply) => {
+      const start = performance.now();
+      reply.raw.once('close', () => observe(request, recordedStatus(reply), performance.now() - start));
+      if (err.code === 'FST_ERR_BAD_URL') return sendError(reply, new PyvetError('URL_INVALID', 'invalid', 'the URL path is not valid (a malformed percent-escape)'));
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(reply, new PyvetError('URL_TOO_LONG', 'invalid', `a segment of the URL path is longer than ${MAX_PARAM_LENGTH} characters`), 414);
+      }
+      request.log.error({ err, method: request.method, url: loggableUrl(request.url) }, 'request failed');
+      return sendError(reply, err);
+    },
     // A field the schema does not know is refused, not silently dropped: '{"expires": "0d"}'
     // instead of expiresAt made a token that never expires.
     ajv: { customOptions: { removeAdditional: false } },
@@ -108,12 +130,7 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   const record = (request: FastifyRequest, reply: FastifyReply) => {
     if (recorded.has(request)) return;
     recorded.add(request);
-    const ms = reply.elapsedTime;
-    const status = recordedStatus(reply);
-    ctx.metrics.observe(request.routeOptions.url ?? 'unmatched', request.method, status, ms / 1000);
-    if (accessLog) {
-      request.log.info({ method: request.method, url: loggableUrl(request.url), status, ms: Math.round(ms * 100) / 100 }, 'request');
-    }
+    observe(request, recordedStatus(reply), reply.elapsedTime);
   };
   app.addHook('onRequest', async (request, reply) => {
     reply.raw.once('close', () => {
@@ -122,8 +139,40 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
   });
   app.addHook('onResponse', async (request, reply) => record(request, reply));
 
+  const allowed = methodsByUrl(app);
   for (const plugin of PLUGINS) app.register(async (scope) => plugin(scope, ctx));
+  app.register(async (scope) => methodNotAllowed(scope, allowed));
   return app;
+}
+
+// The methods a 405 may be answered to (those a client would try on a URL we know).
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
+/** Collects the methods of every route added from now on, by URL pattern. */
+function methodsByUrl(app: FastifyInstance): Map<string, Set<string>> {
+  const byUrl = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const set = byUrl.get(route.url) ?? new Set<string>();
+    for (const m of [route.method].flat()) set.add(m);
+    byUrl.set(route.url, set);
+  });
+  return byUrl;
+}
+
+/**
+ * A known URL asked with another method is a 405 with `Allow` (RFC 9110 §15.5.6), not a 404;
+ * unknown URLs stay 404. Answered at onRequest: a body is neither parsed nor refused first.
+ */
+function methodNotAllowed(app: FastifyInstance, byUrl: Map<string, Set<string>>): void {
+  for (const [url, methods] of [...byUrl]) {
+    const others = METHODS.filter((m) => !methods.has(m));
+    if (others.length === 0) continue;
+    const allow = METHODS.filter((m) => methods.has(m)).join(', ');
+    const refuse = async (request: FastifyRequest, reply: FastifyReply) =>
+      sendError(reply.header('allow', allow), new PyvetError('METHOD_NOT_ALLOWED', 'invalid', `${request.method} is not allowed here: use ${allow}`), 405);
+    // The handler is never reached (onRequest answers); Fastify wants one.
+    app.route({ method: others, url, exposeHeadRoute: false, onRequest: refuse, handler: refuse });
+  }
 }
 
 /** The server Fastify would create (same timeouts), with the hot path in front of Fastify's handler. */
