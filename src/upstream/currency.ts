@@ -8,7 +8,7 @@
 // lacks is pinned too, whether it was just mirrored or hosted already.
 import { AdvisoryIndex } from '../advisories/match.js';
 import type { FileRecord } from '../catalog/types.js';
-import { PyvetError } from '../errors.js';
+import { asPyvetError, PyvetError } from '../errors.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { listReleases, patchRelease, type ReleaseSummary } from '../releases/service.js';
 import { type ClosureProblem, type ClosureReport, closureOfFiles } from '../resolve/closure.js';
@@ -18,7 +18,7 @@ import { buildUniverse, parseVersion } from '../resolve/universe.js';
 import { canonicalizeVersion, type Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { type MirroredFile, type MirrorReport, mirror } from './mirror.js';
-import { chooseUpstreams, transferOptions, UpstreamSources } from './sources.js';
+import { chooseUpstreams, type ProjectSource, transferOptions, UpstreamSources } from './sources.js';
 
 export interface VersionFix {
   version: string;
@@ -50,6 +50,8 @@ export interface ProjectCurrency {
   lowestFixHosted: boolean;
   /** Why there is no upstream information (owned name, not allowed, not found). */
   note: string | null;
+  /** Its upstream page could not be read: only hosted versions are known (newest, behind and fixes are incomplete). */
+  error: { code: string; message: string } | null;
 }
 
 export interface OutdatedReport {
@@ -132,13 +134,21 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
     };
     for (const text of hostedTexts) if (usable.has(`${project}\u0000${text}`)) offer(parseVersion(text), text, true);
 
-    const source = await sources.get(project);
+    let source: ProjectSource | null = null;
+    let error: ProjectCurrency['error'] = null;
+    try {
+      source = await sources.get(project);
+    } catch (err) {
+      // As in mirror: a page that cannot be read fails its own project, not the survey.
+      const e = asPyvetError(err);
+      error = { code: e.code, message: e.message };
+    }
     let note: string | null = null;
     const seen = new Map<string, Version>();
-    if (!source) {
+    if (!source && !error) {
       const refusal = sources.refused.find((r) => r.project === project);
       note = refusal ? refusal.reason : 'not found in any upstream allowed to supply it';
-    } else {
+    } else if (source) {
       for (const c of source.candidates) {
         if (c.file.yanked !== false) continue;
         if (c.version.isPrerelease && !opts.prereleases) continue;
@@ -170,6 +180,7 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
       lowestFix: lowestFix?.version ?? null,
       lowestFixHosted: lowestFix?.hosted ?? false,
       note,
+      error,
     };
   }
 }
@@ -235,6 +246,8 @@ export interface UpgradePlan {
   /** Closure of the set as it would be after the upgrades, per target. */
   closure: { target: string; closed: boolean; problems: string[] }[];
   skipped: { project: string; reason: string }[];
+  /** Projects whose upstream page could not be read: not planned. */
+  unassessed: { project: string; code: string; message: string }[];
   applied: { mirror: MirrorReport; release: string | null; waiting: string[] } | null;
 }
 
@@ -258,14 +271,20 @@ interface Choice {
  * mirrored but whose patch release cannot be drafted (files wait for review, the patch does not
  * resolve, the release's checks refuse it) is an UPGRADE_PATCH_NOT_DRAFTED error, the plan with
  * its mirror report in its details. A release that needs no patch (it pins the fixes already,
- * or lacks the upgraded projects) is no error.
+ * or lacks the upgraded projects) is no error. A project whose upstream page cannot be read is
+ * not planned but listed in `unassessed`; the others are planned.
  */
 export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise<UpgradePlan> {
   const targets = getTargets(repo.config, opts.targets?.length ? opts.targets : await defaultTargets(repo));
   const { report, available } = await survey(repo, { from: opts.from });
   const skipped: UpgradePlan['skipped'] = [];
+  const unassessed: UpgradePlan['unassessed'] = [];
   const choices: Choice[] = [];
   for (const p of report.projects) {
+    if (p.error) {
+      unassessed.push({ project: p.project, ...p.error });
+      continue;
+    }
     const all = available.get(p.project) ?? [];
     if (p.vulnerable.length > 0) {
       // Above every affected hosted version and itself unaffected: a hosted one needs no download.
@@ -298,6 +317,7 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
     patch: null,
     closure: closureSummary(before),
     skipped,
+    unassessed,
     applied: null,
   };
   // Problems the repository has already are not the upgrades' doing.

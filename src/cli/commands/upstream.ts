@@ -105,12 +105,13 @@ function printOutdated(r: OutdatedReport): void {
       p.vulnerable.length
         ? colour.red(
             p.vulnerable
-              .map((v) => `${v.version}: ${v.advisories.join(' ')} → ${v.fix ? `${v.fix.version}${v.fix.hosted ? ' (hosted)' : ''}` : 'none'}`)
+              // Without its upstream page a fix may exist that could not be seen.
+              .map((v) => `${v.version}: ${v.advisories.join(' ')} → ${v.fix ? `${v.fix.version}${v.fix.hosted ? ' (hosted)' : ''}` : p.error ? '?' : 'none'}`)
               .join('; '),
           )
         : '',
       p.lowestFix ? `${p.lowestFix}${p.lowestFixHosted ? ' (hosted)' : ''}` : '',
-      p.upstream ?? '',
+      p.error ? colour.red(`not read: ${p.error.message} [${p.error.code}]`) : (p.upstream ?? ''),
     ]),
   );
 }
@@ -136,6 +137,7 @@ function printPlan(p: UpgradePlan): void {
     info(`${t.target}: ${t.closed ? colour.green('closed') : colour.red(`not closed: ${t.problems.join('; ')}`)}`);
   }
   for (const s of p.skipped) note(`${colour.yellow('skipped')} ${s.project}: ${s.reason}`);
+  for (const u of p.unassessed) note(`${colour.red('not assessed')} ${u.project}: ${u.message} [${u.code}]`);
   if (p.patch) {
     const x = p.patch;
     if (x.upgrades.length > 0) info(`patch of ${x.base}: pyvet release patch ${x.base} ${x.upgrades.map((r) => `--upgrade ${r}`).join(' ')}`);
@@ -250,8 +252,10 @@ export function register(program: Command): void {
     .option('--from <upstream>', 'an upstream name or index URL')
     .action(async (o: { pre: boolean; from?: string }, c: Command) => {
       const r = await withRepository(c, (repo) => outdated(repo, { prereleases: o.pre, from: o.from }));
-      if (globalOptions(c).json) return printJson(r);
-      printOutdated(r);
+      if (globalOptions(c).json) printJson(r);
+      else printOutdated(r);
+      // As mirror: the others are reported, and the exit code says the answer is incomplete.
+      if (r.projects.some((p) => p.error)) process.exitCode = 1;
     });
 
   program
@@ -277,6 +281,6 @@ export function register(program: Command): void {
       });
       if (globalOptions(c).json) printJson(plan);
       else printPlan(plan);
-      if (plan.closure.some((t) => !t.closed)) process.exitCode = 1;
+      if (plan.closure.some((t) => !t.closed) || plan.unassessed.length > 0) process.exitCode = 1;
     });
 }
