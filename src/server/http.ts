@@ -39,14 +39,27 @@ export function acceptsGzip(header: string | undefined): boolean {
   return yes;
 }
 
+/**
+ * RFC 9110 §12.5.3: an explicit gzip entry decides, whatever its place in the list; `*` only
+ * speaks for codings not listed. A q that is not a number counts as 0 (plain is always safe).
+ */
 function parseAcceptsGzip(header: string): boolean {
+  let gzip: number | undefined;
+  let any: number | undefined;
   for (const part of header.split(',')) {
-    const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') continue;
-    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)/.exec(p)?.[1]).find((x) => x !== undefined);
-    return q === undefined || Number(q) > 0;
+    const [coding = '', ...params] = part.split(';');
+    const c = coding.trim().toLowerCase();
+    const explicit = c === 'gzip' || c === 'x-gzip';
+    if (!explicit && c !== '*') continue;
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*(\S*)\s*$/i.exec(p);
+      if (m) q = Number(m[1]) || 0;
+    }
+    if (explicit) gzip = Math.max(gzip ?? 0, q);
+    else any = Math.max(any ?? 0, q);
   }
-  return false;
+  return (gzip ?? any ?? 0) > 0;
 }
 
 /** The single byte range asked for, 'unsatisfiable', or undefined to send everything. */
