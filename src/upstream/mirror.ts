@@ -281,7 +281,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
           continue;
         }
         const applies = ['', ...e.need.req.extras].some((extra) => markerApplies(dep, e.need.target, extra));
-        if (applies) frontier.push({ req: dep, target: e.need.target, chain, topLevel: false });
+        if (applies) frontier.push({ req: dep, target: e.need.target, chain, topLevel: false, ...pinsFor(initial.pinned, dep) });
       }
     }
   }
@@ -320,15 +320,17 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       report.unsatisfied.push({ requirement: req.text, target: target.name, neededBy: need.chain, reason, ...(code ? { code } : {}) });
       return null;
     };
-    if (need.refuse) return unsatisfied(need.refuse);
     if (req.url) return unsatisfied('a direct URL reference cannot be mirrored from an index');
     // The requirement with the -c constraints on its project, as pip applies them.
     const specs = [req, ...constraintsOf(req.project)];
+    // Under a hash-pinned file's pins, only the pinned bytes count, hosted or planned.
+    const pinnedOk = (sha256: string) => !need.hashes || need.hashes.has(sha256);
     if (!need.topLevel) {
       // A dependency already satisfied by a hosted file for this target needs nothing new.
-      const ok = matching(specs, hostedCandidates(await hosted(req.project), target), opts.prereleases);
+      const hostedFiles = (await hosted(req.project)).filter((f) => pinnedOk(f.sha256));
+      const ok = matching(specs, hostedCandidates(hostedFiles, target), opts.prereleases);
       if (ok.length > 0) return { need, hostedFile: ok[0]!.file };
-      const planned = [...chosen.values()].filter((m) => m.project === req.project);
+      const planned = [...chosen.values()].filter((m) => m.project === req.project && pinnedOk(m.sha256));
       const inPlan = matching(
         specs,
         planned.map((m) => ({ version: parseVersion(m.version), m })),
@@ -336,6 +338,7 @@ export async function mirror(repo: Repository, opts: MirrorOptions): Promise<Mir
       );
       if (inPlan.length > 0) return null;
     }
+    if (need.refuse) return unsatisfied(need.refuse);
     let source: Awaited<ReturnType<typeof sourceOf>>;
     try {
       source = await sourceOf(req.project);
@@ -534,11 +537,24 @@ interface InitialNeeds {
   needs: Need[];
   /** By project: the specifiers of -c constraints files, applied to every need of the project. */
   constraints: Map<string, ParsedRequirement[]>;
+  /** A requirements file in hash-checking mode: what its lines pin (or refuse), by project. */
+  pinned?: { byProject: Map<string, Pick<Need, 'hashes' | 'refuse'>> };
+}
+
+/**
+ * What a dependency is held to under a file in hash-checking mode: the pins of its project's own
+ * line, or that line's refusal, so that no other bytes of a pinned project come in as someone's
+ * dependency. A project the file does not name is followed as --with-deps asks (checked against
+ * the upstream's sha256 like any file): completing a partial file is what --with-deps is for.
+ */
+function pinsFor(pinned: InitialNeeds['pinned'], dep: ParsedRequirement): Pick<Need, 'hashes' | 'refuse'> {
+  return pinned?.byProject.get(dep.project) ?? {};
 }
 
 function initialNeeds(opts: MirrorOptions): InitialNeeds {
   const needs: Need[] = [];
   const constraints = new Map<string, ParsedRequirement[]>();
+  let pinned: InitialNeeds['pinned'];
   // Top-level requirements are subject to their markers too: one for Windows only is not
   // fetched for a Linux target.
   const perTarget = (req: ParsedRequirement, extra: Omit<Need, 'req' | 'target' | 'chain' | 'topLevel'> = {}) => {
@@ -564,28 +580,37 @@ function initialNeeds(opts: MirrorOptions): InitialNeeds {
       : read.requirements.some((r) => r.entry.hashes.length > 0)
         ? 'other requirements have --hash'
         : undefined;
+    const byProject = new Map<string, Pick<Need, 'hashes' | 'refuse'>>();
+    const pin = (req: ParsedRequirement, held: Pick<Need, 'hashes' | 'refuse'>) => {
+      perTarget(req, held);
+      // Lines of one project (under different markers) pin the union of their hashes.
+      const had = byProject.get(req.project);
+      if (held.hashes) byProject.set(req.project, { hashes: new Set([...(had?.hashes ?? []), ...held.hashes]) });
+      else if (!had) byProject.set(req.project, held);
+    };
     for (const { entry, where } of read.requirements) {
       asked++;
       const req = parseRequirementFrom(entry.text, where);
       const hashes = new Set(entry.hashes.filter((h) => h.startsWith('sha256:')).map((h) => h.slice(7).toLowerCase()));
       if (hashes.size > 0) {
-        perTarget(req, { hashes });
+        pin(req, { hashes });
       } else if (entry.hashes.length > 0) {
         const algorithms = [...new Set(entry.hashes.map((h) => h.split(':')[0]))].join(', ');
-        perTarget(req, {
+        pin(req, {
           refuse: `${where}: pinned only by ${algorithms}; upstream indexes list sha256, so no file can be matched to the pin: add its --hash=sha256:…`,
         });
       } else if (hashMode) {
-        perTarget(req, { refuse: `${where}: no --hash, and the file is in hash-checking mode (${hashMode}): it is not fetched unchecked` });
+        pin(req, { refuse: `${where}: no --hash, and the file is in hash-checking mode (${hashMode}): it is not fetched unchecked` });
       } else {
         perTarget(req);
       }
     }
+    if (hashMode) pinned = { byProject };
   }
   if (asked === 0) {
     throw new PyvetError('NOTHING_TO_MIRROR', 'invalid', 'name at least one requirement, -r FILE or --release URL');
   }
-  return { needs, constraints };
+  return { needs, constraints, ...(pinned ? { pinned } : {}) };
 }
 
 interface ReadEntry {

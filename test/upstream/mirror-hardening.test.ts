@@ -425,6 +425,9 @@ describe('a -r requirements file means what pip says it means', () => {
     multi: wheel('multi', '1.0', ['dep-linux; sys_platform == "linux"', 'dep-win; sys_platform == "win32"']),
     depLinux: wheel('dep-linux', '1.0'),
     depWin: wheel('dep-win', '1.0'),
+    pinsUser: wheel('pins-user', '1.0', ['pinned-dep>=1']),
+    pinnedDep1: wheel('pinned-dep', '1.0'),
+    pinnedDep2: wheel('pinned-dep', '2.0'),
   };
   const LINUX = 'cp311-manylinux_x86_64';
   const WINDOWS = 'cp311-win_amd64';
@@ -483,6 +486,23 @@ describe('a -r requirements file means what pip says it means', () => {
     const r = await run(file(`multi==1.0 --hash=sha256:${W.multi.sha256}\n`), { targets: [LINUX, WINDOWS], withDeps: true });
     assert.deepEqual(names(r), [W.depLinux.filename, W.depWin.filename, W.multi.filename].sort());
     assert.deepEqual(r.unsatisfied, []);
+  });
+
+  test("with --with-deps, a dependency on a project the file pins gets those pinned bytes or nothing", async () => {
+    const user = `pins-user==1.0 --hash=sha256:${W.pinsUser.sha256}\n`;
+    // Pinned to bytes no upstream has: neither the pinned version nor a newer one comes in as a dependency.
+    const wrong = await run(file(`${user}pinned-dep==1.0 --hash=sha256:${'0'.repeat(64)}\n`), { withDeps: true });
+    assert.deepEqual(names(wrong), [W.pinsUser.filename]);
+    assert.deepEqual(wrong.unsatisfied.map((u) => [u.requirement, u.neededBy]), [
+      ['pinned-dep==1.0', []],
+      ['pinned-dep>=1', ['pins-user']],
+    ]);
+    assert.ok(!downloaded('pinned_dep'));
+    // Pinned to 1.0: the dependency is the pinned 1.0, not the newest 2.0.
+    const right = await run(file(`${user}pinned-dep==1.0 --hash=sha256:${W.pinnedDep1.sha256}\n`), { withDeps: true });
+    assert.deepEqual(names(right), [W.pinnedDep1.filename, W.pinsUser.filename]);
+    assert.deepEqual(right.unsatisfied, []);
+    assert.ok(!up.requests.some((q) => q.path === `/files/${W.pinnedDep2.filename}`));
   });
 
   test('in hash-checking mode a line without --hash is refused, not fetched', async () => {
