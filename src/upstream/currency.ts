@@ -15,6 +15,8 @@ import { type ClosureProblem, type ClosureReport, closureOfFiles } from '../reso
 import { resolveIn } from '../resolve/resolver.js';
 import { getTargets, type Target } from '../resolve/targets.js';
 import { buildUniverse, parseVersion } from '../resolve/universe.js';
+import { parseRequirement } from '../resolve/requirements.js';
+import { parseDistributionFilename } from '../standards/filenames.js';
 import { canonicalizeVersion, type Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { type MirroredFile, type MirrorReport, mirror } from './mirror.js';
@@ -363,12 +365,13 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
     const broughtBy = new Map<string, string>();
     for (const f of [...planned.fetched, ...planned.present]) broughtBy.set(f.filename, f.neededBy[0] ?? f.project);
     for (const f of hostedFiles) broughtBy.set(f.filename, f.project);
-    const blame = new Map<string, string[]>();
-    const charge = (project: string, problem: string) => {
+    // Per upgrade: the closure problems it would leave, and the files it needs that could not be fetched.
+    const blame = new Map<string, { open: string[]; unfetched: string[] }>();
+    const charge = (project: string, problem: string, kind: 'open' | 'unfetched' = 'open') => {
       if (!upgraded.has(project)) return;
-      const list = blame.get(project) ?? [];
-      if (!list.includes(problem)) list.push(problem);
-      blame.set(project, list);
+      const b = blame.get(project) ?? { open: [], unfetched: [] };
+      if (!b[kind].includes(problem)) b[kind].push(problem);
+      blame.set(project, b);
     };
     for (const [key, p] of problemKeys(closure)) {
       if (known.has(key)) continue;
@@ -382,21 +385,33 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
     for (const u of planned.unsatisfied) {
       if (u.neededBy.length === 0 && requested.has(u.requirement)) charge(requested.get(u.requirement)!, `${u.target}: ${u.reason}`);
     }
+    // A file that could not be fetched (or its metadata read) cannot be counted on: it is held
+    // against the upgrade it belongs to, or the upgrades whose new files need its project.
+    const newFiles = [...planned.fetched, ...planned.present, ...hostedFiles];
+    for (const f of planned.failed) {
+      const filename = f.filename.replace(/\.metadata$/, '');
+      const text = `${f.filename} could not be fetched: ${f.message} [${f.code}]`;
+      const project = projectOfFile(filename);
+      const root = broughtBy.get(filename) ?? (project && upgraded.has(project) ? project : undefined);
+      if (root) charge(root, text, 'unfetched');
+      else if (project) for (const m of newFiles) if (needsProject(m.requiresDist, project)) charge(broughtBy.get(m.filename)!, text, 'unfetched');
+    }
     if (blame.size === 0) break;
     const next: Choice[] = [];
     for (const c of live) {
-      const problems = blame.get(c.project.project);
-      if (!problems) {
+      const b = blame.get(c.project.project);
+      if (!b) {
         next.push(c);
         continue;
       }
-      c.passedOver.push(`${c.options[c.at]!.text} not taken: it would leave ${problems.join('; ')}`);
+      const why = [...(b.open.length > 0 ? [`it would leave ${b.open.join('; ')}`] : []), ...b.unfetched];
+      c.passedOver.push(`${c.options[c.at]!.text} not taken: ${why.join('; ')}`);
       c.at++;
       if (c.at < c.options.length) next.push(c);
       else {
         skipped.push({
           project: c.project.project,
-          reason: `${[...c.reasons, `no ${opts.securityOnly ? 'fixing ' : ''}version keeps closure`, ...c.passedOver].join('; ')}`,
+          reason: `${[...c.reasons, `no ${opts.securityOnly ? 'fixing ' : ''}version can be fetched and keeps closure`, ...c.passedOver].join('; ')}`,
         });
       }
     }
@@ -610,6 +625,26 @@ async function hostedFilesOf(repo: Repository, upgrades: { project: string; to: 
     out.push(...files.filter((f) => !f.yanked && parseVersion(f.version).compare(u.to.version) === 0));
   }
   return out;
+}
+
+/** The (normalized) project of a distribution filename; null when it is not one. */
+function projectOfFile(filename: string): string | null {
+  try {
+    return parseDistributionFilename(filename).name;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether Requires-Dist lines name `project` (markers aside). */
+function needsProject(requiresDist: string[] | null, project: string): boolean {
+  return (requiresDist ?? []).some((line) => {
+    try {
+      return parseRequirement(line).project === project;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Every closure problem by a stable key, with the files that have it and the project it names. */
