@@ -57,6 +57,16 @@ export async function requireActor(repo: Repository, request: FastifyRequest, ro
 }
 
 /**
+ * onRequest hook for a route that needs `role`: who asks is settled (401/403) before the body is
+ * parsed or the schema checked, so a stranger learns nothing of what the route expects.
+ */
+export function requireRoleFirst(repo: Repository, role: Role, action: string | ((request: FastifyRequest) => string)) {
+  return async (request: FastifyRequest): Promise<void> => {
+    await requireActor(repo, request, role, typeof action === 'string' ? action : action(request));
+  };
+}
+
+/**
  * Whether reading the index and files is allowed without looking anything up: anonymous reads
  * are on and no credentials came (a client sending a wrong token should still learn it).
  */

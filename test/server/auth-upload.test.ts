@@ -239,6 +239,40 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     assert.equal(((await verify.json()) as { ok: boolean }).ok, true);
   });
 
+  it('asks who is asking before it looks at the request: 401, then 403, and only then 400', async () => {
+    const send = (method: string, path: string, token: string | null, body?: string, type = 'application/json') =>
+      fetch(`${s.url}${path}`, { method, headers: { ...as(token), ...(body === undefined ? {} : { 'content-type': type }) }, body });
+    const approve = '/api/files/pyvet_up-9.9.tar.gz/approve';
+    const cases: [string, string, string | undefined, Role, string?][] = [
+      ['POST', approve, '{"bogus": 1}', 'approver'],
+      ['POST', approve, '{not json', 'approver'],
+      ['POST', '/api/files/not-a-file/approve', '{}', 'approver'],
+      ['POST', '/api/files/pyvet_up-9.9.tar.gz/explode', '{}', 'approver'],
+      ['POST', '/api/tokens', '{"name": 5}', 'admin'],
+      ['POST', '/api/tokens', '{"name": "x", "role": "reader", "extra": true}', 'admin'],
+      ['POST', '/api/tokens', '<xml/>', 'admin', 'application/xml'],
+      ['GET', '/api/files?state=bogus', undefined, 'approver'],
+    ];
+    for (const [method, path, body, role, type] of cases) {
+      const what = `${method} ${path} ${body}`;
+      for (const token of [null, WRONG]) {
+        const r = await send(method, path, token, body, type);
+        assert.equal(r.status, 401, `${what} as ${token && 'a wrong token'}`);
+        assert.equal(r.headers.get('www-authenticate'), 'Basic realm="pyvet"');
+        assert.equal(((await r.json()) as ErrorBody).error.code, 'UNAUTHORIZED');
+      }
+      const weak = await send(method, path, s.tokens.reader, body, type);
+      assert.equal(weak.status, 403, `${what} as a reader`);
+      assert.equal(((await weak.json()) as ErrorBody).error.code, 'FORBIDDEN');
+      const allowed = await send(method, path, s.tokens[role], body, type);
+      assert.ok([400, 415].includes(allowed.status), `${what} as ${role}: ${allowed.status}`);
+    }
+    // An upload too: an anonymous body nobody could parse is a 401 first.
+    const anon = await send('POST', '/legacy/', null, '{not json');
+    assert.equal(anon.status, 401);
+    assert.equal((await send('POST', '/legacy/', s.tokens.reader, '{not json')).status, 403);
+  });
+
   it('never writes a token to the log', () => {
     const all = s.logs.join('');
     for (const token of Object.values(s.tokens)) assert.equal(all.includes(token.slice('pyvet_0123456789abcdef_'.length)), false);

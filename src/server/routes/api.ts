@@ -1,12 +1,13 @@
 // A small admin JSON API over the same services the CLI calls: the review queue, approve /
-// reject / yank, tokens and audit verification. Routes check the role up front (401/403) so a
-// refused request never reaches a service; the services check it again.
+// reject / yank, tokens and audit verification. Routes check the role first (401/403, at
+// onRequest: before the body is parsed and validated) so a refused request never reaches a
+// service; the services check it again.
 import type { FastifyRequest } from 'fastify';
 import { verifyAudit } from '../../audit/index.js';
 import type { FileState, Role } from '../../catalog/types.js';
 import { approveFiles, rejectFiles, unyankFiles, yankFiles } from '../../repository/states.js';
 import { createToken } from '../../repository/tokens.js';
-import { requireActor } from '../auth.js';
+import { requireActor, requireRoleFirst } from '../auth.js';
 import type { ServerPlugin } from '../context.js';
 
 const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
@@ -41,10 +42,17 @@ const tokenBody = {
   },
 } as const;
 
+/** What the refusal names, from the URL before its schema is checked. */
+function actionOf(request: FastifyRequest): string {
+  const action = (request.params as { action?: string }).action ?? '';
+  return Object.hasOwn(ACTIONS, action) ? `${action} files` : 'change files';
+}
+
 export const apiRoutes: ServerPlugin = (app, { repo }) => {
-  app.get(
+  app.get<{ Querystring: { state?: FileState; project?: string } }>(
     '/api/files',
     {
+      onRequest: requireRoleFirst(repo, 'approver', 'list files'),
       schema: {
         querystring: {
           type: 'object',
@@ -53,7 +61,7 @@ export const apiRoutes: ServerPlugin = (app, { repo }) => {
         },
       },
     },
-    async (request: FastifyRequest<{ Querystring: { state?: FileState; project?: string } }>) => {
+    async (request) => {
       await requireActor(repo, request, 'approver', 'list files');
       const { state, project } = request.query;
       const files = await repo.catalog.files.list({
@@ -64,15 +72,10 @@ export const apiRoutes: ServerPlugin = (app, { repo }) => {
     },
   );
 
-  app.post(
+  app.post<{ Params: { filename: string; action: keyof typeof ACTIONS }; Body: { reason?: string; force?: boolean } | undefined }>(
     '/api/files/:filename/:action',
-    { schema: { params: fileParams, body: reasonBody } },
-    async (
-      request: FastifyRequest<{
-        Params: { filename: string; action: keyof typeof ACTIONS };
-        Body: { reason?: string; force?: boolean } | undefined;
-      }>,
-    ) => {
+    { onRequest: requireRoleFirst(repo, 'approver', actionOf), schema: { params: fileParams, body: reasonBody } },
+    async (request) => {
       const { filename, action } = request.params;
       const actor = await requireActor(repo, request, 'approver', `${action} files`);
       const reason = request.body?.reason ?? '';
@@ -81,16 +84,16 @@ export const apiRoutes: ServerPlugin = (app, { repo }) => {
     },
   );
 
-  app.post(
+  app.post<{ Body: { name: string; role: Role; expiresAt?: string | null } }>(
     '/api/tokens',
-    { schema: { body: tokenBody } },
-    async (request: FastifyRequest<{ Body: { name: string; role: Role; expiresAt?: string | null } }>, reply) => {
+    { onRequest: requireRoleFirst(repo, 'admin', 'create tokens'), schema: { body: tokenBody } },
+    async (request, reply) => {
       const actor = await requireActor(repo, request, 'admin', 'create tokens');
       return reply.code(201).send(await createToken(repo, request.body, actor));
     },
   );
 
-  app.get('/api/audit/verify', async (request) => {
+  app.get('/api/audit/verify', { onRequest: requireRoleFirst(repo, 'admin', 'verify the audit log') }, async (request) => {
     await requireActor(repo, request, 'admin', 'verify the audit log');
     return verifyAudit(repo);
   });

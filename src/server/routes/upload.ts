@@ -9,7 +9,7 @@ import { ingestFile } from '../../repository/ingest.js';
 import { parseDistributionFilename } from '../../standards/filenames.js';
 import { canonicalizeName } from '../../standards/names.js';
 import { Version } from '../../standards/version.js';
-import { requireActor } from '../auth.js';
+import { requireActor, requireRoleFirst } from '../auth.js';
 import { type ServerPlugin, sendError } from '../context.js';
 import { boundaryOf, DEFAULT_LIMITS, parseMultipart } from '../multipart.js';
 
@@ -109,6 +109,8 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
       await rm(dir, { recursive: true, force: true });
     }
   };
-  app.post('/legacy/', upload);
-  app.post('/legacy', upload);
+  // Who uploads is settled before the body is read or its type looked at.
+  const onRequest = requireRoleFirst(repo, 'publisher', 'upload files');
+  app.post('/legacy/', { onRequest }, upload);
+  app.post('/legacy', { onRequest }, upload);
 };
