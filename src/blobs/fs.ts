@@ -11,6 +11,7 @@ import { copyFile, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, 
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
+import { processAlive } from '../process-lock.js';
 import type { BlobInfo, BlobStore, PutFileOptions, StagedBlob } from './types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -292,17 +293,6 @@ async function fsyncDir(dir: string): Promise<void> {
     await fd.sync();
   } finally {
     await fd.close();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

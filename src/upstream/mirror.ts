@@ -16,6 +16,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { FileRecord } from '../catalog/types.js';
 import { asPyvetError, PyvetError } from '../errors.js';
 import { artifactLimits } from '../artifacts/index.js';
+import { takeLock } from '../process-lock.js';
 import { ingestFile } from '../repository/ingest.js';
 import type { Actor, Repository } from '../repository/types.js';
 import {
@@ -142,6 +143,17 @@ function upstreamSha256(f: UpstreamFile): string | undefined {
 }
 
 export async function mirror(repo: Repository, opts: MirrorOptions): Promise<MirrorReport> {
+  // One mirror at a time per repository: two would write the same .part files, and each would
+  // take the other's bytes for an upstream's lie.
+  const release = await takeLock(join(repo.config.data_dir, 'tmp', 'mirror', '.lock'), 'a mirror', 'MIRROR_BUSY');
+  try {
+    return await mirrorLocked(repo, opts);
+  } finally {
+    release();
+  }
+}
+
+async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<MirrorReport> {
   const started = Date.now();
   let signed: SignedRelease | undefined;
   // The upstream whose credentials a release's own URLs get: the one named by --from, else one

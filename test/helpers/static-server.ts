@@ -16,7 +16,7 @@ export interface StaticServer {
    * half the body, then go silent with the connection open).
    */
   injectFaults(match: RegExp, n: number, fault: Fault): void;
-  /** Delay every response whose path matches by `ms` (to interrupt transfers half-way). */
+  /** Delay every response whose path matches by `ms` (to interrupt transfers half-way); 0 stops it. */
   throttle(match: RegExp, ms: number): void;
   /** File bodies sent (200 or 206), in order: from which byte, and whether all of it went out. */
   bodies: { path: string; start: number; finished: boolean }[];
@@ -118,7 +118,10 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       faults.push({ match, left: n, fault });
     },
     throttle(match, ms) {
-      delays.push({ match, ms });
+      // A new delay for the same pattern replaces the old one (0 removes it).
+      const same = delays.findIndex((d) => d.match.source === match.source);
+      if (same >= 0) delays.splice(same, 1);
+      if (ms > 0) delays.push({ match, ms });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -227,6 +227,36 @@ describe('an interrupted mirror resumes without downloading again', () => {
     assert.ok(firstRun.length >= 1);
   });
 
+  test('a second mirror on the same repository is refused while the first runs; a dead one\'s lock is taken over', async () => {
+    const dir = join(tmp.path, 'two-runs');
+    await initRepository(dir, { logLevel: 'warn' });
+    up.throttle(/\/files\//, 300);
+    const first = spawnCli(dir, ['--json', 'mirror', ...names, '--from', `${up.url}/simple/`], { PYVET_MIRROR__CONCURRENCY: '1' });
+    let out = '';
+    first.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const lock = join(dir, 'tmp', 'mirror', '.lock');
+    while (!existsSync(lock)) await new Promise((r) => setTimeout(r, 20));
+    const second = await runCliAsync(dir, ['mirror', ...names, '--from', `${up.url}/simple/`]);
+    assert.equal(second.status, 5, second.stderr);
+    assert.match(second.stderr, new RegExp(`MIRROR_BUSY.*a mirror is already running on this repository \\(pid ${first.pid}`));
+    const code = await new Promise((r) => first.once('exit', r));
+    assert.equal(code, 0);
+    // The first run was not disturbed: everything fetched, nothing blamed on the upstream.
+    const report = JSON.parse(out) as { fetched: unknown[]; failed: unknown[] };
+    assert.deepEqual([report.fetched.length, report.failed], [names.length, []]);
+    assert.ok(!existsSync(lock), 'the lock outlived its run');
+
+    // A lock left by a process that is gone (kill -9) does not block the next run.
+    const dead = spawnCli(dir, ['--version']);
+    await new Promise((r) => dead.once('exit', r));
+    writeFileSync(lock, `${dead.pid} 2026-01-01T00:00:00.000Z\n`);
+    const third = await runCliAsync(dir, ['mirror', ...names, '--from', `${up.url}/simple/`]);
+    assert.equal(third.status, 0, third.stderr);
+    assert.ok(!existsSync(lock));
+  });
+
   test('a SIGKILL while a downloaded file is being ingested costs no second download of it', async () => {
     up.throttle(/\/files\//, 0);
     let caught = 0;
