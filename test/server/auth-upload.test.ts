@@ -239,6 +239,25 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     assert.equal(((await verify.json()) as { ok: boolean }).ok, true);
   });
 
+  it('reads /metrics like the index (a reader token when anonymous reading is off); /healthz stays open', async () => {
+    const anon = await fetch(`${closed.url}/metrics`);
+    assert.equal(anon.status, 401);
+    assert.equal(anon.headers.get('www-authenticate'), 'Basic realm="pyvet"');
+    assert.doesNotMatch(await anon.text(), /pyvet_files/);
+    assert.equal((await fetch(`${closed.url}/metrics`, { headers: basic(WRONG) })).status, 401);
+    for (const role of ['reader', 'admin'] as Role[]) {
+      const r = await fetch(`${closed.url}/metrics`, { headers: basic(s.tokens[role]) });
+      assert.equal(r.status, 200, role);
+      assert.match(await r.text(), /^pyvet_files\{state="quarantined"\} \d+$/m);
+    }
+    const health = await fetch(`${closed.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    // Open when anyone may read, but a wrong token is refused as on the index.
+    assert.equal((await fetch(`${s.url}/metrics`)).status, 200);
+    assert.equal((await fetch(`${s.url}/metrics`, { headers: basic(WRONG) })).status, 401);
+  });
+
   it('asks who is asking before it looks at the request: 401, then 403, and only then 400', async () => {
     const send = (method: string, path: string, token: string | null, body?: string, type = 'application/json') =>
       fetch(`${s.url}${path}`, { method, headers: { ...as(token), ...(body === undefined ? {} : { 'content-type': type }) }, body });

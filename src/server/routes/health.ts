@@ -1,7 +1,9 @@
-// /healthz (the catalog answers; status only) and /metrics (Prometheus text exposition).
+// /healthz (the catalog answers; status only, open to all) and /metrics (Prometheus text
+// exposition, read like the index).
 import cluster from 'node:cluster';
 import type { FileState } from '../../catalog/types.js';
 import { PyvetError } from '../../errors.js';
+import { readAccess } from '../auth.js';
 import type { ServerPlugin } from '../context.js';
 import { type Family, renderSnapshot, residentMemory, workerMetrics } from '../metrics.js';
 
@@ -71,7 +73,9 @@ export const healthRoutes: ServerPlugin = (app, { repo, index, blobs, metrics })
   const workers = cluster.isWorker ? workerMetrics(local) : undefined;
   if (workers) app.addHook('onClose', async () => workers.stop());
 
-  app.get('/metrics', async (_request, reply) => {
+  // File counts by state say what waits for review: /metrics is read like the index (a reader
+  // token when anonymous reading is off; Prometheus sends it as Basic auth), /healthz stays open.
+  app.get('/metrics', { onRequest: readAccess(repo) }, async (_request, reply) => {
     const text = renderSnapshot(workers ? await workers.scrape() : await local());
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
