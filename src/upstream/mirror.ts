@@ -394,8 +394,16 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
     pool = [...byVersion.values()].map((x) => x.c).sort((a, b) => b.version.compare(a.version));
     const fits = matching(specs, pool, opts.prereleases);
     if (fits.length === 0) {
+      // An sdist the policy keeps out is a refusal to say, not a file the upstream lacks.
+      const sdists = matching(
+        specs,
+        source.sdistOnlyByPolicy.map((v) => ({ version: parseVersion(v) })),
+        opts.prereleases,
+      );
+      const policy = sdists.length > 0 ? `; it has an sdist of ${sdists.map((s) => s.version.toString()).join(', ')}, which the policy does not allow (allow_sdists: false)` : '';
       return unsatisfied(
-        `no version of ${req.project} in upstream '${source.upstream.name}' satisfies '${req.specifierText || '*'}' with a file for ${target.name}`,
+        `no version of ${req.project} in upstream '${source.upstream.name}' satisfies '${req.specifierText || '*'}' with a file for ${target.name}${policy}`,
+        sdists.length > 0 ? 'SDIST_NOT_ALLOWED' : undefined,
       );
     }
     return { need, choices: [{ project: req.project, candidate: fits[0]!, upstream: source.upstream, need }] };

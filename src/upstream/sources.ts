@@ -21,6 +21,8 @@ export interface UpstreamCandidate {
 export interface ProjectSource {
   upstream: Upstream;
   candidates: UpstreamCandidate[];
+  /** Versions with an sdist left out because the policy does not allow sdists (allow_sdists). */
+  sdistOnlyByPolicy: string[];
 }
 
 export interface Refusal {
@@ -91,20 +93,24 @@ export class UpstreamSources {
     if (allowed.length === 0) return this.refuse(project, 'UPSTREAM_NOT_ALLOWED', `no upstream is allowed to supply ${project}`);
     for (const u of allowed) {
       const page = await fetchProjectPage(u.url, project, { ...this.opts.transfer, credentials: upstreamCredentials(u) });
-      if (page) return { upstream: u, candidates: candidatesOf(project, page.files, this.opts.allowSdists) };
+      if (page) return { upstream: u, ...candidatesOf(project, page.files, this.opts.allowSdists) };
     }
     return null;
   }
 }
 
-function candidatesOf(project: string, files: UpstreamFile[], allowSdists: boolean): UpstreamCandidate[] {
+function candidatesOf(project: string, files: UpstreamFile[], allowSdists: boolean): Omit<ProjectSource, 'upstream'> {
   const out: UpstreamCandidate[] = [];
+  const sdists = new Set<string>();
   for (const file of files) {
     try {
       const d = parseDistributionFilename(file.filename);
       // An index may list stray files; only the project's own distributions count.
       if (d.name !== project) continue;
-      if (d.kind === 'sdist' && !allowSdists) continue;
+      if (d.kind === 'sdist' && !allowSdists) {
+        sdists.add(d.version.toString());
+        continue;
+      }
       out.push({
         file,
         version: d.version,
@@ -116,5 +122,5 @@ function candidatesOf(project: string, files: UpstreamFile[], allowSdists: boole
       // Unparseable filenames (eggs, .exe installers, junk) are never mirrored.
     }
   }
-  return out;
+  return { candidates: out, sdistOnlyByPolicy: [...sdists] };
 }

@@ -18,8 +18,8 @@ export interface StaticServer {
   injectFaults(match: RegExp, n: number, fault: Fault): void;
   /** Delay every response whose path matches by `ms` (to interrupt transfers half-way); 0 stops it. */
   throttle(match: RegExp, ms: number): void;
-  /** File bodies sent (200 or 206), in order: from which byte, and whether all of it went out. */
-  bodies: { path: string; start: number; finished: boolean }[];
+  /** File bodies sent (200 or 206), in order: from which byte, and when all of it went out. */
+  bodies: { path: string; start: number; finished: boolean; finishedAt?: number }[];
   /** Called when a body has gone out whole (handed to the kernel, not yet read by the client). */
   onBodySent?: (path: string) => void;
   close(): Promise<void>;
@@ -76,10 +76,11 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
       const track = (start: number) => {
         if (file.endsWith('.html')) return;
-        const body = { path, start, finished: false };
+        const body: StaticServer['bodies'][number] = { path, start, finished: false };
         bodies.push(body);
         res.on('finish', () => {
           body.finished = true;
+          body.finishedAt = performance.now();
           self.onBodySent?.(path);
         });
       };

