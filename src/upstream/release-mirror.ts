@@ -7,6 +7,7 @@ import { PyvetError } from '../errors.js';
 import type { Manifest } from '../releases/documents.js';
 import { verifyManifest } from '../releases/signing.js';
 import { type Credentials, fetchText, redactUrl, type TransferOptions } from './http.js';
+import { redactTypedUrl } from './upstreams.js';
 
 export interface SignedRelease {
   name: string;
@@ -31,13 +32,18 @@ export interface ReleaseFetchOptions extends TransferOptions {
   credentialsFor?: (url: string) => Credentials | undefined;
 }
 
+/** Checked before anything is fetched: a URL that does not parse is invalid input, echoed without its userinfo. */
+function checkUrl(text: string, what: string): void {
+  if (!URL.canParse(text)) throw new PyvetError('RELEASE_URL_INVALID', 'invalid', `${what}: '${redactTypedUrl(text)}' is not a URL`);
+}
+
 function get(url: string, opts: ReleaseFetchOptions) {
   const { credentialsFor, ...transfer } = opts;
   return fetchText(url, { ...transfer, credentials: credentialsFor?.(url) });
 }
 
 async function readKey(location: string, opts: ReleaseFetchOptions): Promise<string> {
-  if (/^https?:|^file:/.test(location)) {
+  if (/^(https?|file):/i.test(location)) {
     const doc = await get(location, opts);
     if (!doc) throw new PyvetError('RELEASE_KEY_NOT_FOUND', 'not_found', `no public key at ${redactUrl(location)}`);
     return doc.text;
@@ -47,6 +53,8 @@ async function readKey(location: string, opts: ReleaseFetchOptions): Promise<str
 
 /** Fetches and verifies a release; throws RELEASE_SIGNATURE_INVALID unless the signature holds. */
 export async function fetchSignedRelease(url: string, keyLocation?: string, opts: ReleaseFetchOptions = {}): Promise<SignedRelease> {
+  checkUrl(url, 'the release URL');
+  if (keyLocation && /^(https?|file):/i.test(keyLocation)) checkUrl(keyLocation, 'the release key URL');
   const base = releaseBase(url);
   const manifestDoc = await get(`${base}manifest.json`, opts);
   const signature = await get(`${base}manifest.json.sig`, opts);

@@ -33,13 +33,23 @@ export function parsePriority(text: string): number {
   return checkPriority(/^\d{1,7}$/.test(t) ? Number(t) : Number.NaN, text);
 }
 
+/**
+ * A URL as typed (it may not parse), for a message: everything between its scheme and its last
+ * '@' is hidden, so no userinfo is echoed whatever characters it has ('/', '#', '?', '@').
+ */
+export function redactTypedUrl(text: string): string {
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:[\\/]*/i.exec(text)?.[0] ?? '';
+  return `${scheme}***${text.slice(at)}`;
+}
+
 function validateUrl(url: string, where: string): string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    // Echoed without what looks like credentials: a malformed URL may still carry a password.
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${url.replace(/\/\/[^/]*@/, '//***@')}' is not a URL`);
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${redactTypedUrl(url)}' is not a URL`);
   }
   if (!['http:', 'https:', 'file:'].includes(u.protocol)) {
     throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: only http, https and file URLs are supported`);

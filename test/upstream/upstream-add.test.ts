@@ -49,4 +49,41 @@ describe('upstream add --priority', () => {
     assert.match(r.stderr, /UPSTREAM_INVALID/);
     assert.doesNotMatch(r.stderr + r.stdout, /S3cr3tT0ken/);
   });
+
+  // Passwords with the characters that end a URL's authority (or add another '@'): none of it is echoed.
+  const passwords = ['hun/ter2', 'hun#ter2', 'hun?ter2', 'hun@ter2', 'h/u#n?t@er2', 'hun\\ter2'];
+  const urls = [
+    ...passwords.flatMap((pw) => [`http://bob:${pw}@127.0.0.1:38472/simple/`, `http://bob:${pw}@[bad/simple/`]),
+    // Valid URLs, but not the scheme spelling or the schemes an upstream takes.
+    'HTTPS://bob:hunter2@127.0.0.1:38472/simple/',
+    'ftp://bob:hunter2@127.0.0.1:38472/simple/',
+  ];
+
+  test('upstream add never echoes the userinfo of a URL, whatever characters its password has', () => {
+    for (const url of urls) {
+      const r = runCli(data, ['upstream', 'add', 'x', url]);
+      assert.equal(r.status, 2, `${url}: ${r.stderr}`);
+      assert.match(r.stderr, /UPSTREAM_INVALID/);
+      assert.doesNotMatch(r.stderr + r.stdout, /hun|ter2|er2|bob/, url);
+    }
+  });
+
+  test('neither do --from, --release and --release-key', () => {
+    // Every character once (a long password with all of them) and the reported one, in each form.
+    for (const url of urls.filter((u) => /h\/u#n|hun\/ter2|hunter2/.test(u))) {
+      for (const args of [
+        ['mirror', 'foo', '--from', url],
+        ['outdated', '--from', url],
+        ['mirror', '--release', url],
+        ['mirror', '--release', 'http://127.0.0.1:1/releases/r/', '--release-key', url],
+      ]) {
+        const r = runCli(data, args, { PYVET_MIRROR__RETRIES: '0' });
+        const out = r.stderr + r.stdout;
+        assert.doesNotMatch(out, /hun|ter2|er2|bob/, `${args.join(' ')}: ${out}`);
+        // --release may carry credentials in a URL that parses: then it is only unreachable (8).
+        const reachable = URL.canParse(url) && args.some((a) => a.startsWith('--release'));
+        assert.ok(r.status === 2 || (reachable && r.status === 8), `${args.join(' ')}: ${r.status} ${out}`);
+      }
+    }
+  });
 });

@@ -6,12 +6,20 @@ import { PyvetError } from '../../errors.js';
 import { getTargets } from '../../resolve/targets.js';
 import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '../../upstream/currency.js';
 import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
-import { addUpstream, listUpstreams, parsePriority, removeUpstream } from '../../upstream/upstreams.js';
+import { addUpstream, adHocUpstream, listUpstreams, parsePriority, removeUpstream } from '../../upstream/upstreams.js';
 import { cliActor, globalOptions } from '../context.js';
 import { colour, info, note, printJson, printTable } from '../output.js';
 import { withRepository } from './repo.js';
 
 const DEFAULT_TARGET = 'cp311-manylinux_x86_64';
+
+/**
+ * --from: a name, or (with a ':', which no name has) a URL, checked here so that one which does
+ * not parse, has another scheme or carries credentials is refused without being echoed whole.
+ */
+function fromOption(from: string | undefined): string | undefined {
+  return from?.includes(':') ? adHocUpstream(from).url : from;
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -229,7 +237,7 @@ export function register(program: Command): void {
             requirements: reqs,
             ...(o.requirement ? { requirementsFile: { text: readFileSync(o.requirement, 'utf8'), source: o.requirement, path: o.requirement } } : {}),
             ...(o.release ? { release: { url: o.release, key: o.releaseKey } } : {}),
-            from: o.from,
+            from: fromOption(o.from),
             targets: getTargets(repo.config, o.target.length ? o.target : [DEFAULT_TARGET]),
             withDeps: o.withDeps,
             prereleases: o.pre,
@@ -251,7 +259,7 @@ export function register(program: Command): void {
     .option('--pre', 'consider upstream pre-releases', false)
     .option('--from <upstream>', 'an upstream name or index URL')
     .action(async (o: { pre: boolean; from?: string }, c: Command) => {
-      const r = await withRepository(c, (repo) => outdated(repo, { prereleases: o.pre, from: o.from }));
+      const r = await withRepository(c, (repo) => outdated(repo, { prereleases: o.pre, from: fromOption(o.from) }));
       if (globalOptions(c).json) printJson(r);
       else printOutdated(r);
       // As mirror: the others are reported, and the exit code says the answer is incomplete.
@@ -268,7 +276,7 @@ export function register(program: Command): void {
     .action(async (o: { securityOnly: boolean; target: string[]; from?: string; apply: boolean }, c: Command) => {
       const plan = await withRepository(c, async (repo) => {
         try {
-          return await planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: o.from, apply: o.apply, actor: cliActor() });
+          return await planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: fromOption(o.from), apply: o.apply, actor: cliActor() });
         } catch (err) {
           // A refused --apply, or one that drafted no release, still shows its plan and what was
           // mirrored (in --json they are in the error's details).
