@@ -300,6 +300,27 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
 
   report.refused = sources.refused;
   report.seconds = (Date.now() - started) / 1000;
+  if (!opts.dryRun && !signed) {
+    // Evidence of the run itself: what was refused and why, which files failed their checks
+    // (a hash mismatch is an upstream's lie on record), besides each file's own ingest entry.
+    await repo.catalog.transaction((tx) =>
+      tx.audit.append({
+        actor: opts.actor.name,
+        action: 'upstream.mirror',
+        subject: mirrorSubject(opts),
+        details: {
+          upstreams: upstreams.map((u) => u.name),
+          targets: opts.targets.map((t) => t.name),
+          fetched: report.fetched.map((f) => f.filename),
+          present: report.present.length,
+          refused: report.refused.map((r) => ({ project: r.project, code: r.code, reason: r.reason })),
+          failed: report.failed.map((f) => ({ filename: f.filename, code: f.code })),
+          unsatisfied: report.unsatisfied.length,
+          bytes: report.bytes,
+        },
+      }),
+    );
+  }
   if (signed && !opts.dryRun) {
     // Provenance: which signed release these files came in as, verified with which key.
     await repo.catalog.transaction((tx) =>
@@ -316,7 +337,8 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
           files: signed.files,
           fetched: report.fetched.map((f) => f.filename),
           present: report.present.length,
-          failed: report.failed.length,
+          refused: report.refused.map((r) => ({ project: r.project, code: r.code, reason: r.reason })),
+          failed: report.failed.map((f) => ({ filename: f.filename, code: f.code })),
           unsatisfied: report.unsatisfied.length,
         },
       }),
@@ -551,6 +573,13 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
       return null;
     }
   }
+}
+
+/** What a run was asked for, in a few words, as the subject of its audit entry. */
+function mirrorSubject(opts: MirrorOptions): string {
+  const asked = [...(opts.requirements ?? []), ...(opts.requirementsFile ? [`-r ${opts.requirementsFile.source}`] : [])];
+  const shown = asked.slice(0, 5).join(' ');
+  return asked.length > 5 ? `${shown} and ${asked.length - 5} more` : shown;
 }
 
 interface InitialNeeds {

@@ -79,7 +79,8 @@ export class UpstreamSources {
     if (!this.refusedProjects.has(project)) {
       this.refusedProjects.add(project);
       this.refused.push({ project, code, reason });
-      this.repo.logger.warn({ project, code }, reason);
+      // Info, not a warning: every caller reports its refusals to the operator itself.
+      this.repo.logger.info({ project, code }, reason);
     }
     return null;
   }

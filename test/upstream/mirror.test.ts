@@ -150,6 +150,13 @@ describe('mirror from loopback upstreams', () => {
     assert.equal(r.fetched.length, 0);
     assert.equal(r.refused[0]?.code, 'OWNED_NAME');
     assert.equal(await repo.catalog.files.getByFilename('acme_secret-9.9-py3-none-any.whl'), undefined);
+    // The refusal is evidence too: the run's audit entry names it.
+    const entry = (await repo.catalog.audit.list()).filter((e) => e.action === 'upstream.mirror').at(-1);
+    assert.equal(entry?.subject, 'acme-secret');
+    assert.deepEqual(
+      (entry?.details.refused as { project: string; code: string }[]).map((x) => [x.project, x.code]),
+      [['acme-secret', 'OWNED_NAME']],
+    );
   });
 
   test('one upstream per project: the preferred one wins even when another has newer versions', async () => {
@@ -166,6 +173,8 @@ describe('mirror from loopback upstreams', () => {
     assert.equal(r.fetched.length, 0);
     assert.deepEqual(r.failed.map((f) => f.code), ['UPSTREAM_HASH_MISMATCH']);
     assert.equal(await repo.catalog.files.getByFilename('broken-1.0-py3-none-any.whl'), undefined);
+    const entry = (await repo.catalog.audit.list()).filter((e) => e.action === 'upstream.mirror').at(-1);
+    assert.deepEqual(entry?.details.failed, [{ filename: 'broken-1.0-py3-none-any.whl', code: 'UPSTREAM_HASH_MISMATCH' }]);
     assert.equal(blobCount(repo.config.data_dir), blobs);
     const work = join(repo.config.data_dir, 'tmp', 'mirror');
     const leftovers = existsSync(work) ? readdirSync(work, { recursive: true }).filter((f) => String(f).includes('broken')) : [];
