@@ -152,9 +152,10 @@ describe('mirror from loopback upstreams', () => {
     assert.equal(await repo.catalog.files.getByFilename('acme_secret-9.9-py3-none-any.whl'), undefined);
     // The refusal is evidence too: the run's audit entry names it.
     const entry = (await repo.catalog.audit.list()).filter((e) => e.action === 'upstream.mirror').at(-1);
-    assert.equal(entry?.subject, 'acme-secret');
+    assert.ok(entry, 'an upstream.mirror audit entry');
+    assert.equal(entry.subject, 'acme-secret');
     assert.deepEqual(
-      (entry?.details.refused as { project: string; code: string }[]).map((x) => [x.project, x.code]),
+      (entry.details.refused as { project: string; code: string }[]).map((x) => [x.project, x.code]),
       [['acme-secret', 'OWNED_NAME']],
     );
   });
