@@ -331,6 +331,8 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
         details: {
           url: redactUrl(opts.release!.url),
           indexUrl: redactUrl(signed.indexUrl),
+          // Where the files were actually fetched from (--from may name another index than the manifest's).
+          fetchedFrom: upstreams.map((u) => redactUrl(u.url)),
           keyFingerprint: signed.keyFingerprint,
           // A URL without its userinfo, or the path of a key file given on the command line.
           keySource: /^[a-z][a-z0-9+.-]*:/i.test(signed.keySource) ? redactUrl(signed.keySource) : signed.keySource,

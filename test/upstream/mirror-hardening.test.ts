@@ -347,6 +347,7 @@ describe('mirroring a signed release from a pyvet that needs credentials', () =>
     assert.equal(entry.subject, 'r1');
     assert.equal(entry.details.keyFingerprint, r.release?.keyFingerprint);
     assert.equal(entry.details.url, `${peer.url}/releases/r1/`);
+    assert.deepEqual(entry.details.fetchedFrom, [`${peer.url}/simple/`]);
     assert.deepEqual((entry.details.fetched as string[]).sort(), r.fetched.map((f) => f.filename).sort());
   });
 
