@@ -19,10 +19,19 @@ export interface NewToken {
   expiresAt?: string | null;
 }
 
+/** A token as shown to people and programs: what is stored, but not its hash. */
+export type TokenInfo = Omit<TokenRecord, 'hash'>;
+
 export interface CreatedToken {
   /** The token itself: shown once, never stored. */
   token: string;
-  record: TokenRecord;
+  record: TokenInfo;
+}
+
+/** The stored hash is no one's business: it would let a guess be checked offline. */
+function tokenInfo(rec: TokenRecord): TokenInfo {
+  const { hash: _hash, ...info } = rec;
+  return info;
 }
 
 function hashToken(token: string): string {
@@ -47,15 +56,11 @@ export async function createToken(repo: Repository, spec: NewToken, actor: Actor
       role: spec.role,
     });
   }
-  const expiresAt = spec.expiresAt ?? null;
-  if (expiresAt !== null && Number.isNaN(Date.parse(expiresAt))) {
-    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${JSON.stringify(expiresAt)} is not a date`, {
-      expiresAt,
-    });
-  }
+  const now = opts.now ?? new Date();
+  const expiresAt = spec.expiresAt == null ? null : parseExpiry(spec.expiresAt, now);
   // A token that could never authenticate is a mistake ('--expires 0d', a date in the past).
-  if (expiresAt !== null && Date.parse(expiresAt) <= (opts.now ?? new Date()).getTime()) {
-    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${new Date(expiresAt).toISOString()} is already past`, { expiresAt });
+  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) {
+    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiresAt ${expiresAt} is already past`, { expiresAt: spec.expiresAt });
   }
   const id = randomBytes(8).toString('hex');
   const token = `pyvet_${id}_${randomBytes(32).toString('base64url')}`;
@@ -67,7 +72,7 @@ export async function createToken(repo: Repository, spec: NewToken, actor: Actor
       hash: hashToken(token),
       createdAt: new Date().toISOString(),
       createdBy: actor.name,
-      expiresAt: expiresAt && new Date(expiresAt).toISOString(),
+      expiresAt,
     });
     await tx.audit.append({
       actor: actor.name,
@@ -78,7 +83,7 @@ export async function createToken(repo: Repository, spec: NewToken, actor: Actor
     return rec;
   });
   repo.logger.info({ tokenId: id, name, role: spec.role, by: actor.name }, 'token created');
-  return { token, record };
+  return { token, record: tokenInfo(record) };
 }
 
 /**
@@ -104,9 +109,9 @@ export async function authenticate(repo: Repository, presented: string): Promise
 }
 
 /** Revokes a token (admin only). Revoking an already revoked token changes nothing. */
-export async function revokeToken(repo: Repository, id: string, actor: Actor): Promise<TokenRecord> {
+export async function revokeToken(repo: Repository, id: string, actor: Actor): Promise<TokenInfo> {
   requireRole(actor, 'admin', 'revoke tokens');
-  return repo.catalog.transaction(async (tx) => {
+  const rec = await repo.catalog.transaction(async (tx) => {
     const before = await tx.tokens.get(id);
     if (!before) throw new PyvetError('TOKEN_NOT_FOUND', 'not_found', `no token with id ${id}`, { id });
     if (before.revokedAt !== null) return before;
@@ -114,26 +119,51 @@ export async function revokeToken(repo: Repository, id: string, actor: Actor): P
     await tx.audit.append({ actor: actor.name, action: 'token.revoke', subject: id, details: { name: rec.name } });
     return rec;
   });
+  return tokenInfo(rec);
 }
 
-/** Lists tokens (admin only): metadata only, never a secret. */
-export async function listTokens(repo: Repository, actor: Actor): Promise<TokenRecord[]> {
+/** Lists tokens (admin only): metadata only, never a secret nor its hash. */
+export async function listTokens(repo: Repository, actor: Actor): Promise<TokenInfo[]> {
   requireRole(actor, 'admin', 'list tokens');
-  return repo.catalog.tokens.list();
+  return (await repo.catalog.tokens.list()).map(tokenInfo);
 }
 
-/** Parses an expiry like '30d', '12h', '90m' or an ISO date into an ISO time. */
-export function parseExpiry(text: string, now = new Date()): string {
-  const m = /^(\d+)([dhm])$/.exec(text.trim());
-  if (m) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
-    return new Date(now.getTime() + Number(m[1]) * unit).toISOString();
+// The expiry forms accepted, nothing Date.parse would guess at ('1' read as the year 2001).
+const EXPIRY_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const EXPIRY_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+const EXPIRY_DURATION = /^(\d+)([mhd])$/;
+const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * The expiry of a token as an ISO time, from a lifetime (30d, 12h, 90m), an ISO 8601 date
+ * (2030-01-31, midnight UTC) or an RFC 3339 date-time (2030-01-31T12:00:00Z); anything else is
+ * TOKEN_EXPIRY_INVALID naming `field` (the API's expiresAt, the CLI's --expires).
+ */
+export function parseExpiry(text: string, now = new Date(), field = 'expiresAt'): string {
+  const t = text.trim();
+  const d = EXPIRY_DURATION.exec(t);
+  if (d) return new Date(now.getTime() + Number(d[1]) * DURATION_MS[d[2] as keyof typeof DURATION_MS]).toISOString();
+  const m = EXPIRY_DATE.exec(t) ?? EXPIRY_DATE_TIME.exec(t);
+  const ms = m ? Date.parse(t.replace(' ', 'T').toUpperCase()) : Number.NaN;
+  // Date.parse rolls 2030-02-31 over into March: the fields must come back as written.
+  const valid =
+    m !== null &&
+    !Number.isNaN(ms) &&
+    daysIn(Number(m[1]), Number(m[2])) >= Number(m[3]) &&
+    Number(m[3]) >= 1 &&
+    (m[4] === undefined || (Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6]) < 60)) &&
+    (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
+  if (!valid) {
+    throw new PyvetError(
+      'TOKEN_EXPIRY_INVALID',
+      'invalid',
+      `${field} ${JSON.stringify(text)} is not an expiry: use a lifetime (30d, 12h, 90m), a date (2030-01-31) or an RFC 3339 date-time (2030-01-31T12:00:00Z)`,
+      { [field]: text },
+    );
   }
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) {
-    throw new PyvetError('TOKEN_EXPIRY_INVALID', 'invalid', `expiry ${JSON.stringify(text)}: use e.g. 30d, 12h or an ISO date`, {
-      expiresAt: text,
-    });
-  }
-  return new Date(t).toISOString();
+  return new Date(ms).toISOString();
+}
+
+function daysIn(year: number, month: number): number {
+  return month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
 }

@@ -28,7 +28,8 @@ describe('tokens and roles', () => {
     const { token, record } = await createToken(t.repo, { name: 'ci', role: 'publisher' }, admin);
     assert.match(token, /^pyvet_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     assert.ok(token.startsWith(`pyvet_${record.id}_`));
-    assert.match(record.hash, /^[0-9a-f]{64}$/);
+    assert.equal('hash' in record, false, 'the hash is not handed out');
+    assert.match((await t.repo.catalog.tokens.get(record.id))!.hash, /^[0-9a-f]{64}$/);
     const secret = token.split('_').slice(2).join('_');
     await t.reopen(); // checkpoints the WAL into the file
     const bytes = readFileSync(join(t.dataDir, 'catalog.sqlite'));
@@ -93,6 +94,66 @@ describe('tokens and roles', () => {
     }
     assert.equal((await listTokens(t.repo, admin)).length, count);
     assert.equal(parseExpiry('2d', new Date('2030-01-01T00:00:00Z')), '2030-01-03T00:00:00.000Z');
+  });
+
+  it('reads an expiry only as a lifetime, an ISO 8601 date or an RFC 3339 date-time', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    for (const [text, iso] of [
+      ['30d', '2030-01-31T00:00:00.000Z'],
+      ['12h', '2030-01-01T12:00:00.000Z'],
+      [' 90m ', '2030-01-01T01:30:00.000Z'],
+      ['2030-01-31', '2030-01-31T00:00:00.000Z'],
+      ['2032-02-29', '2032-02-29T00:00:00.000Z'],
+      ['2030-01-31T12:00:00Z', '2030-01-31T12:00:00.000Z'],
+      ['2030-01-31t12:00:00z', '2030-01-31T12:00:00.000Z'],
+      ['2030-01-31 12:00:00Z', '2030-01-31T12:00:00.000Z'],
+      ['2030-01-31T12:00:00.250+02:00', '2030-01-31T10:00:00.250Z'],
+      ['2030-01-31T12:00:00-05:30', '2030-01-31T17:30:00.000Z'],
+    ]) {
+      assert.equal(parseExpiry(text!, now), iso, text);
+    }
+    const invalid = (field: string) => (e: unknown) =>
+      e instanceof PyvetError && e.code === 'TOKEN_EXPIRY_INVALID' && e.kind === 'invalid' && e.message.startsWith(`${field} `) && /30d.*2030-01-31.*RFC 3339/.test(e.message);
+    for (const text of ['1', '2001', '0', '-1', '1e12', '2030', '2030-1-5', '2030-01', '2030-02-30', '2031-02-29', '2030-13-01', '2030-00-10', '2030-01-00',
+      '2030-01-31T12:00:00', '2030-01-31T24:00:00Z', '2030-01-31T12:60:00Z', '2030-01-31T12:00:00+25:00', '2030-01-31T12:00Z',
+      'Jan 31 2030', 'Thu, 31 Jan 2030 00:00:00 GMT', '30w', '30', 'soon', '', ' ']) {
+      assert.throws(() => parseExpiry(text, now), invalid('expiresAt'), JSON.stringify(text));
+    }
+    assert.throws(() => parseExpiry('1', now, '--expires'), invalid('--expires'));
+    // createToken reads it the same way: '1' is not the year 2001, nor "already past".
+    const count = (await listTokens(t.repo, admin)).length;
+    await assert.rejects(createToken(t.repo, { name: 'one', role: 'reader', expiresAt: '1' }, admin), invalid('expiresAt'));
+    assert.equal((await listTokens(t.repo, admin)).length, count);
+    const lifetime = await createToken(t.repo, { name: 'lifetime', role: 'reader', expiresAt: '30d' }, admin, { now });
+    assert.equal(lifetime.record.expiresAt, '2030-01-31T00:00:00.000Z');
+    // The CLI names its option.
+    const cli = runCli(t.dataDir, ['token', 'create', 'from-cli-1', '--role', 'reader', '--expires', '1']);
+    assert.equal(cli.status, 2, cli.stderr);
+    assert.match(cli.stderr, /--expires "1" is not an expiry/);
+  });
+
+  it('never hands out the stored hash: services, CLI (JSON and text) and not a trace of it', async () => {
+    const created = await createToken(t.repo, { name: 'hashless', role: 'reader' }, admin);
+    const hash = (await t.repo.catalog.tokens.get(created.record.id))!.hash;
+    assert.equal('hash' in created.record, false);
+    for (const rec of await listTokens(t.repo, admin)) assert.equal('hash' in rec, false, rec.name);
+    const cliCreated = runCli(t.dataDir, ['--json', 'token', 'create', 'hashless-cli', '--role', 'reader']);
+    assert.equal(cliCreated.status, 0, cliCreated.stderr);
+    const fromCli = JSON.parse(cliCreated.stdout) as { record: { id: string } };
+    const cliHash = (await t.repo.catalog.tokens.get(fromCli.record.id))!.hash;
+    const outputs = [cliCreated.stdout, cliCreated.stderr];
+    for (const args of [['--json', 'token', 'list'], ['token', 'list'], ['token', 'create', 'hashless-text', '--role', 'reader'], ['--json', 'token', 'revoke', created.record.id], ['token', 'revoke', fromCli.record.id]]) {
+      const r = runCli(t.dataDir, args);
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      outputs.push(r.stdout, r.stderr);
+    }
+    assert.equal(outputs.join('\n').includes('hashless'), true, 'the outputs are about these tokens');
+    for (const out of outputs) {
+      assert.equal(out.includes(hash), false);
+      assert.equal(out.includes(cliHash), false);
+      assert.doesNotMatch(out, /"hash"/);
+    }
+    assert.equal('hash' in (await revokeToken(t.repo, created.record.id, admin)), false);
   });
 
   it('orders roles reader < publisher < approver < admin', () => {

@@ -230,8 +230,19 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     assert.equal(badRole.status, 400);
     const created = await call('POST', '/api/tokens', s.tokens.admin, { name: 'ci-reader', role: 'reader' });
     assert.equal(created.status, 201);
-    const { token, record } = (await created.json()) as { token: string; record: { role: string; hash: string } };
+    const { token, record } = (await created.json()) as { token: string; record: { role: string } };
     assert.equal(record.role, 'reader');
+    assert.equal('hash' in record, false, 'the stored hash is not handed out');
+    // An expiry is a lifetime, a date or an RFC 3339 date-time: '1' is not the year 2001.
+    const one = await call('POST', '/api/tokens', s.tokens.admin, { name: 'one', role: 'reader', expiresAt: '1' });
+    assert.equal(one.status, 400);
+    const oneError = ((await one.json()) as ErrorBody).error;
+    assert.equal(oneError.code, 'TOKEN_EXPIRY_INVALID');
+    assert.match(oneError.message, /^expiresAt "1" is not an expiry: use .*30d.*2030-01-31.*RFC 3339/);
+    const month = await call('POST', '/api/tokens', s.tokens.admin, { name: 'month', role: 'reader', expiresAt: '30d' });
+    assert.equal(month.status, 201);
+    const expiresAt = ((await month.json()) as { record: { expiresAt: string } }).record.expiresAt;
+    assert.ok(Math.abs(Date.parse(expiresAt) - Date.now() - 30 * 86_400_000) < 60_000, expiresAt);
     assert.equal((await fetch(`${closed.url}/simple/`, { headers: basic(token) })).status, 200, 'the new token works');
 
     const verify = await call('GET', '/api/audit/verify', s.tokens.admin);
