@@ -20,9 +20,9 @@ export const DEFAULT_PRIORITY = 100;
 /** Priorities are plain ranks (lower is preferred): whole numbers in a range no one needs to leave. */
 export const MAX_PRIORITY = 1_000_000;
 
-function checkPriority(priority: number, shown: string): number {
+function checkPriority(priority: number, shown: string, at = ''): number {
   if (!Number.isSafeInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `priority must be a whole number from 0 to ${MAX_PRIORITY} (lower is preferred), not '${shown}'`);
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${at}priority must be a whole number from 0 to ${MAX_PRIORITY} (lower is preferred), not '${shown}'`);
   }
   return priority;
 }
@@ -64,45 +64,72 @@ function validateUrl(url: string, where: string): string {
   return u.toString().endsWith('/') ? u.toString() : `${u.toString()}/`;
 }
 
-function fromConfig(raw: Record<string, unknown>, i: number): Upstream {
-  const where = `pyvet.toml [[upstreams]] #${i + 1}`;
-  const name = raw.name;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'name' is required`);
-  if (typeof raw.url !== 'string') throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'url' is required`);
-  const projects = raw.projects ?? ['*'];
-  if (!Array.isArray(projects) || !projects.every((p) => typeof p === 'string')) {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'projects' must be a list of patterns`);
+/** An upstream name, checked alike for `upstream add` and [[upstreams]] (`at` says where it was written). */
+function checkName(name: string, at = ''): string {
+  if (!NAME.test(name)) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${at}'${name}' is not a valid upstream name (letters, digits, . _ -)`);
   }
-  const priority = raw.priority ?? DEFAULT_PRIORITY;
-  if (typeof priority !== 'number' || !Number.isInteger(priority)) {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: 'priority' must be an integer`);
+  return name;
+}
+
+/** The name of the environment variable holding the password (its value is not echoed: it may be the secret itself). */
+function checkPasswordEnv(name: string, option: string, at = ''): string {
+  if (!/^[A-Z_][A-Z0-9_]*$/i.test(name)) {
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${at}${option} takes the NAME of an environment variable`);
   }
-  for (const k of Object.keys(raw)) {
-    if (!['name', 'url', 'projects', 'priority', 'username', 'password_env'].includes(k)) {
-      throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: unknown key '${k}'`);
+  return name;
+}
+
+function configFile(repo: Repository): string {
+  return repo.config.config_file ?? 'pyvet.toml';
+}
+
+const CONFIG_KEYS = ['name', 'url', 'projects', 'priority', 'username', 'password_env'];
+
+/** The [[upstreams]] tables of the configuration file, with the checks `upstream add` makes. */
+function configuredUpstreams(repo: Repository): Upstream[] {
+  const file = configFile(repo);
+  const seen = new Map<string, string>();
+  return repo.config.upstreams.map((raw, i) => {
+    const where = `${file}, [[upstreams]] table #${i + 1}${typeof raw.name === 'string' ? ` ('${raw.name}')` : ''}`;
+    const at = `${where}: `;
+    const invalid = (message: string) => new PyvetError('UPSTREAM_INVALID', 'invalid', `${at}${message}`, { file, table: i + 1 });
+    for (const k of Object.keys(raw)) if (!CONFIG_KEYS.includes(k)) throw invalid(`unknown key '${k}'`);
+    if (raw.name === undefined) throw invalid(`'name' is required`);
+    if (typeof raw.name !== 'string') throw invalid(`'name' must be a string`);
+    const name = checkName(raw.name, at);
+    if (seen.has(name)) {
+      throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `${at}upstream '${name}' is defined already, in ${seen.get(name)}`, { file, table: i + 1 });
     }
-  }
-  return {
-    name,
-    url: validateUrl(raw.url, where),
-    priority,
-    projects: projects as string[],
-    username: typeof raw.username === 'string' ? raw.username : null,
-    passwordEnv: typeof raw.password_env === 'string' ? raw.password_env : null,
-    createdAt: '',
-    createdBy: 'config',
-    source: 'config',
-  };
+    seen.set(name, `[[upstreams]] table #${i + 1}`);
+    if (typeof raw.url !== 'string') throw invalid(`'url' is required (a string)`);
+    const projects = raw.projects ?? ['*'];
+    if (!Array.isArray(projects) || !projects.every((p) => typeof p === 'string')) throw invalid(`'projects' must be a list of patterns`);
+    const priority = raw.priority ?? DEFAULT_PRIORITY;
+    if (raw.username !== undefined && typeof raw.username !== 'string') throw invalid(`'username' must be a string`);
+    if (raw.password_env !== undefined && typeof raw.password_env !== 'string') throw invalid(`'password_env' must be a string`);
+    return {
+      name,
+      url: validateUrl(raw.url, where),
+      priority: checkPriority(typeof priority === 'number' ? priority : Number.NaN, String(priority), at),
+      projects: projects as string[],
+      username: (raw.username as string | undefined) ?? null,
+      passwordEnv: raw.password_env === undefined ? null : checkPasswordEnv(raw.password_env as string, `'password_env'`, at),
+      createdAt: '',
+      createdBy: 'config',
+      source: 'config' as const,
+    };
+  });
 }
 
 /** All upstreams, preferred first (priority, then name). */
 export async function listUpstreams(repo: Repository): Promise<Upstream[]> {
   const stored: Upstream[] = (await repo.catalog.upstreams.list()).map((u) => ({ ...u, source: 'catalog' }));
-  const configured = repo.config.upstreams.map(fromConfig);
+  const configured = configuredUpstreams(repo);
   const names = new Set(stored.map((u) => u.name));
   for (const c of configured) {
     if (names.has(c.name)) {
-      throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `upstream '${c.name}' is defined both in pyvet.toml and in the catalog`);
+      throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `upstream '${c.name}' is defined both in ${configFile(repo)} and in the catalog`);
     }
   }
   return [...stored, ...configured].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
@@ -119,15 +146,11 @@ export interface AddUpstream {
 
 export async function addUpstream(repo: Repository, spec: AddUpstream, actor: Actor): Promise<Upstream> {
   requireRole(actor, 'admin', 'configure upstreams');
-  if (!NAME.test(spec.name)) {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `'${spec.name}' is not a valid upstream name (letters, digits, . _ -)`);
+  checkName(spec.name);
+  if (configuredUpstreams(repo).some((u) => u.name === spec.name)) {
+    throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `upstream '${spec.name}' is defined in ${configFile(repo)}; edit it there`);
   }
-  if (repo.config.upstreams.some((u) => u.name === spec.name)) {
-    throw new PyvetError('UPSTREAM_DUPLICATE', 'conflict', `upstream '${spec.name}' is defined in pyvet.toml; edit it there`);
-  }
-  if (spec.passwordEnv && !/^[A-Z_][A-Z0-9_]*$/i.test(spec.passwordEnv)) {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `--password-env takes the NAME of an environment variable`);
-  }
+  if (spec.passwordEnv) checkPasswordEnv(spec.passwordEnv, '--password-env');
   const record: UpstreamRecord = {
     name: spec.name,
     url: validateUrl(spec.url, `upstream '${spec.name}'`),
@@ -152,8 +175,16 @@ export async function addUpstream(repo: Repository, spec: AddUpstream, actor: Ac
 
 export async function removeUpstream(repo: Repository, name: string, actor: Actor): Promise<void> {
   requireRole(actor, 'admin', 'configure upstreams');
+  const configured = configuredUpstreams(repo).some((u) => u.name === name);
   await repo.catalog.transaction(async (tx) => {
     if (!(await tx.upstreams.remove(name))) {
+      if (configured) {
+        throw new PyvetError(
+          'UPSTREAM_IN_CONFIG',
+          'conflict',
+          `upstream '${name}' is defined in the configuration file ${configFile(repo)} ([[upstreams]]), not in the catalog: remove it there`,
+        );
+      }
       throw new PyvetError('UPSTREAM_NOT_FOUND', 'not_found', `no upstream named '${name}' in the catalog`);
     }
     await tx.audit.append({ actor: actor.name, action: 'upstream.remove', subject: name, details: {} });
