@@ -48,7 +48,15 @@ async function readKey(location: string, opts: ReleaseFetchOptions): Promise<str
     if (!doc) throw new PyvetError('RELEASE_KEY_NOT_FOUND', 'not_found', `no public key at ${redactUrl(location)}`);
     return doc.text;
   }
-  return readFile(location, 'utf8');
+  try {
+    return await readFile(location, 'utf8');
+  } catch (err) {
+    // Invalid input naming the file (a path that looks like a URL is shown without its userinfo).
+    const shown = /^[a-z][a-z0-9+.-]*:/i.test(location) ? redactTypedUrl(location) : location;
+    // Node's message ends with the path as given: said once, above.
+    const why = (err as Error).message.replace(/, \w+ '.*'$/s, '');
+    throw new PyvetError('FILE_UNREADABLE', 'invalid', `cannot read the release key file ${shown}: ${why}`, { path: shown });
+  }
 }
 
 /** Fetches and verifies a release; throws RELEASE_SIGNATURE_INVALID unless the signature holds. */
@@ -56,6 +64,8 @@ export async function fetchSignedRelease(url: string, keyLocation?: string, opts
   checkUrl(url, 'the release URL');
   if (keyLocation && /^(https?|file):/i.test(keyLocation)) checkUrl(keyLocation, 'the release key URL');
   const base = releaseBase(url);
+  // A key given by the operator is read first: a wrong path fails before anything is fetched.
+  const givenKey = keyLocation === undefined ? undefined : await readKey(keyLocation, opts);
   const manifestDoc = await get(`${base}manifest.json`, opts);
   const signature = await get(`${base}manifest.json.sig`, opts);
   if (!manifestDoc || !signature) {
@@ -64,7 +74,7 @@ export async function fetchSignedRelease(url: string, keyLocation?: string, opts
   // The key a release is checked with never comes from the manifest itself: it is pinned by the
   // operator, or read from the server's well-known location and reported by fingerprint.
   const keySource = keyLocation ?? new URL('../signing-key.pub', base).toString();
-  const pem = await readKey(keySource, opts);
+  const pem = givenKey ?? (await readKey(keySource, opts));
   if (!verifyManifest(pem, manifestDoc.text, signature.text)) {
     throw new PyvetError('RELEASE_SIGNATURE_INVALID', 'integrity', `the signature of ${redactUrl(base)}manifest.json does not verify`);
   }

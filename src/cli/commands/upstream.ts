@@ -21,6 +21,16 @@ function fromOption(from: string | undefined): string | undefined {
   return from?.includes(':') ? adHocUpstream(from).url : from;
 }
 
+/** A file named on the command line: one that cannot be read is invalid input naming it, not an internal error. */
+function readInput(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    // Node's message ends with the path as given: said once.
+    throw new PyvetError('FILE_UNREADABLE', 'invalid', `cannot read the ${what} ${path}: ${(err as Error).message.replace(/, \w+ '.*'$/s, '')}`, { path });
+  }
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -235,7 +245,7 @@ export function register(program: Command): void {
           return await mirror(repo, {
             actor: cliActor(),
             requirements: reqs,
-            ...(o.requirement ? { requirementsFile: { text: readFileSync(o.requirement, 'utf8'), source: o.requirement, path: o.requirement } } : {}),
+            ...(o.requirement ? { requirementsFile: { text: readInput(o.requirement, 'requirements file'), source: o.requirement, path: o.requirement } } : {}),
             ...(o.release ? { release: { url: o.release, key: o.releaseKey } } : {}),
             from: fromOption(o.from),
             targets: getTargets(repo.config, o.target.length ? o.target : [DEFAULT_TARGET]),
