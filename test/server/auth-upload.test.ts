@@ -6,10 +6,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { hashFile } from '../../src/artifacts/digests.js';
 import type { Role } from '../../src/catalog/types.js';
+import { rejectFiles } from '../../src/repository/states.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { clientAvailable } from '../helpers/python.js';
-import { builtProject, startTestServer, type TestServer, withServerConfig } from './support.js';
+import { ADMIN, builtProject, startTestServer, type TestServer, withServerConfig } from './support.js';
 
 const skip = clientAvailable('build');
 const basic = (token: string) => ({ authorization: `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}` });
@@ -137,9 +139,53 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     assert.equal(((await tr.json()) as ErrorBody).error.code, 'UPLOAD_FILENAME_INVALID');
     const noBoundary = await post('x', 'multipart/form-data');
     assert.equal(((await noBoundary.json()) as ErrorBody).error.code, 'MULTIPART_INVALID');
-    const json = await post('{}', 'application/json');
-    assert.equal(json.status, 400);
+    // Anything but multipart/form-data is one answer: 415, one code, naming what to send.
+    for (const [body, type] of [
+      ['{}', 'application/json'],
+      ['{not json', 'application/json'],
+      [':action=file_upload', 'application/x-www-form-urlencoded'],
+      ['x', 'text/plain'],
+      [new Uint8Array([1, 2, 3]), undefined],
+      ['x', 'multipart/mixed; boundary=XyZ'],
+      ['x', 'multipart/form-datax; boundary=XyZ'],
+    ] as [string | Uint8Array, string | undefined][]) {
+      const r = await fetch(`${s.url}/legacy/`, { method: 'POST', headers: { ...basic(s.tokens.publisher), ...(type ? { 'content-type': type } : {}) }, body });
+      assert.equal(r.status, 415, String(type));
+      const e = ((await r.json()) as ErrorBody).error;
+      assert.equal(e.code, 'UPLOAD_MEDIA_TYPE_UNSUPPORTED', String(type));
+      assert.match(e.message, /multipart\/form-data/);
+    }
     assert.equal(await fileCount(), n);
+  });
+
+  it('refuses a form that gives one digest field two different values, and stores nothing', async () => {
+    const n = await fileCount();
+    const { wheel: other } = builtProject({ name: 'pyvet_up', version: '2.0' });
+    const d = await hashFile(other);
+    const right = { sha256_digest: d.sha256, md5_digest: d.md5, blake2_256_digest: d.blake2b256 };
+    const wrong = { sha256_digest: 'f'.repeat(64), md5_digest: '0'.repeat(32), blake2_256_digest: 'e'.repeat(64) };
+    const send = (field: keyof typeof right, values: string[]) => {
+      const form = uploadForm(other, { version: '2.0', [field]: null });
+      for (const v of values) form.append(field, v);
+      return fetch(`${s.url}/legacy/`, { method: 'POST', headers: basic(s.tokens.publisher), body: form });
+    };
+    for (const field of Object.keys(right) as (keyof typeof right)[]) {
+      for (const values of [
+        [right[field], wrong[field]],
+        [wrong[field], right[field]],
+      ]) {
+        const r = await send(field, values);
+        assert.equal(r.status, 400, `${field} ${values.join(' ')}`);
+        assert.equal(((await r.json()) as ErrorBody).error.code, 'DIGEST_CONFLICT');
+      }
+    }
+    assert.equal(await fileCount(), n, 'nothing stored');
+    // The same value twice is one promise, kept.
+    const same = await send('sha256_digest', [right.sha256_digest, right.sha256_digest.toUpperCase()]);
+    assert.equal(same.status, 200, await same.clone().text());
+    assert.equal(await fileCount(), n + 1);
+    // Out of the review queue the next test reads.
+    await rejectFiles(s.repo, basename(other), ADMIN, 'test upload');
   });
 
   it('requires a reader token to read when anonymous reading is off', async () => {

@@ -46,6 +46,17 @@ function checkFormFields(fields: Map<string, string[]>, filename: string): void 
   if (filetype && filetype !== expected) throw mismatch('filetype', filetype, expected);
 }
 
+/** Uploads are multipart/form-data, whatever else a client sends (JSON, a urlencoded form): 415. */
+async function multipartOnly(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const type = request.headers['content-type'];
+  if (type !== undefined && /^multipart\/form-data\s*(;|$)/i.test(type)) return undefined;
+  const sent = type === undefined ? 'no Content-Type' : JSON.stringify(type.split(';')[0]!.trim());
+  const err = new PyvetError('UPLOAD_MEDIA_TYPE_UNSUPPORTED', 'invalid', `uploads are sent as multipart/form-data (as twine does), not ${sent}`, {
+    contentType: type ?? null,
+  });
+  return sendError(reply, err, 415);
+}
+
 export const uploadRoutes: ServerPlugin = (app, { repo }) => {
   // Leave the body unread: the handler streams it through the multipart parser.
   app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
@@ -72,7 +83,16 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
       const { digests } = file;
       let promised = 0;
       for (const [field, key] of Object.entries(DIGEST_FIELDS)) {
-        const sent = fields.get(field)?.[0]?.trim().toLowerCase();
+        // Every value sent is a promise: two different ones cannot both hold, whichever is checked.
+        const values = new Set((fields.get(field) ?? []).map((v) => v.trim().toLowerCase()).filter((v) => v !== ''));
+        if (values.size > 1) {
+          throw new PyvetError('DIGEST_CONFLICT', 'invalid', `${file.filename}: the form gives ${field} ${values.size} different values`, {
+            filename: file.filename,
+            field,
+            sent: [...values],
+          });
+        }
+        const [sent] = values;
         if (!sent) continue;
         promised++;
         if (sent !== digests[key]) {
@@ -110,7 +130,7 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
     }
   };
   // Who uploads is settled before the body is read or its type looked at.
-  const onRequest = requireRoleFirst(repo, 'publisher', 'upload files');
+  const onRequest = [requireRoleFirst(repo, 'publisher', 'upload files'), multipartOnly];
   app.post('/legacy/', { onRequest }, upload);
   app.post('/legacy', { onRequest }, upload);
 };
