@@ -120,8 +120,9 @@ export function buildServer(repo: Repository, opts: ServerOptions = {}): Fastify
     request.log.error({ err, method: request.method, url: loggableUrl(request.url) }, 'request failed');
     return sendError(reply, err);
   });
+  // The path is echoed as it would be logged: no credentials handed back where a proxy may log them.
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new PyvetError('NOT_FOUND', 'not_found', `nothing at ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(reply, new PyvetError('NOT_FOUND', 'not_found', `nothing at ${request.method} ${loggableUrl(request.url).split('?')[0]}`)),
   );
 
   // Every request is recorded once: when its response finishes (onResponse), or when its

@@ -11,8 +11,8 @@ import { buildWheel, writeArchive } from '../helpers/archives.js';
 import { tempDir } from '../helpers/paths.js';
 import { addFiles, startTestServer, type TestServer } from './support.js';
 
-/** One request written as is on a socket (fetch cannot send an absolute-form target); the status. */
-function rawRequest(base: string, target: string): Promise<number> {
+/** One request written as is on a socket (fetch cannot send an absolute-form target): the whole response. */
+function rawRequest(base: string, target: string): Promise<string> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
@@ -22,7 +22,7 @@ function rawRequest(base: string, target: string): Promise<number> {
     socket.setEncoding('latin1').on('data', (d: string) => {
       data += d;
     });
-    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1])));
+    socket.on('end', () => resolve(data));
     socket.on('error', reject);
   });
 }
@@ -68,9 +68,14 @@ for (const hotPath of [true, false]) describe(`tokens in the request target stay
   it('answers an absolute-form target with userinfo and logs it without', async () => {
     const { hostname, port } = new URL(s.url);
     const token = s.tokens.reader;
-    const status = await rawRequest(s.url, `http://__token__:${token}@${hostname}:${port}/simple/`);
-    assert.equal(status, 200);
+    const ok = await rawRequest(s.url, `http://__token__:${token}@${hostname}:${port}/simple/`);
+    assert.match(ok, /^HTTP\/1\.1 200 /);
     assert.ok(s.accessLog().some((l) => l.url === `http://${hostname}:${port}/simple/`));
+    // Nor is it handed back in a 404's message.
+    const missing = await rawRequest(s.url, `http://__token__:${token}@${hostname}:${port}/nothing/${token}`);
+    assert.match(missing, /^HTTP\/1\.1 404 /);
+    assert.match(missing, /nothing at GET http:\/\/127\.0\.0\.1:\d+\/nothing\/\[redacted\]/);
+    assert.equal(missing.includes(secretOf(token)), false);
     assert.equal(logged().includes(secretOf(token)), false);
     assert.equal(logged().includes('__token__'), false);
   });
