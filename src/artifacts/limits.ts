@@ -47,6 +47,19 @@ export function checkRatio(filename: string, member: string, inflated: number, c
   }
 }
 
+/**
+ * The ratio for the archive as a whole: many members each under the floor add up to a bomb
+ * (64 members of 16 MiB of zeros: 1 GiB from 1 MB). A .tar.gz is one stream, checked so already.
+ * Real wheels stay under 20:1 in all.
+ */
+export function checkArchiveRatio(filename: string, inflated: number, archiveBytes: number, limits: ArtifactLimits): void {
+  if (inflated > RATIO_FLOOR_BYTES && inflated > archiveBytes * limits.maxCompressionRatio) {
+    throw artifactError('ARCHIVE_ZIP_BOMB', filename, `inflates more than ${limits.maxCompressionRatio} times its own size`, {
+      limit: limits.maxCompressionRatio,
+    });
+  }
+}
+
 export function checkTotal(filename: string, inflated: number, limits: ArtifactLimits): void {
   if (inflated > limits.maxUncompressedBytes) {
     throw artifactError('ARCHIVE_ZIP_BOMB', filename, `inflates to more than ${limits.maxUncompressedBytes} bytes`, {

@@ -5,6 +5,7 @@ import { type CoreMetadata, InvalidMetadata, type MetadataProblem, parseCoreMeta
 import { canonicalizeName } from '../standards/names.js';
 import { InvalidVersion, Version } from '../standards/version.js';
 import { artifactError } from './errors.js';
+import { printable } from './paths.js';
 
 export interface ReadMetadata {
   metadata: CoreMetadata;
@@ -28,12 +29,28 @@ export function checkMetadata(
   } catch (err) {
     throw artifactError('METADATA_NOT_UTF8', filename, `${member} is not valid UTF-8`, { member }, err);
   }
+  // Python's email parser (pip reads metadata with it) takes a BOM for part of the first header
+  // name and finds no headers at all; a NUL is no part of any field. Either way installers would
+  // read other metadata than we do.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw artifactError('METADATA_INVALID', filename, `${member} starts with a byte-order mark, which installers do not skip`, { member });
+  }
+  if (text.includes('\0')) throw artifactError('METADATA_INVALID', filename, `${member} contains a NUL byte`, { member });
   let metadata: CoreMetadata;
   try {
     metadata = parseCoreMetadata(text);
   } catch (err) {
     if (!(err instanceof InvalidMetadata)) throw err;
     throw artifactError('METADATA_INVALID', filename, `${member}: ${err.message}`, { member }, err);
+  }
+  for (const field of ['Name', 'Version']) {
+    // Given twice, a single-valued field is left unparsed (as packaging does): say so, not 'no Name'.
+    const given = metadata.unparsed[field.toLowerCase()];
+    if (given && given.length > 1) {
+      throw artifactError('METADATA_INVALID', filename, `${member} gives ${field} ${given.length} times (${given.map((v) => `'${printable(v)}'`).join(', ')})`, {
+        member,
+      });
+    }
   }
   const name = metadata.name?.trim();
   const rawVersion = metadata.version?.trim();

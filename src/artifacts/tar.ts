@@ -99,7 +99,9 @@ export async function readTarGz(
       if (++count > limits.maxArchiveEntries) throw tooMany(filename, count, limits);
       const memberPath = checkMemberPath(filename, h.name);
       names.add(memberPath);
-      const type = h.type ?? 'file';
+      // tar-stream gives no type for a typeflag it does not know (GNU sparse 'S', vendor ones);
+      // other readers each treat those their own way, so they are refused, not read as files.
+      const type = h.type ?? 'unknown';
       if (LINK_TYPES.has(type) || DEVICE_TYPES.has(type)) {
         const what = LINK_TYPES.has(type) ? `a ${type === 'link' ? 'hard' : 'symbolic'} link` : `a ${type}`;
         throw artifactError('ARCHIVE_LINK', filename, `member '${printable(memberPath)}' is ${what}`, { member: printable(memberPath) });

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createInflateRaw, inflateRaw, inflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import { artifactError } from './errors.js';
-import { type ArtifactLimits, checkRatio, checkTotal, tooMany } from './limits.js';
+import { type ArtifactLimits, checkArchiveRatio, checkRatio, checkTotal, tooMany } from './limits.js';
 import { native } from './native.js';
 import { checkMemberPath, MemberSet, printable } from './paths.js';
 
@@ -33,6 +33,11 @@ const S_IFLNK = 0o120000;
 const UNIX_HOSTS = new Set([3, 19]);
 // Local file header size before the name: the least a member can occupy besides its data.
 const LOCAL_HEADER_BYTES = 30;
+// Fixed sizes of a central directory header, the end record, and zip64's locator and record.
+const CENTRAL_HEADER_BYTES = 46;
+const EOCD_BYTES = 22;
+const ZIP64_LOCATOR_BYTES = 20;
+const ZIP64_RECORD_BYTES = 56;
 // Members up to this size (both sizes) are read and inflated in one piece, into one buffer of
 // exactly the declared size with a hard output cap one byte beyond it: zlib's default 16 KB
 // output chunks and a stream per member cost more than the inflating itself, and libdeflate
@@ -180,6 +185,7 @@ export class ZipArchive {
     const archive = new ZipArchive(zip, file, filename, limits);
     try {
       await archive.readDirectory();
+      await archive.checkDirectoryBounds();
     } catch (err) {
       await archive.close();
       throw err;
@@ -232,12 +238,62 @@ export class ZipArchive {
         declaredTotal += entry.uncompressedSize;
         checkRatio(filename, path, entry.uncompressedSize, entry.compressedSize, limits);
         checkTotal(filename, declaredTotal, limits);
+        checkArchiveRatio(filename, declaredTotal, this.file.size, limits);
         this.members.push({ path, isDirectory, size: entry.uncompressedSize, compressedSize: entry.compressedSize, entry });
       }
     } catch (err) {
       throw zipError(filename, err);
     }
     this.checkOverlap();
+  }
+
+  /**
+   * The central directory yauzl read must be the one every other reader sees. yauzl reads as many
+   * entries as the end record counts, from the offset it gives; Python's zipfile (pip) reads
+   * every entry in the directory's byte size, ending at the end record, whatever the count. An
+   * archive where the two differ hides members from one of them (an entry past the count would
+   * be installed unchecked), so count, size, offset and position must all agree.
+   */
+  async checkDirectoryBounds(): Promise<void> {
+    const { file, filename } = this;
+    const corrupt = (why: string) => artifactError('ARCHIVE_CORRUPT', filename, `not a readable zip archive: ${why}`);
+    const tailLength = Math.min(file.size, EOCD_BYTES + 0xffff);
+    const tail = await file.bytesAt(file.size - tailLength, tailLength);
+    // The last end-record signature with room for its fixed part, as yauzl and zipfile both take.
+    let at = tail.length - EOCD_BYTES;
+    while (at >= 0 && tail.readUInt32LE(at) !== 0x06054b50) at--;
+    if (at < 0) throw corrupt('no end of central directory record');
+    const end = file.size - tailLength + at;
+    let onDisk = tail.readUInt16LE(at + 8);
+    let total = tail.readUInt16LE(at + 10);
+    let size = tail.readUInt32LE(at + 12);
+    let offset = tail.readUInt32LE(at + 16);
+    let directoryEnd = end;
+    if (at >= ZIP64_LOCATOR_BYTES && tail.readUInt32LE(at - ZIP64_LOCATOR_BYTES) === 0x07064b50) {
+      // Zip64: the record sits right before its locator, with no extensible data (zipfile assumes so).
+      const recordAt = end - ZIP64_LOCATOR_BYTES - ZIP64_RECORD_BYTES;
+      if (Number(tail.readBigUInt64LE(at - ZIP64_LOCATOR_BYTES + 8)) !== recordAt || recordAt < 0) {
+        throw corrupt('its zip64 end record is not where its locator says');
+      }
+      const record = await file.bytesAt(recordAt, ZIP64_RECORD_BYTES);
+      if (record.readUInt32LE(0) !== 0x06064b50 || record.readBigUInt64LE(4) !== BigInt(ZIP64_RECORD_BYTES - 12)) {
+        throw corrupt('its zip64 end record is malformed');
+      }
+      onDisk = Number(record.readBigUInt64LE(24));
+      total = Number(record.readBigUInt64LE(32));
+      size = Number(record.readBigUInt64LE(40));
+      offset = Number(record.readBigUInt64LE(48));
+      directoryEnd = recordAt;
+    }
+    if (onDisk !== total) throw corrupt(`its end record counts ${total} entries in all but ${onDisk} on this disk`);
+    if (offset + size !== directoryEnd) {
+      throw corrupt(`its central directory (${size} bytes at ${offset}) does not end where its end record begins (${directoryEnd})`);
+    }
+    let read = offset;
+    for (const m of this.members) read += CENTRAL_HEADER_BYTES + m.entry.fileNameLength + m.entry.extraFieldLength + m.entry.fileCommentLength;
+    if (read !== directoryEnd) {
+      throw corrupt(`its central directory holds ${directoryEnd - read} bytes beyond the ${total} entries its end record counts`);
+    }
   }
 
   // Members sharing compressed bytes are the "overlapping files" zip bomb (one kernel
@@ -278,6 +334,7 @@ export class ZipArchive {
         this.inflated += chunk.length;
         checkRatio(filename, member.path, produced, member.compressedSize, limits);
         checkTotal(filename, this.inflated, limits);
+        checkArchiveRatio(filename, this.inflated, this.file.size, limits);
         crc = crc32(chunk, crc);
         onChunk?.(chunk);
       }
@@ -302,6 +359,7 @@ export class ZipArchive {
    * ones cost more CPU in stream hops than in inflating). Stopping early tears everything down.
    */
   private async *stream(member: ZipMember): AsyncGenerator<Buffer> {
+    await this.localDataStart(member);
     const raw = await this.zip.openReadStreamPromise(member.entry, { decodeFileData: false });
     if (member.entry.compressionMethod === 0) {
       yield* raw as AsyncIterable<Buffer>;
@@ -320,12 +378,41 @@ export class ZipArchive {
     }
   }
 
+  /**
+   * Where a member's data starts, once its local header agrees with its central one. Streaming
+   * readers (Java's ZipInputStream, many unzip tools) go by the local header alone: a member that
+   * is '../../evil.py' there, or deflated there and stored here, would be another file to them
+   * than the one checked. pip's zipfile refuses a name that differs; we refuse every difference.
+   */
+  private async localDataStart(member: ZipMember): Promise<number> {
+    const { file, filename } = this;
+    const { entry } = member;
+    const start = entry.relativeOffsetOfLocalHeader;
+    const fixed = file.inWindow(start, LOCAL_HEADER_BYTES) ?? (await file.bytesAt(start, LOCAL_HEADER_BYTES));
+    if (fixed.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header for '${printable(member.path)}'`);
+    const nameLength = fixed.readUInt16LE(26);
+    const headerLength = LOCAL_HEADER_BYTES + nameLength;
+    const header = file.inWindow(start, headerLength) ?? (await file.bytesAt(start, headerLength));
+    const differs = (what: string) =>
+      artifactError('ARCHIVE_CORRUPT', filename, `member '${printable(member.path)}' has another ${what} in its local header than in the central directory`, {
+        member: printable(member.path),
+      });
+    if (!header.subarray(LOCAL_HEADER_BYTES, headerLength).equals(entry.fileNameRaw)) throw differs('name');
+    if (header.readUInt16LE(8) !== entry.compressionMethod) throw differs('compression method');
+    // Without a data descriptor (flag bit 3) the local header gives the CRC-32 and sizes too;
+    // 0xffffffff sizes are zip64's, given in an extra field.
+    const flags = header.readUInt16LE(6);
+    if ((flags & 0x08) === 0) {
+      const [crc, compressed, size] = [header.readUInt32LE(14), header.readUInt32LE(18), header.readUInt32LE(22)];
+      if (crc !== entry.crc32 >>> 0) throw differs('CRC-32');
+      if (compressed !== 0xffffffff && size !== 0xffffffff && (compressed !== member.compressedSize || size !== member.size)) throw differs('size');
+    }
+    return start + headerLength + fixed.readUInt16LE(28);
+  }
+
   private async readWhole(member: ZipMember): Promise<Buffer> {
     const { file } = this;
-    const start = member.entry.relativeOffsetOfLocalHeader;
-    const header = file.inWindow(start, LOCAL_HEADER_BYTES) ?? (await file.bytesAt(start, LOCAL_HEADER_BYTES));
-    if (header.readUInt32LE(0) !== 0x04034b50) throw new Error(`invalid local file header for '${printable(member.path)}'`);
-    const dataStart = start + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
+    const dataStart = await this.localDataStart(member);
     const raw = file.inWindow(dataStart, member.compressedSize) ?? (await file.bytesAt(dataStart, member.compressedSize));
     if (member.entry.compressionMethod === 0) return raw;
     if (ZIP_TUNING.native && native) {

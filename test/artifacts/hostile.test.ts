@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { type ArtifactLimits, type ArtifactReport, artifactLimits, inspectArtifact } from '../../src/artifacts/index.js';
 import { ZIP_TUNING } from '../../src/artifacts/zip.js';
 import { defaultConfig } from '../../src/config.js';
@@ -22,6 +23,7 @@ import {
   unicodePathExtra,
   type WheelSpec,
   writeArchive,
+  zerosCrc32,
 } from '../helpers/archives.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -276,6 +278,14 @@ describe('sizes and bombs', () => {
     await streaming(() => refuseWheel('ARCHIVE_ZIP_BOMB', lying));
   });
 
+  test('many members each under the ratio floor, a bomb together', async () => {
+    const size = 15 * 1024 * 1024;
+    const zeros = { compressed: deflateBomb(size), size, crc32: zerosCrc32(size) };
+    const entries = Array.from({ length: 8 }, (_, i) => ({ name: `demo/zeros${i}.bin`, ...zeros }));
+    const e = await refuseWheel('ARCHIVE_ZIP_BOMB', { extraEntries: entries, record: (rows) => [...entries.map((x) => [x.name, `sha256=${'A'.repeat(43)}`, String(size)]), ...rows] });
+    assert.match(e.message, /inflates more than 200 times its own size/);
+  });
+
   test('overlapping members (one kernel inflated by many entries)', async () => {
     const e = await refused('ARCHIVE_ZIP_BOMB', 'demo-1.0-py3-none-any.whl', buildOverlappingZip(64 * 1024, 200));
     assert.match(e.message, /overlap/);
@@ -372,6 +382,45 @@ describe('corrupt archives', () => {
     });
   });
 
+  test('a central directory with more entries than its end record counts (pip would install the extra one unchecked)', async () => {
+    const w = wheel({ extraEntries: [{ name: 'hidden_evil.pth', data: 'import os\n' }], record: listed('hidden_evil.pth', 10) });
+    const bytes = Buffer.from(w.bytes);
+    const end = bytes.length - 22;
+    bytes.writeUInt16LE(bytes.readUInt16LE(end + 8) - 1, end + 8);
+    bytes.writeUInt16LE(bytes.readUInt16LE(end + 10) - 1, end + 10);
+    const e = await refused('ARCHIVE_CORRUPT', w.filename, bytes);
+    assert.match(e.message, /central directory holds \d+ bytes beyond the \d+ entries its end record counts/);
+  });
+
+  test('a central directory that does not end where the end record begins', async () => {
+    const w = wheel();
+    const end = w.bytes.length - 22;
+    // Four bytes between the directory and its end record: zipfile would look for it elsewhere.
+    const gap = Buffer.concat([w.bytes.subarray(0, end), Buffer.from('JUNK'), w.bytes.subarray(end)]);
+    assert.match((await refused('ARCHIVE_CORRUPT', w.filename, gap)).message, /does not end where its end record begins/);
+    // Counts that differ between "this disk" and "in all".
+    const counts = Buffer.from(w.bytes);
+    counts.writeUInt16LE(counts.readUInt16LE(end + 8) + 1, end + 8);
+    assert.match((await refused('ARCHIVE_CORRUPT', w.filename, counts)).message, /entries in all but \d+ on this disk/);
+  });
+
+  test('a local header that names, compresses or sizes a member otherwise than the central directory', async () => {
+    const w = wheel();
+    const nameLength = w.bytes.readUInt16LE(26);
+    const first = w.bytes.subarray(30, 30 + nameLength).toString();
+    // What streaming readers (and `unzip`, with a warning) would extract: '../' in front.
+    const renamed = Buffer.from(w.bytes);
+    renamed.write('../', 30);
+    const e = await refused('ARCHIVE_CORRUPT', w.filename, renamed);
+    assert.match(e.message, new RegExp(`member '${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' has another name in its local header`));
+    const stored = Buffer.from(w.bytes);
+    stored.writeUInt16LE(0, 8);
+    assert.match((await refused('ARCHIVE_CORRUPT', w.filename, stored)).message, /another compression method in its local header/);
+    const sized = Buffer.from(w.bytes);
+    sized.writeUInt32LE(sized.readUInt32LE(22) + 1, 22);
+    assert.match((await refused('ARCHIVE_CORRUPT', w.filename, sized)).message, /another size in its local header/);
+  });
+
   test('a directory member that carries data', async () => {
     await refuseWheel('ARCHIVE_CORRUPT', { extraEntries: [{ name: 'demo/sub/', data: 'hidden payload', method: 'deflate' }] });
   });
@@ -453,11 +502,37 @@ describe('metadata', () => {
     await refuseWheel('METADATA_INVALID', { metadata: coreMetadata('demo', 'not a version') });
   });
 
+  test('what installers would read otherwise: a byte-order mark, a NUL, Name or Version given twice', async () => {
+    const bom = await refuseWheel('METADATA_INVALID', { metadata: `\ufeff${coreMetadata('demo', '1.0')}` });
+    assert.match(bom.message, /byte-order mark/);
+    await refuseSdist('METADATA_INVALID', { pkgInfo: `\ufeff${coreMetadata('demo', '1.0')}` });
+    assert.match((await refuseWheel('METADATA_INVALID', { metadata: coreMetadata('demo', '1.0', ['Summary: a\0b']) })).message, /NUL/);
+    const twice = await refuseWheel('METADATA_INVALID', { metadata: coreMetadata('demo', '1.0', ['Name: requests']) });
+    assert.match(twice.message, /gives Name 2 times \('demo', 'requests'\)/);
+  });
+
   test('disagreeing with the filename', async () => {
     const e = await refuseWheel('METADATA_MISMATCH', { metadata: coreMetadata('other', '1.0') });
     assert.equal(e.details?.metadataName, 'other');
     await refuseWheel('METADATA_MISMATCH', { metadata: coreMetadata('demo', '1.1') });
     await refuseSdist('METADATA_MISMATCH', { pkgInfo: coreMetadata('demo', '2.0') });
+  });
+});
+
+describe('tar member types', () => {
+  test('a typeflag tar-stream does not know (GNU sparse) is refused, not read as a file', async () => {
+    const s = await sdist({ files: { 'data.bin': 'payload' } });
+    const tarBytes = gunzipSync(s.bytes);
+    // The header of demo-1.0/data.bin: its typeflag becomes 'S', its checksum is made right again.
+    let at = 0;
+    while (!tarBytes.subarray(at, at + 100).toString('latin1').startsWith('demo-1.0/data.bin')) at += 512;
+    tarBytes.write('S', at + 156, 'latin1');
+    tarBytes.write('        ', at + 148, 'latin1');
+    let sum = 0;
+    for (const b of tarBytes.subarray(at, at + 512)) sum += b;
+    tarBytes.write(`${sum.toString(8).padStart(6, '0')}\0 `, at + 148, 'latin1');
+    const e = await refused('ARCHIVE_UNSUPPORTED', s.filename, gzipSync(tarBytes));
+    assert.match(e.message, /data\.bin' has the tar type 'unknown'/);
   });
 });
 
