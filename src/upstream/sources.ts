@@ -7,7 +7,7 @@ import { parseDistributionFilename } from '../standards/filenames.js';
 import type { Version } from '../standards/version.js';
 import type { TransferOptions } from './http.js';
 import { fetchProjectPage, type UpstreamFile } from './simple-client.js';
-import { adHocUpstream, listUpstreams, mayIncludeProject, type Upstream, upstreamCredentials } from './upstreams.js';
+import { adHocUpstream, listUpstreams, mayIncludeProject, redactTypedUrl, type Upstream, upstreamCredentials } from './upstreams.js';
 
 export interface UpstreamCandidate {
   file: UpstreamFile;
@@ -41,8 +41,9 @@ export async function chooseUpstreams(repo: Repository, from: string | undefined
   if (from) {
     const named = all.find((u) => u.name === from);
     if (named) return [named];
-    if (/^(https?|file):/.test(from)) return [adHocUpstream(from)];
-    throw new PyvetError('UPSTREAM_NOT_FOUND', 'not_found', `no upstream named '${from}' (see \`pyvet upstream list\`)`);
+    if (/^(https?|file):/i.test(from)) return [adHocUpstream(from)];
+    // Not echoed as typed: a mistyped URL may carry a password.
+    throw new PyvetError('UPSTREAM_NOT_FOUND', 'not_found', `no upstream named '${redactTypedUrl(from)}' (see \`pyvet upstream list\`)`);
   }
   if (all.length === 0) {
     throw new PyvetError(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PyvetError } from '../../src/errors.js';
 import { initRepository, openRepository } from '../../src/repository/index.js';
+import { chooseUpstreams } from '../../src/upstream/sources.js';
 import { addUpstream } from '../../src/upstream/upstreams.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
@@ -38,6 +39,21 @@ describe('upstream add --priority', () => {
         addUpstream(repo, { name: 'v', url: 'https://example.invalid/simple/', priority: 1.5 }, { name: 'cli:test', role: 'admin' }),
         (e: unknown) => e instanceof PyvetError && e.code === 'UPSTREAM_INVALID',
       );
+    } finally {
+      await repo.close();
+    }
+  });
+
+  test('chooseUpstreams, for library callers: a URL scheme in any case, and no password in "no upstream named"', async () => {
+    const repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+    try {
+      const [adHoc] = await chooseUpstreams(repo, 'HTTPS://example.invalid/simple/');
+      assert.equal(adHoc?.url, 'https://example.invalid/simple/');
+      await assert.rejects(chooseUpstreams(repo, 'htps://bob:s3cr/et@example.invalid/'), (e: unknown) => {
+        assert.ok(e instanceof PyvetError && e.code === 'UPSTREAM_NOT_FOUND', String(e));
+        assert.doesNotMatch(e.message, /s3cr|bob/);
+        return true;
+      });
     } finally {
       await repo.close();
     }
