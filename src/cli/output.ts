@@ -30,3 +30,8 @@ export function info(line: string): void {
 export function note(line: string): void {
   process.stderr.write(`${line}\n`);
 }
+
+/** A warning for people, on stderr: the command succeeded, but something needs their attention. */
+export function warn(line: string): void {
+  note(`${colour.yellow('warning')} ${line}`);
+}

@@ -1,12 +1,15 @@
-// File states: quarantined → approved / rejected, and PEP 592 yanking. Each change and its audit
-// entry commit in one transaction; a selector that names nothing changes nothing and says so.
+// File states: quarantined → approved / rejected, and PEP 592 yanking. What each action may do to a
+// file in each state is decided in one place (`step`). Every selector is resolved and every file
+// checked before anything changes: a selector that names nothing, or a file named exactly that
+// the action cannot apply to, fails the whole command; then all changes and their audit entries
+// commit in one transaction.
 import type { Catalog } from '../catalog/catalog.js';
 import type { FileRecord, FileState } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
 import { canonicalizeName } from '../standards/names.js';
 import { Version } from '../standards/version.js';
-import { requireRole } from './roles.js';
 import { approvalBlockers } from '../vetting/evidence.js';
+import { requireRole } from './roles.js';
 import type { Actor, Repository } from './types.js';
 
 /**
@@ -15,14 +18,37 @@ import type { Actor, Repository } from './types.js';
  */
 export type FileSelector = string;
 
+export type FileAction = 'approve' | 'reject' | 'yank' | 'unyank';
+
+/** A file a broad selector named that the action leaves alone, and why. */
+export interface SkippedFile {
+  file: FileRecord;
+  reason: string;
+}
+
+/** A rejection overturned by approving the file by its exact filename. */
+export interface OverturnedRejection {
+  filename: string;
+  rejectedBy: string;
+  rejectedAt: string;
+  rejectedReason: string | null;
+}
+
 export interface StateChangeResult {
   /** Files whose state changed (as they are now). */
   changed: FileRecord[];
-  /** Files the selector named that were already in the target state. */
+  /** Files the selectors named that were already in the target state. */
   unchanged: FileRecord[];
+  /** Files a NAME, NAME==VERSION or 'all waiting' named that the action does not apply to (a rejected file when approving). */
+  skipped: SkippedFile[];
+  /** Rejections this approval overturned. */
+  overturned: OverturnedRejection[];
+  /** Changed files that published releases pin: filename → release names (reject and yank only). */
+  pinnedIn: Record<string, string[]>;
 }
 
 const ARCHIVE = /\.(whl|tar\.gz|zip)$/i;
+const ALL_WAITING = /^all[ -]waiting$/i;
 
 /** PEP 440 equality (1.0 == 1.0.0); versions that do not parse compare as strings. */
 function sameVersion(stored: string, wanted: string): boolean {
@@ -31,38 +57,127 @@ function sameVersion(stored: string, wanted: string): boolean {
   return a && b ? Version.compare(a, b) === 0 : stored === wanted;
 }
 
-/** Resolves a selector to files; throws NOT_FOUND when it names none. */
-export async function selectFiles(catalog: Catalog, selector: FileSelector): Promise<FileRecord[]> {
+/** The files a selector names (possibly none), and whether it names one file by its exact filename. */
+async function resolveSelector(catalog: Catalog, selector: FileSelector): Promise<{ files: FileRecord[]; exact: boolean }> {
   const s = selector.trim();
-  let files: FileRecord[];
-  if (/^all[ -]waiting$/i.test(s)) {
-    files = await catalog.files.list({ states: ['quarantined'] });
-    return files; // an empty queue is not an error
-  }
+  if (ALL_WAITING.test(s)) return { files: await catalog.files.list({ states: ['quarantined'] }), exact: false };
   if (ARCHIVE.test(s) && !s.includes('==')) {
     const f = await catalog.files.getByFilename(s);
-    files = f ? [f] : [];
-  } else {
-    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+))?$/.exec(s);
-    if (!m) {
-      throw new PyvetError(
-        'SELECTOR_INVALID',
-        'invalid',
-        `${JSON.stringify(selector)} is not a filename, NAME, NAME==VERSION or 'all waiting'`,
-        { selector },
-      );
-    }
-    const project = canonicalizeName(m[1]!);
-    files = await catalog.files.list({ project });
-    if (m[2] !== undefined) {
-      const version = m[2];
-      files = files.filter((f) => sameVersion(f.version, version));
-    }
+    return { files: f ? [f] : [], exact: true };
   }
-  if (files.length === 0) {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+))?$/.exec(s);
+  if (!m) {
+    throw new PyvetError(
+      'SELECTOR_INVALID',
+      'invalid',
+      `${JSON.stringify(selector)} is not a filename, NAME, NAME==VERSION or 'all waiting'`,
+      { selector },
+    );
+  }
+  let files = await catalog.files.list({ project: canonicalizeName(m[1]!) });
+  const version = m[2];
+  if (version !== undefined) files = files.filter((f) => sameVersion(f.version, version));
+  return { files, exact: false };
+}
+
+/** Resolves a selector to files; throws NOT_FOUND when it names none ('all waiting' may name none). */
+export async function selectFiles(catalog: Catalog, selector: FileSelector): Promise<FileRecord[]> {
+  const { files } = await resolveSelector(catalog, selector);
+  if (files.length === 0 && !ALL_WAITING.test(selector.trim())) {
     throw new PyvetError('FILE_NOT_FOUND', 'not_found', `no file matches ${JSON.stringify(selector)}`, { selector });
   }
   return files;
+}
+
+type Step = 'change' | 'already' | 'overturn' | { refused: string };
+
+/**
+ * The allowed transitions: what `action` does to a file as it stands. 'already': it is so now;
+ * 'overturn': approving a rejected file, which only naming it by its filename may do; `refused`:
+ * the action means nothing in this state.
+ */
+function step(action: FileAction, f: FileRecord): Step {
+  switch (action) {
+    case 'approve':
+      return f.state === 'approved' ? 'already' : f.state === 'rejected' ? 'overturn' : 'change';
+    case 'reject':
+      // An approved file may be withdrawn (a security response); its audit entry says from: approved.
+      return f.state === 'rejected' ? 'already' : 'change';
+    case 'yank':
+      // Yanking (PEP 592) marks a file that is served; a quarantined or rejected one never is.
+      if (f.state !== 'approved') return { refused: `it is ${f.state}, never served: only an approved file can be yanked` };
+      return f.yanked ? 'already' : 'change';
+    case 'unyank':
+      return f.yanked ? 'change' : 'already';
+  }
+}
+
+interface Plan {
+  changes: { file: FileRecord; overturn: boolean }[];
+  unchanged: FileRecord[];
+  skipped: SkippedFile[];
+}
+
+function rejection(f: FileRecord): string {
+  return `rejected by ${f.stateChangedBy}${f.stateReason ? ` (${JSON.stringify(f.stateReason)})` : ''}`;
+}
+
+/** Resolves every selector and decides every file's step; throws before anything changes. */
+async function plan(catalog: Catalog, selectors: readonly FileSelector[], action: FileAction): Promise<Plan> {
+  const named = new Map<number, { file: FileRecord; exact: boolean }>();
+  const unmatched: string[] = [];
+  for (const s of selectors) {
+    const { files, exact } = await resolveSelector(catalog, s);
+    if (files.length === 0 && !ALL_WAITING.test(s.trim())) unmatched.push(s);
+    // A file named both by its filename and by a broader selector counts as named exactly.
+    for (const f of files) named.set(f.id, { file: f, exact: exact || named.get(f.id)?.exact === true });
+  }
+  if (unmatched.length > 0) {
+    throw new PyvetError(
+      'FILE_NOT_FOUND',
+      'not_found',
+      `no file matches ${unmatched.map((s) => JSON.stringify(s)).join(', ')}${selectors.length > 1 ? '; nothing was changed' : ''}`,
+      { selector: unmatched[0], selectors: unmatched },
+    );
+  }
+  const p: Plan = { changes: [], unchanged: [], skipped: [] };
+  const refused: string[] = [];
+  for (const { file, exact } of named.values()) {
+    const s = step(action, file);
+    if (s === 'already') p.unchanged.push(file);
+    else if (s === 'change') p.changes.push({ file, overturn: false });
+    else if (s === 'overturn') {
+      if (exact) p.changes.push({ file, overturn: true });
+      else {
+        const reason = `${rejection(file)}: only approving it by its filename overturns a rejection (pyvet approve ${file.filename} --reason …)`;
+        p.skipped.push({ file, reason });
+      }
+    } else if (exact) refused.push(`${file.filename}: ${s.refused}`);
+    else p.skipped.push({ file, reason: s.refused });
+  }
+  if (refused.length > 0) {
+    throw new PyvetError('FILE_STATE_INVALID', 'conflict', `cannot ${action} ${refused.join('; ')}; nothing was changed`, {
+      action,
+      refused,
+    });
+  }
+  return p;
+}
+
+/** The published releases that pin each of `files`, by file id (newest release first). */
+async function releasesPinning(catalog: Catalog, files: FileRecord[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (files.length === 0) return out;
+  const ids = new Set(files.map((f) => f.id));
+  for (const release of await catalog.releaseSets.list()) {
+    for (const pin of await catalog.releaseSets.listPins(release.name)) {
+      if (!ids.has(pin.fileId)) continue;
+      const names = out.get(pin.fileId) ?? [];
+      if (!names.includes(release.name)) names.push(release.name);
+      out.set(pin.fileId, names);
+    }
+  }
+  return out;
 }
 
 function needReason(reason: string | null | undefined, action: string): string {
@@ -71,56 +186,91 @@ function needReason(reason: string | null | undefined, action: string): string {
   return r;
 }
 
-async function changeState(
+function list(selectors: FileSelector | readonly FileSelector[]): readonly FileSelector[] {
+  return typeof selectors === 'string' ? [selectors] : selectors;
+}
+
+async function changeFiles(
   repo: Repository,
-  selector: FileSelector,
+  selectors: readonly FileSelector[],
   actor: Actor,
-  target: FileState,
-  reason: string,
+  action: FileAction,
+  reason: string | null,
   overridden: Record<string, string[]> = {},
 ): Promise<StateChangeResult> {
-  const verb = target === 'approved' ? 'approve' : 'reject';
-  return repo.catalog.transaction(async (tx) => {
-    const result: StateChangeResult = { changed: [], unchanged: [] };
-    for (const f of await selectFiles(tx, selector)) {
-      if (f.state === target) {
-        result.unchanged.push(f);
-        continue;
+  const result = await repo.catalog.transaction(async (tx) => {
+    const p = await plan(tx, selectors, action);
+    const withdrawn = action === 'reject' || action === 'yank';
+    const pinned = withdrawn ? await releasesPinning(tx, p.changes.map((c) => c.file)) : new Map<number, string[]>();
+    const result: StateChangeResult = { changed: [], unchanged: p.unchanged, skipped: p.skipped, overturned: [], pinnedIn: {} };
+    for (const { file: f, overturn } of p.changes) {
+      const releases = pinned.get(f.id) ?? [];
+      if (releases.length > 0) result.pinnedIn[f.filename] = releases;
+      let after: FileRecord;
+      let transition: Record<string, unknown>;
+      if (action === 'approve' || action === 'reject') {
+        const to: FileState = action === 'approve' ? 'approved' : 'rejected';
+        after = await tx.files.setState(f.id, to, actor.name, reason);
+        transition = { from: f.state, to };
+      } else {
+        after = await tx.files.setYanked(f.id, action === 'yank', reason);
+        transition = {};
       }
-      const after = await tx.files.setState(f.id, target, actor.name, reason);
+      const earlier = { by: f.stateChangedBy, at: f.stateChangedAt, reason: f.stateReason };
+      if (overturn) result.overturned.push({ filename: f.filename, rejectedBy: earlier.by, rejectedAt: earlier.at, rejectedReason: earlier.reason });
       await tx.audit.append({
         actor: actor.name,
-        action: `file.${verb}`,
+        action: `file.${action}`,
         subject: f.filename,
         details: {
           project: f.project,
           version: f.version,
           sha256: f.sha256,
-          from: f.state,
-          to: target,
+          ...transition,
           reason,
+          ...(overturn ? { overturnedRejection: earlier } : {}),
           ...(overridden[f.filename] ? { overriddenBlockers: overridden[f.filename] } : {}),
+          ...(releases.length > 0 ? { pinnedIn: releases } : {}),
         },
       });
       result.changed.push(after);
     }
     return result;
   });
+  repo.logger.info(
+    { selectors, action, by: actor.name, changed: result.changed.length, skipped: result.skipped.length, overturned: result.overturned.length },
+    `files ${action === 'approve' ? 'approved' : `${action}ed`}`,
+  );
+  return result;
 }
 
-/** Approves the selected files (approver role); a reason is required. */
+/**
+ * Approves the selected files (approver role); a reason is required. A rejected file is approved
+ * only when named by its filename (the result and the audit entry say a rejection was overturned);
+ * a broader selector skips it.
+ */
 export async function approveFiles(
   repo: Repository,
-  selector: FileSelector,
+  selectors: FileSelector | readonly FileSelector[],
   actor: Actor,
   reason: string,
   opts: { force?: boolean } = {},
 ): Promise<StateChangeResult> {
   requireRole(actor, 'approver', 'approve files');
   const r = needReason(reason, 'approve');
+  const all = list(selectors);
   // A file the policy blocks (an unwaived finding, an owned name from outside, the deny list)
-  // is approved only on purpose: a waiver, or --force, which the audit entry records.
-  const blockers = await approvalBlockers(repo, selector);
+  // is approved only on purpose: a waiver, or --force, which the audit entry records. Only the
+  // files this approval would change are asked about.
+  const changing = new Set((await plan(repo.catalog, all, 'approve')).changes.map((c) => c.file.filename));
+  const blockers: Record<string, string[]> = {};
+  if (changing.size > 0) {
+    for (const s of all) {
+      for (const [filename, reasons] of Object.entries(await approvalBlockers(repo, s))) {
+        if (changing.has(filename)) blockers[filename] = reasons;
+      }
+    }
+  }
   const blocked = Object.keys(blockers);
   if (blocked.length > 0 && !opts.force) {
     throw new PyvetError(
@@ -132,70 +282,38 @@ export async function approveFiles(
       { blockers },
     );
   }
-  const result = await changeState(repo, selector, actor, 'approved', r, blockers);
-  repo.logger.info({ selector, by: actor.name, changed: result.changed.length }, 'files approved');
-  return result;
+  return changeFiles(repo, all, actor, 'approve', r, blockers);
 }
 
-/** Rejects the selected files (approver role); a reason is required. */
+/** Rejects the selected files (approver role); a reason is required. An approved file may be rejected. */
 export async function rejectFiles(
   repo: Repository,
-  selector: FileSelector,
+  selectors: FileSelector | readonly FileSelector[],
   actor: Actor,
   reason: string,
 ): Promise<StateChangeResult> {
   requireRole(actor, 'approver', 'reject files');
-  const r = needReason(reason, 'reject');
-  const result = await changeState(repo, selector, actor, 'rejected', r);
-  repo.logger.info({ selector, by: actor.name, changed: result.changed.length }, 'files rejected');
-  return result;
+  return changeFiles(repo, list(selectors), actor, 'reject', needReason(reason, 'reject'));
 }
 
-async function changeYank(
-  repo: Repository,
-  selector: FileSelector,
-  actor: Actor,
-  yanked: boolean,
-  reason: string | null,
-): Promise<StateChangeResult> {
-  return repo.catalog.transaction(async (tx) => {
-    const result: StateChangeResult = { changed: [], unchanged: [] };
-    for (const f of await selectFiles(tx, selector)) {
-      if (f.yanked === yanked) {
-        result.unchanged.push(f);
-        continue;
-      }
-      const after = await tx.files.setYanked(f.id, yanked, reason);
-      await tx.audit.append({
-        actor: actor.name,
-        action: yanked ? 'file.yank' : 'file.unyank',
-        subject: f.filename,
-        details: { project: f.project, version: f.version, sha256: f.sha256, reason },
-      });
-      result.changed.push(after);
-    }
-    return result;
-  });
-}
-
-/** Yanks the selected files (PEP 592; approver role); a reason is required and shown to pip users. */
+/** Yanks the selected approved files (PEP 592; approver role); a reason is required and shown to pip users. */
 export async function yankFiles(
   repo: Repository,
-  selector: FileSelector,
+  selectors: FileSelector | readonly FileSelector[],
   actor: Actor,
   reason: string,
 ): Promise<StateChangeResult> {
   requireRole(actor, 'approver', 'yank files');
-  return changeYank(repo, selector, actor, true, needReason(reason, 'yank'));
+  return changeFiles(repo, list(selectors), actor, 'yank', needReason(reason, 'yank'));
 }
 
 /** Un-yanks the selected files (approver role); the reason, if any, goes to the audit log. */
 export async function unyankFiles(
   repo: Repository,
-  selector: FileSelector,
+  selectors: FileSelector | readonly FileSelector[],
   actor: Actor,
   reason?: string | null,
 ): Promise<StateChangeResult> {
   requireRole(actor, 'approver', 'unyank files');
-  return changeYank(repo, selector, actor, false, reason?.trim() || null);
+  return changeFiles(repo, list(selectors), actor, 'unyank', reason?.trim() || null);
 }

@@ -18,7 +18,7 @@ import {
 import type { Repository } from '../../repository/types.js';
 import { canonicalizeName } from '../../standards/names.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, note, printJson, printTable } from '../output.js';
+import { colour, info, note, printJson, printTable, warn } from '../output.js';
 
 /** Log level for CLI runs: output is for people, so only warnings unless PYVET_LOG_LEVEL says otherwise. */
 export function cliLogLevel(): string {
@@ -53,11 +53,29 @@ function stateText(s: FileState): string {
 
 type StateAction = (
   repo: Repository,
-  selector: string,
+  selectors: string[],
   actor: ReturnType<typeof cliActor>,
   reason: string,
   opts: { force?: boolean },
 ) => Promise<StateChangeResult>;
+
+function printStateChange(name: string, r: StateChangeResult): void {
+  info(`${name}: ${r.changed.length} changed, ${r.unchanged.length} already so${r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : ''}`);
+  if (r.changed.length > 0) printTable(['file', 'version', 'state', 'size', 'uploaded', 'origin'], fileRows(r.changed));
+  for (const o of r.overturned) {
+    const why = o.rejectedReason ? `: ${JSON.stringify(o.rejectedReason)}` : '';
+    info(`${colour.yellow('overturned')} the rejection of ${o.filename} (rejected by ${o.rejectedBy} at ${o.rejectedAt.slice(0, 19).replace('T', ' ')}${why})`);
+  }
+  for (const s of r.skipped) note(`${colour.yellow('skipped')} ${s.file.filename} (${s.file.state}): ${s.reason}`);
+  for (const [filename, releases] of Object.entries(r.pinnedIn)) {
+    const its = releases.length > 1 ? 'their' : 'its';
+    const effect =
+      name === 'reject'
+        ? `'pip install -r' of ${its} requirements files fails until the file is approved again`
+        : `pip still installs it from ${its} requirements files (pinned with ==), with a yanked warning`;
+    warn(`${filename} is pinned in release${releases.length > 1 ? 's' : ''} ${releases.join(', ')}: ${effect}`);
+  }
+}
 
 function registerStateCommand(program: Command, name: string, action: StateAction, help: string, reasonRequired: boolean): void {
   const cmd = program
@@ -65,7 +83,7 @@ function registerStateCommand(program: Command, name: string, action: StateActio
     .description(help)
     .addHelpText(
       'after',
-      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
+      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nEvery selector must match a file, or nothing changes. Only a filename overturns a rejection.\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
     );
   if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (required; recorded in the audit log)');
   else cmd.option('-r, --reason <text>', 'why (recorded in the audit log)');
@@ -75,17 +93,9 @@ function registerStateCommand(program: Command, name: string, action: StateActio
   cmd.action(async (words: string[], opts: { reason?: string; force?: boolean }, c: Command) => {
     // `all waiting` arrives as two words; anything else is one selector per word.
     const selectors = words.join(' ').toLowerCase() === 'all waiting' ? ['all waiting'] : words;
-    const result: StateChangeResult = { changed: [], unchanged: [] };
-    await withRepository(c, async (repo) => {
-      for (const s of selectors) {
-        const r = await action(repo, s, cliActor(), opts.reason ?? '', { force: opts.force ?? false });
-        result.changed.push(...r.changed);
-        result.unchanged.push(...r.unchanged);
-      }
-    });
+    const result = await withRepository(c, (repo) => action(repo, selectors, cliActor(), opts.reason ?? '', { force: opts.force ?? false }));
     if (globalOptions(c).json) return printJson(result);
-    info(`${name}: ${result.changed.length} changed, ${result.unchanged.length} already so`);
-    if (result.changed.length > 0) printTable(['file', 'version', 'state', 'size', 'uploaded', 'origin'], fileRows(result.changed));
+    printStateChange(name, result);
   });
 }
 
@@ -172,7 +182,7 @@ export function register(program: Command): void {
 
   registerStateCommand(program, 'approve', approveFiles, 'approve files: they become installable', true);
   registerStateCommand(program, 'reject', rejectFiles, 'reject files: they are never served', true);
-  registerStateCommand(program, 'yank', yankFiles, 'yank files (PEP 592): pip skips them unless pinned', true);
+  registerStateCommand(program, 'yank', yankFiles, 'yank approved files (PEP 592): pip skips them unless pinned', true);
   registerStateCommand(program, 'unyank', unyankFiles, 'undo a yank', false);
 
   program
