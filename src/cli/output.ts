@@ -35,3 +35,9 @@ export function note(line: string): void {
 export function warn(line: string): void {
   note(`${colour.yellow('warning')} ${line}`);
 }
+
+/**
+ * Exit code of a command that did part of its work and reports the rest (a batch with refused
+ * files), as `mirror` and `outdated` do: 1, "the command ran and the answer is no" (errors.ts).
+ */
+export const EXIT_PARTIAL = 1;

@@ -246,7 +246,13 @@ export interface BatchResult {
   added: IngestResult[];
   /** Same filename and bytes already stored. */
   present: IngestResult[];
+  /** Refused files, and paths that do not exist. */
   failed: IngestFailure[];
+  /** Archives found under the paths, and their total size. */
+  files: number;
+  bytes: number;
+  /** Wall time of the batch. */
+  seconds: number;
 }
 
 export type IngestProgress = (done: number, total: number, path: string) => void;
@@ -260,16 +266,20 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
-/** Expands folders (recursively, archives only, sorted) and keeps explicit files as given. */
-export async function collectArchives(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * Expands folders (recursively, archives only, sorted) and keeps explicit files as given; a path
+ * that does not exist is a PATH_NOT_FOUND failure of its own, not the end of the batch.
+ */
+export async function collectArchives(paths: string[]): Promise<{ archives: string[]; missing: IngestFailure[] }> {
+  const archives: string[] = [];
+  const missing: IngestFailure[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (ARCHIVE.test(e.name) && (e.isFile() || (e.isSymbolicLink() && (await isFile(p))))) out.push(p);
+      else if (ARCHIVE.test(e.name) && (e.isFile() || (e.isSymbolicLink() && (await isFile(p))))) archives.push(p);
     }
   };
   for (const p of paths) {
@@ -277,15 +287,19 @@ export async function collectArchives(paths: string[]): Promise<string[]> {
     try {
       st = await stat(p);
     } catch {
-      throw new PyvetError('PATH_NOT_FOUND', 'not_found', `no such file or directory: ${p}`, { path: p });
+      missing.push({ path: p, code: 'PATH_NOT_FOUND', kind: 'not_found', message: `no such file or directory: ${p}` });
+      continue;
     }
     if (st.isDirectory()) await walk(p);
-    else out.push(p);
+    else archives.push(p);
   }
-  return out;
+  return { archives, missing };
 }
 
-/** Ingests files and folders; a failing file is recorded and the batch goes on. */
+/**
+ * Ingests files and folders; a failing file or a missing path is recorded and the batch goes on.
+ * Paths that exist but hold no wheel or sdist are NO_ARCHIVES_FOUND: nothing to do is not success.
+ */
 export async function ingestPaths(
   repo: Repository,
   paths: string[],
@@ -293,14 +307,24 @@ export async function ingestPaths(
   onProgress?: IngestProgress,
 ): Promise<BatchResult> {
   checkRights(opts);
-  const files = await collectArchives(paths);
+  const started = performance.now();
+  const { archives: files, missing } = await collectArchives(paths);
+  if (files.length === 0 && missing.length === 0) {
+    throw new PyvetError('NO_ARCHIVES_FOUND', 'invalid', `no wheel or sdist (.whl, .tar.gz, .zip) found under ${paths.join(', ')}`, {
+      paths,
+    });
+  }
   // Files an interrupted ingest left without a decision get theirs before new ones arrive.
   await vetUndecided(repo, opts.actor);
-  const result: BatchResult = { added: [], present: [], failed: [] };
+  const result: BatchResult = { added: [], present: [], failed: [...missing], files: files.length, bytes: 0, seconds: 0 };
   let done = 0;
   // As many files at once as there are inspection workers; results keep the input order.
   const outcomes = await mapLimit(files, repo.inspector.concurrency, async (path) => {
     let outcome: IngestResult | IngestFailure;
+    result.bytes += await stat(path).then(
+      (st) => st.size,
+      () => 0,
+    );
     try {
       outcome = await ingestFile(repo, path, opts);
     } catch (err) {
@@ -315,5 +339,6 @@ export async function ingestPaths(
     if ('code' in o) result.failed.push(o);
     else (o.created ? result.added : result.present).push(o);
   }
+  result.seconds = (performance.now() - started) / 1000;
   return result;
 }

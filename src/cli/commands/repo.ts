@@ -3,7 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { FileRecord, FileState } from '../../catalog/types.js';
 import { DEFAULT_DATA_DIR } from '../../config.js';
-import { exitCodeOf, PyvetError } from '../../errors.js';
+import { PyvetError } from '../../errors.js';
 import { parseDuration } from '../../duration.js';
 import { collectGarbage } from '../../repository/gc.js';
 import { ingestPaths } from '../../repository/ingest.js';
@@ -18,7 +18,7 @@ import {
 import type { Repository } from '../../repository/types.js';
 import { canonicalizeName } from '../../standards/names.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, note, printJson, printTable, warn } from '../output.js';
+import { colour, EXIT_PARTIAL, info, note, printJson, printTable, warn } from '../output.js';
 
 /** Log level for CLI runs: output is for people, so only warnings unless PYVET_LOG_LEVEL says otherwise. */
 export function cliLogLevel(): string {
@@ -99,6 +99,20 @@ function registerStateCommand(program: Command, name: string, action: StateActio
   });
 }
 
+/** ' (ARCHIVE_CORRUPT 2, PATH_NOT_FOUND 1)': refusals counted per code. */
+function refusalCounts(failed: { code: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const f of failed) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
+  return counts.size === 0 ? '' : ` (${[...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => `${code} ${n}`).join(', ')})`;
+}
+
+/** '12 files, 3.4 MB in 1.2 s (10.0 files/s, 2.8 MB/s)'. */
+function throughput(r: { files: number; bytes: number; seconds: number }): string {
+  const mb = r.bytes / 1e6;
+  const s = Math.max(r.seconds, 0.001);
+  return `${r.files} files, ${mb.toFixed(1)} MB in ${r.seconds.toFixed(1)} s (${(r.files / s).toFixed(1)} files/s, ${(mb / s).toFixed(1)} MB/s)`;
+}
+
 export function register(program: Command): void {
   program
     .command('init')
@@ -122,7 +136,10 @@ export function register(program: Command): void {
     .description('ingest wheels and sdists (files or folders, recursively) into quarantine')
     .option('--approve', 'approve each file after vetting (needs --reason)', false)
     .option('-r, --reason <text>', 'why they are approved (with --approve)')
-    .addHelpText('after', '\nExample: pyvet add ./wheelhouse --approve --reason "vendored build of 2025-06"')
+    .addHelpText(
+      'after',
+      '\nExit status 1 when some files are refused (the others are added; the summary counts refusals per code), 2 when no wheel or sdist is found.\nExample: pyvet add ./wheelhouse --approve --reason "vendored build of 2025-06"',
+    )
     .action(async (paths: string[], opts: { approve: boolean; reason?: string }, c: Command) => {
       if (opts.approve && !opts.reason?.trim()) {
         throw new PyvetError('REASON_REQUIRED', 'invalid', '--approve needs --reason', { action: 'approve' });
@@ -147,7 +164,8 @@ export function register(program: Command): void {
         bar?.stop();
         return r;
       });
-      if (result.failed.length > 0) process.exitCode = exitCodeOf(new PyvetError(result.failed[0]!.code, result.failed[0]!.kind, ''));
+      // Some refused: the rest is done and reported, as mirror does.
+      if (result.failed.length > 0) process.exitCode = EXIT_PARTIAL;
       if (g.json) return printJson(result);
       for (const r of result.added) {
         const d = r.decision;
@@ -155,9 +173,7 @@ export function register(program: Command): void {
       }
       for (const r of result.present) info(`${colour.dim('present')} ${r.file.filename}`);
       for (const f of result.failed) note(`${colour.red('refused')} ${f.path} ${colour.dim(`[${f.code}]`)} ${f.message}`);
-      info(
-        `${result.added.length} added, ${result.present.length} already present, ${result.failed.length} refused`,
-      );
+      info(`${result.added.length} added, ${result.present.length} already present, ${result.failed.length} refused${refusalCounts(result.failed)}; ${throughput(result)}`);
     });
 
   program
