@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { asPyvetError, exitCodeOf } from '../errors.js';
+import { asPyvetError, exitCodeOf, PyvetError } from '../errors.js';
 import { colour, printJson } from './output.js';
 
 type Register = (program: Command) => void;
@@ -59,6 +59,18 @@ function groupsFor(args: readonly string[]): readonly CommandGroup[] {
   return own ? [own] : COMMAND_GROUPS;
 }
 
+/** --json among the global options or the command's (before a '--'). */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** A usage error commander found (a missing option, an unknown command), as any other error. */
+function usageError(err: CommanderError): PyvetError {
+  const message = err.code === 'commander.help' ? 'a command is required: pyvet --help lists them' : err.message.replace(/^error: /, '');
+  return new PyvetError('USAGE_INVALID', 'invalid', message);
+}
+
 export function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
@@ -75,8 +87,11 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .option('-d, --data <dir>', 'repository data directory (env PYVET_DATA, default ./pyvet-data)')
     .option('-c, --config <file>', 'configuration file (env PYVET_CONFIG, default <data>/pyvet.toml)')
     .option('--json', 'machine-readable output on stdout', false)
-    .showHelpAfterError()
     .exitOverride();
+  // Set before the commands are added: they inherit it. With --json a usage error is printed by
+  // run() as the JSON error envelope, so commander writes nothing of its own.
+  if (wantsJson(args)) program.configureOutput({ outputError: () => {} });
+  else program.showHelpAfterError();
   for (const group of await Promise.all(groupsFor(args).map((g) => g.load()))) group.register(program);
   return program;
 }
@@ -88,7 +103,11 @@ export async function run(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      if (wantsJson(argv.slice(2))) printJson({ error: usageError(err).toJSON() });
+      return 2;
+    }
     const e = asPyvetError(err);
     if (program.opts().json) printJson({ error: e.toJSON() });
     else process.stderr.write(`${colour.red('error')} ${colour.dim(`[${e.code}]`)} ${e.message}\n`);

@@ -64,3 +64,36 @@ test('the real CLI: version, a command after global options, full help, a typo, 
     tmp.cleanup();
   }
 });
+
+test('with --json, a usage error is the JSON error envelope on stdout, with the usual exit code', () => {
+  const tmp = tempDir('pyvet-usage-');
+  try {
+    const data = tmp.path;
+    assert.equal(runCli(data, ['init']).status, 0);
+    const cases: [string[], RegExp][] = [
+      [['--json', 'approve', 'x.whl'], /^required option '-r, --reason <text>' not specified$/],
+      [['approve', 'x.whl', '--json'], /^required option '-r, --reason <text>' not specified$/],
+      [['--json', 'files', '--bogus'], /^unknown option '--bogus'$/],
+      [['--json', 'fles'], /^unknown command 'fles'/],
+      [['--json', 'release', 'show'], /^missing required argument 'name'$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(data, args);
+      assert.equal(r.status, 2, args.join(' '));
+      const out = JSON.parse(r.stdout) as { error: { code: string; kind: string; message: string } };
+      assert.deepEqual([out.error.code, out.error.kind], ['USAGE_INVALID', 'invalid'], args.join(' '));
+      assert.match(out.error.message, message, args.join(' '));
+    }
+    // Without --json: commander's text on stderr, as before.
+    const text = runCli(data, ['approve', 'x.whl']);
+    assert.equal(text.status, 2);
+    assert.equal(text.stdout, '');
+    assert.match(text.stderr, /error: required option '-r, --reason <text>' not specified/);
+    // --json after '--' is an argument, not the option.
+    const after = runCli(data, ['approve', '--', '--json']);
+    assert.equal(after.status, 2);
+    assert.equal(after.stdout, '');
+  } finally {
+    tmp.cleanup();
+  }
+});
