@@ -7,7 +7,7 @@
 // which fsyncs and renames it into place without reading it again.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
@@ -18,13 +18,17 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** A temp file older than this is stale even if its writer's pid was reused. */
 const STALE_TMP_MS = 24 * 3600 * 1000;
 const CHUNK = 1024 * 1024;
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
 
 export class FsBlobStore implements BlobStore {
   private readonly tmp: string;
 
   constructor(readonly root: string) {
     this.tmp = join(root, 'tmp');
-    mkdirSync(this.tmp, { recursive: true });
+    // Blobs are private to the repository's user, quarantined and rejected ones too; an existing
+    // directory keeps its mode.
+    mkdirSync(this.tmp, { recursive: true, mode: PRIVATE_DIR });
     this.cleanTemp();
   }
 
@@ -142,6 +146,8 @@ export class FsBlobStore implements BlobStore {
     } else {
       await copyFile(path, tmpPath, constants.COPYFILE_EXCL);
     }
+    // A rename or a copy keeps the source's mode.
+    await chmod(tmpPath, PRIVATE_FILE);
     return {
       path: tmpPath,
       commit: (sha256) => this.commit(tmpPath, sha256),
@@ -179,7 +185,7 @@ export class FsBlobStore implements BlobStore {
     fill: (write: (b: Uint8Array) => Promise<void>, hash: ReturnType<typeof createHash>) => Promise<void>,
   ): Promise<BlobInfo> {
     const tmpPath = this.tmpName();
-    const out = await open(tmpPath, 'wx');
+    const out = await open(tmpPath, 'wx', PRIVATE_FILE);
     const hash = createHash('sha256');
     let size = 0;
     try {
@@ -206,7 +212,7 @@ export class FsBlobStore implements BlobStore {
     }
     const dir = join(target, '..');
     const created = !existsSync(dir);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     await rename(tmpPath, target);
     await fsyncDir(dir);
     // A new ab/cd directory must itself be durable in its parents.

@@ -1,5 +1,5 @@
 // Opening and initialising a repository: <data>/pyvet.toml, <data>/catalog.sqlite, <data>/blobs/.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { createInspector } from '../artifacts/pool.js';
@@ -91,7 +91,12 @@ export async function initRepository(
   opts: { configFile?: string | undefined } & Pick<OpenOptions, 'logDestination' | 'logLevel'> = {},
 ): Promise<InitResult> {
   const config = loadConfig({ dataDir, configFile: opts.configFile });
-  mkdirSync(config.data_dir, { recursive: true });
+  // The catalog, the configuration and the blobs are for the repository's user alone. An existing
+  // directory or file keeps its mode: pyvet never loosens one, and never changes the operator's.
+  mkdirSync(dirname(config.data_dir), { recursive: true });
+  createOnce(() => mkdirSync(config.data_dir, { mode: 0o700 }));
+  // Created before SQLite opens it: its -wal and -shm files take the database file's mode.
+  createOnce(() => closeSync(openSync(catalogPath(config), 'wx', 0o600)));
   const configFile = opts.configFile ?? join(config.data_dir, CONFIG_FILE_NAME);
   const repo = await openWith(config, opts);
   try {
@@ -108,11 +113,20 @@ export async function initRepository(
     });
     if (!existsSync(configFile)) {
       mkdirSync(dirname(configFile), { recursive: true });
-      writeFileSync(configFile, DEFAULT_CONFIG_TOML, { flag: 'wx' });
+      writeFileSync(configFile, DEFAULT_CONFIG_TOML, { flag: 'wx', mode: 0o600 });
     }
     return { dataDir: config.data_dir, configFile, adminToken };
   } finally {
     await repo.close();
+  }
+}
+
+/** Runs `create`, which fails with EEXIST when what it creates is already there. */
+function createOnce(create: () => void): void {
+  try {
+    create();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 
