@@ -54,7 +54,16 @@ export interface ReleaseSummary extends ReleaseRecord {
 
 export interface ReleaseDetails extends ReleaseRecord {
   documents: Omit<ReleaseDocument, 'content'>[];
-  pins: ReleasePin[];
+  pins: PinNow[];
+}
+
+/**
+ * A pin with its file's state now: a release is immutable, but a file it pins may since have
+ * been rejected (pip can no longer fetch it: `pip install -r` of the release fails) or yanked.
+ */
+export interface PinNow extends ReleasePin {
+  state: FileRecord['state'] | 'gone';
+  yanked: boolean;
 }
 
 const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
@@ -404,7 +413,8 @@ async function publish(repo: Repository, head: ReleaseHead, selection: Selection
   return {
     ...record,
     documents: documents.map(({ content: _c, ...d }) => d).sort((a, b) => (a.path < b.path ? -1 : 1)),
-    pins,
+    // Just resolved from approved, unyanked files.
+    pins: pins.map((p) => ({ ...p, state: 'approved' as const, yanked: false })),
   };
 }
 
@@ -455,10 +465,16 @@ export async function listReleases(repo: Repository): Promise<ReleaseSummary[]> 
 export async function showRelease(repo: Repository, name: string): Promise<ReleaseDetails> {
   const r = await repo.catalog.releaseSets.get(name);
   if (!r) throw notFound(name);
+  const pins = await repo.catalog.releaseSets.listPins(name);
+  const files = new Map<number, FileRecord | undefined>();
+  for (const p of pins) if (!files.has(p.fileId)) files.set(p.fileId, await repo.catalog.files.get(p.fileId));
   return {
     ...r,
     documents: await repo.catalog.releaseSets.listDocuments(name),
-    pins: await repo.catalog.releaseSets.listPins(name),
+    pins: pins.map((p) => {
+      const f = files.get(p.fileId);
+      return { ...p, state: f?.state ?? 'gone', yanked: f?.yanked ?? false };
+    }),
   };
 }
 

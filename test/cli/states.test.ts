@@ -90,5 +90,16 @@ describe('state commands', () => {
     const human = cli('reject', v1.filename, '--reason', 'compromised');
     assert.equal(human.status, 0, human.stderr);
     assert.doesNotMatch(human.stderr, /warning/, 'not in a release');
+
+    // The release still lists the file, with what became of it.
+    const shown = cli('release', 'show', '2026.01.01');
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`${v2.filename.replaceAll('.', '\\.')}.*rejected`));
+    assert.match(shown.stderr, new RegExp(`1 pinned file\\(s\\) are no longer served \\(${v2.filename.replaceAll('.', '\\.')}\\): pip install -r of this release will fail`));
+    const json = JSON.parse(cli('--json', 'release', 'show', '2026.01.01').stdout) as { pins: { filename: string; state: string; yanked: boolean }[] };
+    assert.deepEqual(
+      json.pins.map((p) => [p.filename, p.state, p.yanked]),
+      [[v2.filename, 'rejected', true]],
+    );
   });
 });

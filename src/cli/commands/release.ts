@@ -8,7 +8,7 @@ import { createRelease, listReleases, patchRelease, type ReleaseDetails, showRel
 import { verifyRelease } from '../../releases/verify.js';
 import { openRepository } from '../../repository/open.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, note, printJson, printTable } from '../output.js';
+import { colour, info, note, printJson, printTable, warn } from '../output.js';
 import { withRepository } from './repo.js';
 import { collect } from './targets.js';
 
@@ -19,7 +19,15 @@ function printDetails(r: ReleaseDetails): void {
   for (const t of r.targets) {
     const pins = r.pins.filter((p) => p.target === t);
     info(`${colour.bold(t)}: ${pins.length} files`);
-    printTable(['project', 'version', 'file'], pins.map((p) => [p.project, p.version, p.filename]));
+    printTable(
+      ['project', 'version', 'file', 'now'],
+      pins.map((p) => [p.project, p.version, p.filename, p.state !== 'approved' ? colour.red(p.state) : p.yanked ? colour.yellow('yanked') : '']),
+    );
+  }
+  // pip fetches pinned files from the index, which serves approved ones only.
+  const withdrawn = r.pins.filter((p) => p.state !== 'approved');
+  if (withdrawn.length > 0) {
+    warn(`${withdrawn.length} pinned file(s) are no longer served (${[...new Set(withdrawn.map((p) => p.filename))].join(', ')}): pip install -r of this release will fail; make a patch release`);
   }
 }
 
