@@ -151,16 +151,15 @@ async function exportTree(repo: Repository, root: string, blobs: FsBlobStore, li
   const byProject = new Map<string, FileRecord[]>();
   for (const f of files) byProject.set(f.project, [...(byProject.get(f.project) ?? []), f]);
   const projects = await repo.catalog.files.listProjects(['approved']);
-  const serial = await repo.catalog.files.serial();
   mkdirSync(join(root, 'simple'), { recursive: true });
   writeFileSync(join(root, 'simple', 'index.html'), renderRootHtml(projects));
-  writeFileSync(join(root, 'simple', 'index.json'), renderRootJson(projects, serial));
+  writeFileSync(join(root, 'simple', 'index.json'), renderRootJson(projects));
   for (const p of projects) {
     const dir = join(root, 'simple', p.name);
     const list = byProject.get(p.name)!;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.html'), renderProjectHtml(p.name, list, null));
-    writeFileSync(join(dir, 'index.json'), renderProjectJson(p.name, p.lastSerial, list, null));
+    writeFileSync(join(dir, 'index.json'), renderProjectJson(p.name, list, null));
   }
   for (const f of files) {
     if (!linkFiles(f)) continue;

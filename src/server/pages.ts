@@ -300,7 +300,7 @@ export class SimpleIndex {
     if (summary && files.length > 0) {
       const text =
         format === 'json'
-          ? renderProjectJson(name, summary.lastSerial, files, this.baseUrl)
+          ? renderProjectJson(name, files, this.baseUrl)
           : renderProjectHtml(name, files, this.baseUrl);
       page = new Page(key, utf8(text), CONTENT_TYPES[format]);
     }

@@ -40,9 +40,8 @@ export function renderRootHtml(projects: ProjectSummary[]): string {
 }
 
 // No `_last-serial` (optional and private in PEP 691): it moves with every upload into
-// quarantine, which would tell anonymous readers what waits for review. The serial parameters
-// are unused, kept for the benchmark's callers.
-export function renderRootJson(projects: ProjectSummary[], _serial?: number): string {
+// quarantine, which would tell anonymous readers what waits for review.
+export function renderRootJson(projects: ProjectSummary[]): string {
   return JSON.stringify({
     meta: { 'api-version': API_VERSION },
     projects: projects.map((p) => ({ name: p.displayName })),
@@ -83,7 +82,7 @@ export function renderProjectHtml(name: string, files: IndexedFile[], baseUrl: s
   );
 }
 
-export function renderProjectJson(name: string, _lastSerial: number, files: IndexedFile[], baseUrl: string | null): string {
+export function renderProjectJson(name: string, files: IndexedFile[], baseUrl: string | null): string {
   const versions = [...new Set(files.map((f) => f.version))];
   return JSON.stringify({
     meta: { 'api-version': API_VERSION },
