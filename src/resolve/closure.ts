@@ -39,7 +39,14 @@ export interface TargetClosure {
   missing: ClosureProblem[];
   /** Requirements whose project is there, but in no version (or without the extra) they accept. */
   unsatisfiable: ClosureProblem[];
+  /** Files whose Requires-Python excludes the target, of projects no version of which installs here. */
   requiresPythonViolations: RequiresPythonViolation[];
+  /**
+   * Files whose Requires-Python excludes the target while another version of the project installs
+   * (a release that dropped an old Python): pip skips them as it skips another platform's wheels,
+   * so they are noted, not problems.
+   */
+  requiresPythonSkipped: RequiresPythonViolation[];
   /** Requirements that could not be parsed (the file's metadata is broken): they count as unsatisfiable. */
   invalid: { requirement: string; neededBy: FileRef; error: string }[];
 }
@@ -190,9 +197,9 @@ export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {})
   missing.sort(byRequirement);
   unsatisfiable.sort(byRequirement);
   installable.sort(compareRefs);
-  const requiresPythonViolations = [...universe.requiresPythonViolations].sort((a, b) =>
-    a.filename < b.filename ? -1 : 1,
-  );
+  const excluded = [...universe.requiresPythonViolations].sort((a, b) => (a.filename < b.filename ? -1 : 1));
+  const requiresPythonViolations = excluded.filter((v) => !universe.byProject.has(v.project));
+  const requiresPythonSkipped = excluded.filter((v) => universe.byProject.has(v.project));
   return {
     target: target.name,
     closed: missing.length === 0 && unsatisfiable.length === 0 && requiresPythonViolations.length === 0 && invalid.length === 0,
@@ -200,6 +207,7 @@ export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {})
     missing,
     unsatisfiable,
     requiresPythonViolations,
+    requiresPythonSkipped,
     invalid,
   };
 }

@@ -83,6 +83,34 @@ describe('closure', () => {
     });
   });
 
+  it('a newer version that dropped this Python is noted, not a problem, while an older one installs', async () => {
+    const [PY310] = getTargets({ targets: [] }, ['cp310-manylinux_x86_64']);
+    const t = await repoWith([
+      { name: 'rx', version: '1.0', requiresPython: '>=3.8' },
+      { name: 'rx', version: '2.0', requiresPython: '>=3.11' },
+      { name: 'only-new', version: '1.0', requiresPython: '>=3.11' },
+    ]);
+    try {
+      const py310 = (await checkClosure(t.repo, [PY310!])).targets[0]!;
+      assert.deepEqual(py310.requiresPythonSkipped.map((v) => v.filename), ['rx-2.0-py3-none-any.whl']);
+      // No version of only-new installs on 3.10: the set cannot offer it there.
+      assert.deepEqual(py310.requiresPythonViolations.map((v) => v.filename), ['only_new-1.0-py3-none-any.whl']);
+      assert.equal(py310.closed, false);
+      const t2 = await repoWith([
+        { name: 'rx', version: '1.0', requiresPython: '>=3.8' },
+        { name: 'rx', version: '2.0', requiresPython: '>=3.11' },
+      ]);
+      try {
+        const closed = (await checkClosure(t2.repo, [PY310!])).targets[0]!;
+        assert.equal(closed.closed, true);
+      } finally {
+        t2.cleanup();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('is closed when everything is there, and only approved unyanked files count', async () => {
     const t = await repoWith([
       { name: 'a', version: '1.0', deps: ['b>=1,<3', 'c[fast]'] },

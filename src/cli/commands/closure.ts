@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { checkClosure } from '../../resolve/closure.js';
 import { getTargets } from '../../resolve/targets.js';
 import { globalOptions } from '../context.js';
-import { colour, info, printJson, printTable } from '../output.js';
+import { colour, info, note, printJson, printTable } from '../output.js';
 import { withRepository } from './repo.js';
 import { collect } from './targets.js';
 
@@ -40,6 +40,9 @@ export function register(program: Command): void {
           );
         }
         for (const v of t.requiresPythonViolations) info(`  ${colour.yellow('requires-python')} ${v.filename}: ${v.requiresPython}`);
+        if (t.requiresPythonSkipped.length > 0) {
+          note(`  ${t.requiresPythonSkipped.length} file(s) need another Python here; an older version of each installs (see --json)`);
+        }
         for (const i of t.invalid) info(`  ${colour.yellow('invalid')} ${i.neededBy.filename}: ${i.requirement}: ${i.error}`);
       }
     });
