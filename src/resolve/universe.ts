@@ -2,6 +2,7 @@
 // (best wheel by tag rank; an sdist only when allowed and no wheel fits), newest version first.
 // Closure, the resolver and releases all reason over this same view.
 import type { FileRecord } from '../catalog/types.js';
+import { type BuildTag, parseWheelFilename } from '../standards/filenames.js';
 import { Version } from '../standards/version.js';
 import { requiresPythonAdmits } from './requirements.js';
 import { fileTagRank, type Target } from './targets.js';
@@ -87,6 +88,27 @@ function grouped(files: readonly FileRecord[]): Grouped[] {
   return out;
 }
 
+/** A wheel's build tag as pip orders it: none < any, then by its number, then by the rest. */
+function buildTag(file: FileRecord): BuildTag {
+  if (file.kind !== 'wheel') return [];
+  try {
+    return parseWheelFilename(file.filename).build;
+  } catch {
+    return [];
+  }
+}
+
+/** Negative when `a` is preferred to `b` at the same tag rank. */
+function tieBreak(a: FileRecord, b: FileRecord): number {
+  const [ta, tb] = [buildTag(a), buildTag(b)];
+  if (ta.length !== tb.length) return tb.length - ta.length;
+  if (ta.length === 2 && tb.length === 2) {
+    if (ta[0] !== tb[0]) return tb[0] - ta[0];
+    if (ta[1] !== tb[1]) return ta[1] > tb[1] ? -1 : 1;
+  }
+  return a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0;
+}
+
 export function buildUniverse(files: readonly FileRecord[], target: Target, opts: UniverseOptions = {}): Universe {
   const byProject = new Map<string, Candidate[]>();
   const requiresPythonViolations: RequiresPythonViolation[] = [];
@@ -109,8 +131,9 @@ export function buildUniverse(files: readonly FileRecord[], target: Target, opts
           });
           continue;
         }
-        // Ties (two wheels with the same best tag) go to the smaller filename, so the choice is stable.
-        if (rank < bestRank || (rank === bestRank && best && file.filename < best.filename)) {
+        // Ties (two wheels with the same best tag) go, as in pip, to the higher build tag, then to
+        // the smaller filename, so that the choice is stable.
+        if (rank < bestRank || (rank === bestRank && best && tieBreak(file, best) < 0)) {
           best = file;
           bestRank = rank;
         }

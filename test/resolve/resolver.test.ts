@@ -34,6 +34,16 @@ describe('resolver', () => {
   });
   after(() => t.cleanup());
 
+  it('among wheels of one version with the same tag, takes the highest build tag, as pip does', async () => {
+    const b = await repoWith(['', '-1', '-2', '-9', '-10', '-10b'].map((suffix) => ({ name: 'built', version: '1.0', suffix })));
+    try {
+      const r = await resolve(b.repo, ['built'], LINUX!);
+      assert.deepEqual(r.pins.map((p) => p.filename), ['built-1.0-10b-py3-none-any.whl']);
+    } finally {
+      b.cleanup();
+    }
+  });
+
   it('prefers the newest versions', async () => {
     assert.deepEqual(pins(await resolve(t.repo, ['app'], LINUX!)), ['app==1.0', 'lib==3.0', 'util==3.0']);
   });
