@@ -264,9 +264,15 @@ export function bundledAdvisoriesPath(): string {
 
 /** A repository with no advisories at all starts from the bundled snapshot. Returns the report when it imported. */
 export async function ensureBundledAdvisories(repo: Repository, actor: Actor): Promise<ImportReport | null> {
-  if ((await repo.catalog.advisories.count()) > 0) return null;
-  return importAdvisories(repo, bundledAdvisoriesPath(), actor);
+  // Recorded, not inferred from the count: a repository whose first import was a single file of
+  // its own advisories must still get the PyPA database (newer records already stored are kept).
+  if ((await repo.catalog.settings.get(BUNDLED_KEY)) !== undefined) return null;
+  const report = await importAdvisories(repo, bundledAdvisoriesPath(), actor);
+  await repo.catalog.settings.set(BUNDLED_KEY, new Date().toISOString());
+  return report;
 }
+
+const BUNDLED_KEY = 'advisories.bundled_imported_at';
 
 /** Fetches `config.advisories.sync_url` and imports it through the same path as a file. */
 export async function syncAdvisories(repo: Repository, actor: Actor, opts: ImportOptions = {}): Promise<ImportReport> {

@@ -198,6 +198,16 @@ test('a new repository starts from the bundled PyPA snapshot, once', () =>
     assert.equal((await repo.catalog.advisories.list({ package: 'jinja2' })).length, 5);
   }));
 
+test("a repository whose first import was its own advisories still gets the bundled snapshot", () =>
+  withRepo(async ({ repo }) => {
+    await importAdvisories(repo, fixture('osv', 'tricky.jsonl'), actor);
+    const own = await repo.catalog.advisories.count();
+    const r = await ensureBundledAdvisories(repo, actor);
+    assert.ok(r && r.read === 2661, 'the bundled snapshot was imported');
+    assert.ok((await repo.catalog.advisories.count()) > own + 2000);
+    assert.equal(await ensureBundledAdvisories(repo, actor), null);
+  }));
+
 test('pyvet advisories sync fetches [advisories] sync_url (here a loopback all.zip) and rescans', () =>
   withRepo(async ({ dataDir }) => {
     // Asynchronously: the loopback server lives in this process and must keep answering.
