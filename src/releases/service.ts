@@ -78,6 +78,13 @@ function checkName(name: string): void {
       { name },
     );
   }
+  // 'latest' (in any case) names the newest release, not one of its own: verify takes a URL's
+  // last segment as the release's name, except this alias.
+  if (name.toLowerCase() === 'latest') {
+    throw new PyvetError('RELEASE_NAME_INVALID', 'invalid', `release name '${name}' is reserved for the alias of the newest release`, {
+      name,
+    });
+  }
 }
 
 function normalizeCreated(created: string | undefined): string {
@@ -94,16 +101,37 @@ export function defaultIndexUrl(repo: Repository): string {
   return `${base.replace(/\/+$/, '')}/simple/`;
 }
 
+/** An index URL as it may be shown: any userinfo replaced, whether it parses or not. */
+function shownIndexUrl(url: string): string {
+  // Up to the last '@' after the scheme: a password may hold '/', '?' or '#', so a URL that does
+  // not parse is cut generously.
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(url)?.[0] ?? '';
+  const at = url.lastIndexOf('@');
+  const cut = at >= scheme.length ? `${scheme}***${url.slice(at)}` : url;
+  return cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * The index URL goes verbatim into every requirements file, which is immutable and readable by
+ * anyone who may read the release: one line of pip options, so no whitespace or control
+ * character (a newline would inject an option), no userinfo (a credential would be published),
+ * no fragment (pip drops it); http(s) only.
+ */
 function checkIndexUrl(url: string): string {
+  const invalid = (why: string) =>
+    new PyvetError('RELEASE_INDEX_URL_INVALID', 'invalid', `index URL '${shownIndexUrl(url)}' ${why}`, { url: shownIndexUrl(url) });
+  if (/[\s\x00-\x1f\x7f-\x9f]/u.test(url)) throw invalid('contains whitespace or a control character');
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new PyvetError('INDEX_URL_INVALID', 'invalid', `index URL '${url}' is not a URL`, { url });
+    throw invalid('is not a URL');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new PyvetError('INDEX_URL_INVALID', 'invalid', `index URL '${url}' must be http or https`, { url });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid('must be http or https');
+  if (u.username !== '' || u.password !== '' || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)) {
+    throw invalid('must not carry a user name or password: requirements files are published (pip takes credentials from its own configuration, keyring or netrc)');
   }
+  if (url.includes('#')) throw invalid('must not have a fragment');
   return url.endsWith('/') ? url : `${url}/`;
 }
 
@@ -226,15 +254,26 @@ async function nextPatchName(repo: Repository, base: string): Promise<string> {
   const m = /^(.*)\.post(\d+)$/.exec(base);
   const stem = m ? m[1]! : base;
   let n = m ? Number(m[2]) + 1 : 1;
-  while (await repo.catalog.releaseSets.get(`${stem}.post${n}`)) n++;
+  // Names are unique whatever their case (refuseExisting).
+  const taken = new Set((await repo.catalog.releaseSets.list()).map((r) => r.name.toLowerCase()));
+  while (taken.has(`${stem}.post${n}`.toLowerCase())) n++;
   return `${stem}.post${n}`;
 }
 
+/** A name is taken when a release has it in any case: 'R1' beside 'r1' would be two releases people cannot tell apart. */
 async function refuseExisting(repo: Repository, name: string): Promise<void> {
-  if (await repo.catalog.releaseSets.get(name)) {
-    throw new PyvetError('RELEASE_EXISTS', 'conflict', `release ${name} already exists; releases are immutable, pick another name`, {
-      release: name,
-    });
+  const lower = name.toLowerCase();
+  const other = (await repo.catalog.releaseSets.get(name)) ?? (await repo.catalog.releaseSets.list()).find((r) => r.name.toLowerCase() === lower);
+  if (other) {
+    const same = other.name === name;
+    throw new PyvetError(
+      'RELEASE_EXISTS',
+      'conflict',
+      same
+        ? `release ${name} already exists; releases are immutable, pick another name`
+        : `release ${other.name} already exists, a name that differs from ${name} only in case; pick another name`,
+      { release: name, ...(same ? {} : { existing: other.name }) },
+    );
   }
 }
 

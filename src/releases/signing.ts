@@ -1,7 +1,9 @@
 // The repository's release signing key: Ed25519 (node:crypto), generated on first use into
 // <data>/keys/release-signing.{key,pub}, the private half readable by its owner only. The public
-// half is served at /releases/signing-key.pub so that anyone can verify a release offline.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
+// half is served at /releases/signing-key.pub so that anyone can verify a release offline. A
+// private key that went missing while its public half is still there is never replaced silently:
+// a new pair would make every earlier release stop verifying against the served key.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PyvetError } from '../errors.js';
@@ -16,9 +18,41 @@ function paths(repo: Repository): { dir: string; key: string; pub: string } {
   return { dir, key: join(dir, KEY_FILE), pub: join(dir, PUB_FILE) };
 }
 
-/** The private key, creating the pair when the repository has none yet. */
+/**
+ * The fingerprint people compare out of band: `sha256:` and the hex SHA-256 of the key's DER
+ * SubjectPublicKeyInfo bytes (`openssl pkey -pubin -in signing-key.pub -outform DER | sha256sum`),
+ * as `release show`, `release verify` and `mirror --release` print it.
+ */
+export function keyFingerprint(publicPem: string | KeyObject): string {
+  let key: KeyObject;
+  try {
+    key = typeof publicPem === 'string' ? createPublicKey(publicPem) : publicPem;
+  } catch (err) {
+    throw new PyvetError('KEY_INVALID', 'invalid', `not a public key: ${(err as Error).message}`);
+  }
+  return `sha256:${createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex')}`;
+}
+
+/** The private key, creating the pair when the repository has none yet (never when only the private half is gone). */
 export function signingKey(repo: Repository): KeyObject {
   const p = paths(repo);
+  if (!existsSync(p.key) && existsSync(p.pub)) {
+    let fingerprint = 'unreadable';
+    try {
+      fingerprint = keyFingerprint(readFileSync(p.pub, 'utf8'));
+    } catch {
+      // said as unreadable
+    }
+    throw new PyvetError(
+      'SIGNING_KEY_MISSING',
+      'unavailable',
+      `the release signing key ${p.key} is missing, but its public key ${p.pub} (${fingerprint}) is still there: ` +
+        'earlier releases were signed with it, and a new key pair would make them all stop verifying against the served key. ' +
+        `Either restore ${p.key} from a backup, or, to start a new key on purpose, move ${p.pub} aside ` +
+        '(earlier releases then verify only with that old public key: keep it, and give it to whoever verifies them with --key)',
+      { key: p.key, publicKey: p.pub, fingerprint },
+    );
+  }
   if (!existsSync(p.key)) {
     mkdirSync(p.dir, { recursive: true, mode: 0o700 });
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -1,11 +1,10 @@
 // Mirroring another pyvet's signed release whole: the manifest is checked against an Ed25519
 // key (pinned by the operator, or fetched and reported by fingerprint), then exactly the files
 // it pins, by sha256, are mirrored from that pyvet's index (or another named upstream).
-import { createHash, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PyvetError } from '../errors.js';
 import type { Manifest } from '../releases/documents.js';
-import { verifyManifest } from '../releases/signing.js';
+import { keyFingerprint, verifyManifest } from '../releases/signing.js';
 import { type Credentials, fetchText, redactUrl, type TransferOptions } from './http.js';
 import { redactTypedUrl } from './upstreams.js';
 
@@ -20,6 +19,12 @@ export interface SignedRelease {
   keyFingerprint: string;
   /** 'given' or the URL the key was fetched from (without userinfo: it is printed). */
   keySource: string;
+  /**
+   * Whether the operator pinned the key (--release-key). false: it came from the release's own
+   * server, so the signature proves the release is consistent, not who published it; compare
+   * keyFingerprint with the publisher's out of band.
+   */
+  keyTrusted: boolean;
 }
 
 function releaseBase(url: string): string {
@@ -96,13 +101,14 @@ export async function fetchSignedRelease(url: string, keyLocation?: string, opts
       .map(([req, hashes]) => `${req} ${[...hashes].sort().map((h) => `--hash=sha256:${h}`).join(' ')}`),
     '',
   ].join('\n');
-  const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
   return {
     name: manifest.name,
     indexUrl: manifest.index_url,
     requirements,
     files: [...lines.values()].reduce((n, s) => n + s.size, 0),
-    keyFingerprint: `sha256:${createHash('sha256').update(der).digest('hex')}`,
+    keyFingerprint: keyFingerprint(pem),
     keySource: keyLocation ? 'given' : redactUrl(keySource),
+    // A key URL the operator gave on the release's own origin is as changeable as the release.
+    keyTrusted: keyLocation !== undefined && !(/^https?:/i.test(keyLocation) && new URL(keyLocation).origin === new URL(base).origin),
   };
 }

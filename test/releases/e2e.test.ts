@@ -198,7 +198,8 @@ describe('releases end to end with real pip', { skip: missing === true ? false :
   });
 
   it('verifies a copy offline and catches an edited requirements file', async () => {
-    const dir = join(tmp.path, 'copy');
+    // Named as the release: verify holds the manifest's name to the directory's.
+    const dir = join(tmp.path, 'r1');
     mkdirSync(dir, { recursive: true });
     for (const path of ['manifest.json', 'manifest.json.sig', `${LINUX}.txt`, `${LINUX}.cdx.json`, 'cp312-zos.txt', 'cp312-zos.cdx.json']) {
       writeFileSync(join(dir, path), Buffer.from(await (await fetch(`${s.url}/releases/r1/${path}`)).arrayBuffer()));

@@ -4,9 +4,12 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PyvetError } from '../../errors.js';
 import { type DiffResult, diffReleases } from '../../releases/diff.js';
+import { MANIFEST_PATH, SIGNATURE_PATH } from '../../releases/documents.js';
 import { createRelease, listReleases, patchRelease, type ReleaseDetails, showRelease } from '../../releases/service.js';
+import { keyFingerprint, publicKeyPem, verifyManifest } from '../../releases/signing.js';
 import { verifyRelease } from '../../releases/verify.js';
 import { openRepository } from '../../repository/open.js';
+import type { Repository } from '../../repository/types.js';
 import { cliActor, globalOptions } from '../context.js';
 import { colour, info, note, printJson, printTable, warn } from '../output.js';
 import { withRepository } from './repo.js';
@@ -28,6 +31,33 @@ function printDetails(r: ReleaseDetails): void {
   const withdrawn = r.pins.filter((p) => p.state !== 'approved');
   if (withdrawn.length > 0) {
     warn(`${withdrawn.length} pinned file(s) are no longer served (${[...new Set(withdrawn.map((p) => p.filename))].join(', ')}): pip install -r of this release will fail; make a patch release`);
+  }
+}
+
+/** The key that signs this repository's releases, for publishers to hand out (verifiers pin it with --fingerprint). */
+interface SigningKeyInfo {
+  fingerprint: string;
+  /** Whether this release's manifest verifies with the current key (undefined: no release given). */
+  signsThisRelease?: boolean;
+}
+
+async function signingKeyInfo(repo: Repository, release?: string): Promise<SigningKeyInfo | undefined> {
+  const pem = publicKeyPem(repo);
+  if (!pem) return undefined;
+  const info: SigningKeyInfo = { fingerprint: keyFingerprint(pem) };
+  if (release !== undefined) {
+    const manifest = await repo.catalog.releaseSets.getDocument(release, MANIFEST_PATH);
+    const sig = await repo.catalog.releaseSets.getDocument(release, SIGNATURE_PATH);
+    info.signsThisRelease = Boolean(manifest && sig && verifyManifest(pem, manifest.content, sig.content));
+  }
+  return info;
+}
+
+function printSigningKey(k: SigningKeyInfo | undefined, release?: string): void {
+  if (!k) return;
+  info(`signing key: ${k.fingerprint} (verifiers pin it: pyvet release verify URL --fingerprint ${k.fingerprint})`);
+  if (release !== undefined && k.signsThisRelease === false) {
+    warn(`release ${release} was not signed with the current signing key: it verifies only with the key it was signed with`);
   }
 }
 
@@ -80,10 +110,11 @@ export function register(program: Command): void {
       ) => {
         const file = opts.requirements ? { text: readFile(opts.requirements), filename: basename(opts.requirements) } : undefined;
         let guessed = false;
-        const r = await withRepository(c, (repo) => {
+        let key: SigningKeyInfo | undefined;
+        const r = await withRepository(c, async (repo) => {
           // Nobody said where clients reach this repository: the URL comes from the listening address.
           guessed = opts.indexUrl === undefined && !repo.config.server.base_url;
-          return createRelease(
+          const created = await createRelease(
             repo,
             {
               name,
@@ -96,6 +127,8 @@ export function register(program: Command): void {
             },
             cliActor(),
           );
+          key = await signingKeyInfo(repo);
+          return created;
         });
         if (guessed) {
           note(
@@ -104,6 +137,7 @@ export function register(program: Command): void {
         }
         if (globalOptions(c).json) return printJson(r);
         printDetails(r);
+        printSigningKey(key);
       },
     );
 
@@ -127,52 +161,83 @@ export function register(program: Command): void {
     .command('list')
     .description('the releases, newest first')
     .action(async (_opts: unknown, c: Command) => {
-      const list = await withRepository(c, (repo) => listReleases(repo));
+      const [list, key] = await withRepository(c, async (repo) => [await listReleases(repo), await signingKeyInfo(repo)] as const);
       if (globalOptions(c).json) return printJson(list);
       printTable(
         ['release', 'created', 'by', 'base', 'targets (files)'],
         list.map((r) => [r.name, r.createdAt, r.createdBy, r.base ?? '', r.targets.map((t) => `${t} (${r.counts[t] ?? 0})`).join(', ')]),
       );
+      printSigningKey(key);
     });
 
   release
     .command('show <name>')
     .description('documents and pinned files of a release')
     .action(async (name: string, _opts: unknown, c: Command) => {
-      const r = await withRepository(c, (repo) => showRelease(repo, name));
-      if (globalOptions(c).json) return printJson(r);
+      const [r, key] = await withRepository(c, async (repo) => [await showRelease(repo, name), await signingKeyInfo(repo, name)] as const);
+      if (globalOptions(c).json) return printJson(key ? { ...r, signingKey: key } : r);
       printDetails(r);
+      printSigningKey(key, r.name);
     });
 
   release
     .command('verify <location>')
-    .description('check a release offline: signature, documents, pins, and file hashes where available (exit 1 if not ok)')
-    .option('-k, --key <file>', 'public key (PEM); default: the serving pyvet, or signing-key.pub beside the manifest')
+    .description('check a release offline: signature, name, documents, pins, and file hashes where available (exit 1 if not ok)')
+    .option('-k, --key <file>', "the publisher's public key (PEM); default: the one beside the release (proves integrity only)")
+    .option('--fingerprint <sha256>', "the publisher's key fingerprint (sha256:HEX, from `pyvet release show` on their side): the key must have it")
+    .option('--require-key', 'fail unless the key is pinned (--key or --fingerprint)', false)
+    .option('--name <name>', "the release's name (default: the last segment of LOCATION, its directory for a manifest)")
     .option('--files <dir>', 'directory holding the pinned files: hash each one found')
-    .option('--fetch-files', 'download every pinned file from the index and hash it', false)
+    .option('--fetch-files', 'download every pinned file from the index and hash it (one it does not serve fails)', false)
     .option('--token <token>', 'reader token for a server without anonymous reading (env PYVET_TOKEN)')
     .addHelpText(
       'after',
-      '\nLOCATION is a release URL (https://pypi.example.com/releases/2026.11.29/), its manifest.json URL,\na local manifest.json or the directory holding it.\nExample: pyvet release verify http://127.0.0.1:8080/releases/2026.11.29/ --fetch-files',
+      '\nLOCATION is a release URL (https://pypi.example.com/releases/2026.11.29/), its manifest.json URL,\na local manifest.json or the directory holding it.\nWithout --key or --fingerprint the key comes from beside the release: anyone able to change the\nrelease could have changed it too, so that proves integrity, not who published it.\nExample: pyvet release verify http://127.0.0.1:8080/releases/2026.11.29/ --fetch-files --fingerprint sha256:…',
     )
-    .action(async (location: string, opts: { key?: string; files?: string; fetchFiles: boolean; token?: string }, c: Command) => {
-      const report = await verifyRelease(location, {
-        publicKey: opts.key ? readFile(opts.key) : undefined,
-        filesDir: opts.files,
-        fetchFiles: opts.fetchFiles,
-        token: opts.token ?? process.env.PYVET_TOKEN,
-      });
-      if (!report.ok) process.exitCode = 1;
-      if (globalOptions(c).json) return printJson(report);
-      const mark = (ok: boolean) => (ok ? colour.green('ok') : colour.red('FAILED'));
-      info(`${colour.bold(report.release)} (${report.created}): ${report.ok ? colour.green('verified') : colour.red('NOT VERIFIED')}`);
-      info(`  signature ${mark(report.signature === 'valid')} (key: ${report.keySource})`);
-      for (const d of report.documents) info(`  ${d.path} ${mark(d.ok)}${d.ok ? '' : ` expected ${d.expected}, got ${d.actual ?? 'nothing'}`}`);
-      for (const p of report.pins) for (const problem of p.problems) info(`  ${colour.red(p.target)}: ${problem}`);
-      const f = report.files;
-      info(`  files: ${f.ok}/${f.checked} match${f.unavailable ? `, ${f.unavailable} not checked (pass --files DIR or --fetch-files)` : ''}`);
-      for (const m of f.mismatched) info(`  ${colour.red(m.filename)}: expected ${m.expected}, got ${m.actual}`);
-    });
+    .action(
+      async (
+        location: string,
+        opts: { key?: string; fingerprint?: string; requireKey: boolean; name?: string; files?: string; fetchFiles: boolean; token?: string },
+        c: Command,
+      ) => {
+        const report = await verifyRelease(location, {
+          publicKey: opts.key ? readFile(opts.key) : undefined,
+          fingerprint: opts.fingerprint,
+          requireKey: opts.requireKey,
+          name: opts.name,
+          filesDir: opts.files,
+          fetchFiles: opts.fetchFiles,
+          token: opts.token ?? process.env.PYVET_TOKEN,
+        });
+        if (!report.ok) process.exitCode = 1;
+        if (globalOptions(c).json) return printJson(report);
+        const mark = (ok: boolean) => (ok ? colour.green('ok') : colour.red('FAILED'));
+        const verdict = !report.ok
+          ? colour.red('NOT VERIFIED')
+          : report.keyTrusted
+            ? colour.green('verified')
+            : `${colour.green('verified')} ${colour.yellow('(integrity only: the key was not pinned)')}`;
+        info(`${colour.bold(report.release)} (${report.created}): ${verdict}`);
+        const keyFrom = report.keySource === 'given' ? `--key ${opts.key ?? ''}`.trim() : report.keySource;
+        info(`  signature ${mark(report.signature === 'valid')} (key ${report.keyFingerprint} from ${keyFrom}${report.keyTrusted ? ', pinned' : ''})`);
+        for (const problem of report.problems) info(`  ${colour.red('FAILED')} ${problem}`);
+        for (const d of report.documents) info(`  ${d.path} ${mark(d.ok)}${d.ok ? '' : ` expected ${d.expected}, got ${d.actual ?? 'nothing'}`}`);
+        for (const p of report.pins) for (const problem of p.problems) info(`  ${colour.red(p.target)}: ${problem}`);
+        const f = report.files;
+        // With --fetch-files every pinned file was asked for: none is left "not checked" for want of the option.
+        const hint = f.unavailable ? `, ${f.unavailable} not checked${opts.fetchFiles ? '' : ' (pass --files DIR or --fetch-files)'}` : '';
+        const notServed = f.notServed.length ? `, ${colour.red(`${f.notServed.length} not served`)}` : '';
+        info(`  files: ${f.ok}/${f.checked} match${notServed}${hint}`);
+        for (const m of f.mismatched) info(`  ${colour.red(m.filename)}: expected ${m.expected}, got ${m.actual}`);
+        for (const n of f.notServed) info(`  ${colour.red(n)}: not served by the index: pip install -r of this release fails`);
+        if (!report.keyTrusted && !opts.requireKey && report.problems.length === 0) {
+          warn(
+            `the key came from beside the release (${report.keySource}), not from you: this proves the release is consistent, not who published it (whoever can change the release can change that key too). ` +
+              `Pin the publisher: compare ${report.keyFingerprint} with the fingerprint they give out (\`pyvet release show\` on their side) and pass --fingerprint ${report.keyFingerprint}, or pass --key FILE; --require-key makes an unpinned key a failure`,
+          );
+        }
+      },
+    );
 
   release
     .command('diff <a> <b>')
