@@ -52,6 +52,9 @@ export async function reviewQueue(repo: Repository, opts: VetOptions = {}): Prom
  * by hand — unwaived blocking findings and hard-gate rejections — keyed by filename. Empty when
  * nothing stands in the way.
  */
+const BLOCKING =
+  /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|licenses|min_release_age_days|max_file_bytes):/;
+
 export async function approvalBlockers(
   repo: Repository,
   selector: string,
@@ -64,9 +67,10 @@ export async function approvalBlockers(
   for (const project of projects) {
     for (const row of await scanFiles(repo, { ...opts, project })) {
       if (!ids.has(row.fileId)) continue;
-      const reasons = row.reasons.filter(
-        (r) => /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists):/.test(r),
-      );
+      // The policy's rules (severity, licences, age, size, names, sdists) block; holds that ask
+      // for exactly what approving is, a person's look, do not: auto_approve off, a name that
+      // resembles another, integrity evidence (a WHEEL whose tags differ, case-colliding paths).
+      const reasons = row.reasons.filter((r) => BLOCKING.test(r));
       if (reasons.length > 0) out[row.filename] = reasons;
     }
   }

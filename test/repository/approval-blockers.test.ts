@@ -1,6 +1,7 @@
 // Approval by hand respects the vetting policy: a file with an unwaived blocking finding is
 // approved only with --force, and the audit entry records what was overridden.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PyvetError } from '../../src/errors.js';
@@ -9,6 +10,7 @@ import type { Repository } from '../../src/repository/types.js';
 import { buildWheel, writeArchive } from '../helpers/archives.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
+import { setPolicy } from '../../src/vetting/policy.js';
 
 const ADMIN = { name: 'cli:test', role: 'admin' as const };
 const tmp = tempDir();
@@ -52,4 +54,19 @@ test('the CLI says why and exits with the policy code; --force approves and the 
   const entry = (await repo.catalog.audit.list()).reverse().find((e) => e.action === 'file.approve');
   assert.equal(entry?.subject, 'searchor-2.4.1-py3-none-any.whl');
   assert.match(JSON.stringify(entry?.details.overriddenBlockers), /PYSEC-2023-262/);
+});
+
+test('a licence on the deny list blocks too; a hold that asks only for a look (auto_approve off) does not', async () => {
+  const policy = join(tmp.path, 'deny-gpl.yaml');
+  writeFileSync(policy, 'licenses:\n  deny: [GPL-3.0-only]\n');
+  await setPolicy(repo, policy, ADMIN);
+  const gpl = buildWheel({ name: 'gplthing', version: '1.0', metadataLines: ['License: GPL-3.0-only'] });
+  const mit = buildWheel({ name: 'mitthing', version: '1.0', metadataLines: ['License: MIT'] });
+  for (const w of [gpl, mit]) await ingestFile(repo, writeArchive(tmp.path, w.filename, w.bytes), { actor: ADMIN, origin: 'local' });
+  await assert.rejects(
+    approveFiles(repo, 'gplthing==1.0', ADMIN, 'looks fine'),
+    (e: unknown) => e instanceof PyvetError && e.code === 'APPROVAL_BLOCKED' && /licenses:/.test(e.message),
+  );
+  assert.equal((await approveFiles(repo, 'mitthing==1.0', ADMIN, 'reviewed')).changed.length, 1);
+  assert.equal((await approveFiles(repo, 'gplthing==1.0', ADMIN, 'legal said yes', { force: true })).changed.length, 1);
 });
