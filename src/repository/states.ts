@@ -197,9 +197,18 @@ async function changeFiles(
   action: FileAction,
   reason: string | null,
   overridden: Record<string, string[]> = {},
+  /** Approve only these: the files whose blockers were asked about before the transaction. */
+  checked?: ReadonlySet<string>,
 ): Promise<StateChangeResult> {
   const result = await repo.catalog.transaction(async (tx) => {
     const p = await plan(tx, selectors, action);
+    if (checked) {
+      // A file that arrived (or became approvable) after the policy was asked about it is left
+      // for the next run: approving it now would skip its blockers.
+      const late = p.changes.filter((c) => !checked.has(c.file.filename));
+      p.changes = p.changes.filter((c) => checked.has(c.file.filename));
+      for (const { file } of late) p.skipped.push({ file, reason: 'it arrived while this approval ran: approve it again' });
+    }
     const withdrawn = action === 'reject' || action === 'yank';
     const pinned = withdrawn ? await releasesPinning(tx, p.changes.map((c) => c.file)) : new Map<number, string[]>();
     const result: StateChangeResult = { changed: [], unchanged: p.unchanged, skipped: p.skipped, overturned: [], pinnedIn: {} };
@@ -282,7 +291,7 @@ export async function approveFiles(
       { blockers },
     );
   }
-  return changeFiles(repo, all, actor, 'approve', r, blockers);
+  return changeFiles(repo, all, actor, 'approve', r, blockers, changing);
 }
 
 /** Rejects the selected files (approver role); a reason is required. An approved file may be rejected. */
