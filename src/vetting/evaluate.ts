@@ -144,8 +144,20 @@ export function evaluateFile(input: EvaluationInput): VettingResult {
   const lic = checkLicense(file.license, policy.licenses.allow, policy.licenses.deny);
   gates.push(lic.ok ? gate('licenses', 'pass') : gate('licenses', 'hold', `licenses: ${lic.reason}`));
 
-  if (policy.min_release_age_days > 0 && file.upstreamUploadedAt) {
-    const ageDays = (now.getTime() - Date.parse(file.upstreamUploadedAt)) / DAY_MS;
+  const uploaded = file.upstreamUploadedAt ? Date.parse(file.upstreamUploadedAt) : Number.NaN;
+  if (policy.min_release_age_days > 0 && file.origin.startsWith('upstream:') && Number.isNaN(uploaded)) {
+    // A file from an upstream whose index gave no upload time (or one that does not parse) has
+    // an unknown age: it cannot be shown to be old enough. Uploads and local files have no
+    // upstream age at all, so the rule does not apply to them.
+    gates.push(
+      gate(
+        'min_release_age_days',
+        'hold',
+        `min_release_age_days: upstream gave ${file.upstreamUploadedAt ? `an upload time that is not a date ('${file.upstreamUploadedAt}')` : 'no upload time'}, so its age is unknown`,
+      ),
+    );
+  } else if (policy.min_release_age_days > 0 && file.upstreamUploadedAt) {
+    const ageDays = (now.getTime() - uploaded) / DAY_MS;
     gates.push(
       ageDays < policy.min_release_age_days
         ? gate(

@@ -317,6 +317,17 @@ describe('gates', () => {
     assert.equal(young.verdict, 'hold');
     assert.match(young.reasons[0]!, /^min_release_age_days: uploaded upstream 2026-05-30T00:00:00Z \(2\.0 days ago\) < 7 days$/);
     assert.equal(evaluate(file({ upstreamUploadedAt: '2026-05-01T00:00:00Z' }), { ...p, min_release_age_days: 7 }).verdict, 'approve');
+    // From an upstream without a usable upload time, the age is unknown: held, not waved through.
+    for (const [at, says] of [
+      [null, 'no upload time'],
+      ['not-a-date', "an upload time that is not a date ('not-a-date')"],
+    ] as const) {
+      const unknown = evaluate(file({ upstreamUploadedAt: at, origin: 'upstream:pypi' }), { ...p, min_release_age_days: 7 });
+      assert.equal(unknown.verdict, 'hold');
+      assert.deepEqual(unknown.reasons, [`min_release_age_days: upstream gave ${says}, so its age is unknown`]);
+    }
+    // A local file has no upstream age: the rule does not apply.
+    assert.equal(evaluate(file({ upstreamUploadedAt: null, origin: 'local' }), { ...p, min_release_age_days: 7 }).verdict, 'approve');
     assert.equal(evaluate(file({ size: 5000 }), { ...p, max_file_bytes: 4000 }).verdict, 'hold');
     assert.equal(evaluate(file({ kind: 'sdist', filename: 'demo-1.0.tar.gz' }), { ...p, allow_sdists: false }).verdict, 'reject');
     const broken = file({ integrity: { checks: [{ check: 'record-hashes', ok: false, detail: 'x.py differs' }] } });
