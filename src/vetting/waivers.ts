@@ -46,13 +46,22 @@ export async function listWaivers(repo: Repository, opts: VetOptions & { all?: b
 }
 
 /** Parses an expiry: a duration ('30d', '12h', '2w', '90m') from `now`, or an ISO 8601 time. */
+// A waiver is a decision to revisit: a few years at most (and Date's range is far smaller than
+// what a duration can spell).
+const MAX_WAIVER_DAYS = 3 * 366;
+
 export function parseExpires(text: string, now: Date): Date {
   const ms = durationMs(text);
-  if (ms !== undefined) return new Date(now.getTime() + ms);
-  const t = Date.parse(text);
+  const t = ms !== undefined ? now.getTime() + ms : Date.parse(text);
   if (Number.isNaN(t)) {
     throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry '${text}' is neither a duration (30d, 12h, 2w) nor a date`, {
       expires: text,
+    });
+  }
+  if (t - now.getTime() > MAX_WAIVER_DAYS * 86_400_000) {
+    throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry '${text}' is more than ${MAX_WAIVER_DAYS} days away: waivers are to be revisited`, {
+      expires: text,
+      maxDays: MAX_WAIVER_DAYS,
     });
   }
   return new Date(t);
