@@ -6,7 +6,6 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
@@ -20,6 +19,8 @@ import type { Advisory, ImportReport } from './types.js';
 
 /** Largest single OSV record (one JSON file, one zip member, one line). */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+// A JSON-lines source, decompressed: the whole PyPA database is about a hundredth of this.
+const MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
 /** Largest zip member count and total uncompressed size (osv.dev's PyPI all.zip: ~20k members, ~100 MB). */
 const MAX_ZIP_ENTRIES = 500_000;
 const MAX_ZIP_TOTAL_BYTES = 4 * 1024 ** 3;
@@ -96,25 +97,53 @@ async function* fromZip(path: string): AsyncGenerator<Item> {
   }
 }
 
+/**
+ * Lines of a stream, each at most `max` bytes: a longer one is skipped as it streams past (never
+ * held: readline buffered a 600 MB line of a 600 KB .gz whole and crashed), and the whole input
+ * may not pass `total` bytes once decompressed.
+ */
+async function* boundedLines(input: AsyncIterable<Buffer>, max: number, total: number): AsyncGenerator<string | null> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  let seen = 0;
+  const line = () => (tooLong ? null : Buffer.concat(parts).toString('utf8').replace(/\r$/, ''));
+  for await (const chunk of input) {
+    seen += chunk.length;
+    if (seen > total) throw new Error(`more than ${total} bytes once decompressed`);
+    for (let start = 0; start < chunk.length; ) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl < 0 ? chunk.length : nl;
+      size += end - start;
+      if (size > max) {
+        tooLong = true;
+        parts = [];
+      } else if (!tooLong) parts.push(chunk.subarray(start, end));
+      if (nl < 0) break;
+      yield line();
+      [parts, size, tooLong, start] = [[], 0, false, nl + 1];
+    }
+  }
+  if (size > 0 || tooLong) yield line();
+}
+
 async function* fromLines(path: string, gzipped: boolean): AsyncGenerator<Item> {
   const file = createReadStream(path);
   const input = gzipped ? file.pipe(createGunzip()) : file;
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   try {
-    for await (const line of lines) {
+    for await (const line of boundedLines(input as AsyncIterable<Buffer>, MAX_RECORD_BYTES, MAX_INPUT_BYTES)) {
       n++;
-      if (line.trim() === '') continue;
-      if (line.length > MAX_RECORD_BYTES) {
+      if (line === null) {
         yield { error: `line ${n}: longer than ${MAX_RECORD_BYTES} bytes` };
         continue;
       }
+      if (line.trim() === '') continue;
       yield parseRecord(line, `line ${n}`);
     }
   } catch (err) {
     throw invalid(`${path}: cannot read (${(err as Error).message})`, { path });
   } finally {
-    lines.close();
     file.destroy();
   }
 }

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { ensureBundledAdvisories, importAdvisories } from '../../src/advisories/import.js';
 import { PyvetError } from '../../src/errors.js';
 import { spawnCli } from '../helpers/cli.js';
+import { deflateBomb, zerosCrc32 } from '../helpers/archives.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
 import { makeRepo, type TestRepo } from '../repository/support.js';
@@ -196,6 +197,23 @@ test('a new repository starts from the bundled PyPA snapshot, once', () =>
     assert.deepEqual(r?.skippedReasons, ['line 810: PYSEC-2022-15: no PyPI package with ECOSYSTEM ranges or versions']);
     assert.equal(await ensureBundledAdvisories(repo, actor), null);
     assert.equal((await repo.catalog.advisories.list({ package: 'jinja2' })).length, 5);
+  }));
+
+test('a JSON-lines line longer than 16 MiB is skipped as it streams past, the rest imported', () =>
+  withRepo(async ({ repo }) => {
+    // 600 MB of one line in 600 KB of gzip (a member of its own): readline held it whole, past
+    // the longest string V8 makes, and the import crashed.
+    const size = 600 * 1024 * 1024;
+    const first = Buffer.from(`${lines[0]}\n`);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(zerosCrc32(size, first) >>> 0, 0);
+    trailer.writeUInt32LE((first.length + size) >>> 0, 4);
+    const member = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), deflateBomb(size, first), trailer]);
+    const path = join(tmp.path, 'long-line.jsonl.gz');
+    writeFileSync(path, Buffer.concat([member, gzipSync(`\n${lines[1]}\n`)]));
+    const r = await importAdvisories(repo, path, actor);
+    assert.equal(r.added, 2);
+    assert.deepEqual(r.skippedReasons, [`line 2: longer than ${16 * 1024 * 1024} bytes`]);
   }));
 
 test("a repository whose first import was its own advisories still gets the bundled snapshot", () =>
