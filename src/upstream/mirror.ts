@@ -111,7 +111,8 @@ export interface MirrorReport {
   seconds: number;
   dryRun: boolean;
   /** The signed release that was mirrored, with the key it was verified with. */
-  release?: { name: string; keyFingerprint: string; keySource: string; files: number };
+  /** keyTrusted: the key was pinned (--release-key from elsewhere than the release's server). */
+  release?: { name: string; keyFingerprint: string; keySource: string; keyTrusted: boolean; files: number };
 }
 
 interface Need {
@@ -205,7 +206,15 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
     seconds: 0,
     dryRun: Boolean(opts.dryRun),
     ...(signed
-      ? { release: { name: signed.name, keyFingerprint: signed.keyFingerprint, keySource: signed.keySource, files: signed.files } }
+      ? {
+          release: {
+            name: signed.name,
+            keyFingerprint: signed.keyFingerprint,
+            keySource: signed.keySource,
+            keyTrusted: signed.keyTrusted,
+            files: signed.files,
+          },
+        }
       : {}),
   };
   if (opts.targets.length === 0) throw new PyvetError('TARGET_REQUIRED', 'invalid', 'mirror needs at least one --target');
@@ -334,6 +343,7 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
           // Where the files were actually fetched from (--from may name another index than the manifest's).
           fetchedFrom: upstreams.map((u) => redactUrl(u.url)),
           keyFingerprint: signed.keyFingerprint,
+          keyTrusted: signed.keyTrusted,
           // A URL without its userinfo, or the path of a key file given on the command line.
           keySource: /^[a-z][a-z0-9+.-]*:/i.test(signed.keySource) ? redactUrl(signed.keySource) : signed.keySource,
           files: signed.files,

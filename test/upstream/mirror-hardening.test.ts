@@ -368,7 +368,14 @@ describe('mirroring a signed release from a pyvet that needs credentials', () =>
         assert.ok(!`${out.stdout}${out.stderr}`.includes(creds.password), `the token was printed:\n${out.stdout}${out.stderr}`);
         const audit = runCli(data, ['audit', 'export']);
         assert.ok(!audit.stdout.includes(creds.password), 'the token reached the audit log');
-        if (json) assert.equal((JSON.parse(out.stdout) as { release: { keySource: string } }).release.keySource, `${peer.url}/releases/signing-key.pub`);
+        if (json) {
+          const release = (JSON.parse(out.stdout) as { release: { keySource: string; keyTrusted: boolean } }).release;
+          assert.equal(release.keySource, `${peer.url}/releases/signing-key.pub`);
+          assert.equal(release.keyTrusted, false);
+        } else {
+          // The key came from the release's own server: said, with how to pin the publisher.
+          assert.match(out.stderr, /the key came from the release's own server: this proves the release is intact, not who published it/);
+        }
       }
     } finally {
       repo = await openRepository({ dataDir: data, logLevel: 'warn' });

@@ -8,7 +8,7 @@ import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '.
 import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
 import { addUpstream, adHocUpstream, listUpstreams, parsePriority, removeUpstream } from '../../upstream/upstreams.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, note, printJson, printTable } from '../output.js';
+import { colour, info, note, printJson, printTable, warn } from '../output.js';
 import { withRepository } from './repo.js';
 
 const DEFAULT_TARGET = 'cp311-manylinux_x86_64';
@@ -95,6 +95,11 @@ function progress(): { onEvent: (e: MirrorEvent) => void; stop: () => void } {
 function printMirrorReport(r: MirrorReport): void {
   if (r.release) {
     info(`release ${r.release.name}: signature verified with key ${r.release.keyFingerprint} (${r.release.keySource}); ${r.release.files} pinned files`);
+    if (!r.release.keyTrusted) {
+      warn(
+        `the key came from the release's own server: this proves the release is intact, not who published it; pin the publisher with --release-key FILE (its fingerprint, from the publisher, must be ${r.release.keyFingerprint})`,
+      );
+    }
   }
   const rows = [
     ...r.fetched.map((f) => [f.filename, r.dryRun ? colour.cyan('would fetch') : colour.green('fetched'), f.upstream, f.verdict ?? '', f.neededBy.join(' → ')]),
