@@ -6,7 +6,7 @@ import { PyvetError } from '../../errors.js';
 import { canonicalizeName } from '../../standards/names.js';
 import { type AdvisoryUpdate, updateAdvisories } from '../../vetting/index.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, printJson, printTable } from '../output.js';
+import { colour, info, plain, printJson, printTable } from '../output.js';
 import { withRepository } from './repo.js';
 
 export function severityText(score: number | null, severity: string | null): string {
@@ -48,8 +48,8 @@ function printAdvisory(a: Advisory): void {
     info(`affects:   ${p.package}: ${[...ranges, ...(p.versions.length ? [`versions ${p.versions.join(' ')}`] : [])].join(' | ')}`);
   }
   if (a.fixed.length) info(`fixed in:  ${a.fixed.join(', ')}`);
-  if (a.summary) info(`\n${a.summary}`);
-  if (a.details) info(`\n${a.details}`);
+  if (a.summary) info(`\n${plain(a.summary)}`);
+  if (a.details) info(`\n${plain(a.details)}`);
 }
 
 export function register(program: Command): void {
