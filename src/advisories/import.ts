@@ -272,6 +272,13 @@ export async function importAdvisories(
       }
       await flush();
       if (report.read === 0 && report.skipped === 0) throw invalid(`${shown}: no advisories found`, { source: shown });
+      // Nothing in it was an OSV record at all (an HTML error page, a wrong file): a failure to
+      // say, not an import of nothing (a broken sync URL would go unnoticed).
+      if (report.read === 0) {
+        throw invalid(`${shown}: no OSV record could be read (${report.skipped} item(s) skipped; first: ${report.skippedReasons[0]})`, {
+          source: shown,
+        });
+      }
       await tx.audit.append({
         actor: actor.name,
         action: 'advisories.import',

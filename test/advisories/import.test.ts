@@ -130,6 +130,18 @@ describe('bad sources change nothing', () => {
       await assert.rejects(importAdvisories(repo, join(tmp.path, 'nope.zip'), actor), { code: 'ADVISORY_SOURCE_NOT_FOUND' });
     }));
 
+  test('a file in which nothing is an OSV record (an HTML error page) fails, and is not audited as an import', () =>
+    withRepo(async ({ repo }) => {
+      const page = join(tmp.path, 'error.html');
+      writeFileSync(page, '<html><body>502 Bad Gateway</body></html>\n');
+      await assert.rejects(importAdvisories(repo, page, actor), (err: unknown) => {
+        assert.ok(err instanceof PyvetError && err.code === 'ADVISORY_SOURCE_INVALID', String(err));
+        assert.match(err.message, /no OSV record could be read \(1 item\(s\) skipped; first: line 1: not JSON/);
+        return true;
+      });
+      assert.equal((await repo.catalog.audit.list()).filter((e) => e.action === 'advisories.import').length, 0);
+    }));
+
   test('an empty directory', () =>
     withRepo(async ({ repo }) => {
       const empty = join(tmp.path, 'empty');
