@@ -128,7 +128,13 @@ export async function grantWaiver(
   return { waivers, rescan };
 }
 
-export async function revokeWaiver(repo: Repository, id: number, actor: Actor, opts: VetOptions = {}): Promise<Waiver> {
+/** Revokes a waiver and rescans; the waiver as revoked, with what the rescan found. */
+export async function revokeWaiver(
+  repo: Repository,
+  id: number,
+  actor: Actor,
+  opts: VetOptions = {},
+): Promise<Waiver & { rescan: RescanReport }> {
   requireRole(actor, 'approver', 'revoke waivers');
   const at = (opts.now ?? (() => new Date()))().toISOString();
   const waiver = await repo.catalog.transaction(async (tx) => {
@@ -145,6 +151,5 @@ export async function revokeWaiver(repo: Repository, id: number, actor: Actor, o
     });
     return after;
   });
-  await rescanAll(repo, actor, opts);
-  return waiver;
+  return { ...waiver, rescan: await rescanAll(repo, actor, opts) };
 }

@@ -208,6 +208,9 @@ describe('vetting end to end', { skip: skip === true ? false : skip }, () => {
       const revoked = runCli(t.dataDir, ['waivers', 'revoke', '#2']);
       assert.equal(revoked.status, 0, revoked.stderr);
       assert.match(revoked.stdout, /waiver #2 \(PYSEC-2023-262\) revoked/);
+      // What the rescan found is said, not only audited.
+      assert.match(revoked.stdout, /1 approved file\(s\) newly vulnerable/);
+      assert.match(revoked.stdout, /searchor-2\.4\.1-py3-none-any\.whl.*PYSEC-2023-262/);
       assert.deepEqual(JSON.parse(runCli(t.dataDir, ['--json', 'waivers']).stdout), []);
       const scan = JSON.parse(runCli(t.dataDir, ['--json', 'scan']).stdout) as { filename: string; findings: { blocking: boolean }[] }[];
       assert.equal(scan.find((r) => r.filename === 'searchor-2.4.1-py3-none-any.whl')!.findings[0]!.blocking, true);

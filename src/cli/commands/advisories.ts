@@ -4,7 +4,7 @@ import { ensureBundledAdvisories } from '../../advisories/import.js';
 import type { Advisory } from '../../advisories/types.js';
 import { PyvetError } from '../../errors.js';
 import { canonicalizeName } from '../../standards/names.js';
-import { type AdvisoryUpdate, updateAdvisories } from '../../vetting/index.js';
+import { type AdvisoryUpdate, type RescanReport, updateAdvisories } from '../../vetting/index.js';
 import { cliActor, globalOptions } from '../context.js';
 import { colour, info, plain, printJson, printTable } from '../output.js';
 import { withRepository } from './repo.js';
@@ -22,7 +22,11 @@ function printUpdate(u: AdvisoryUpdate): void {
     `${i.source}: ${i.read} read, ${colour.green(`${i.added} added`)}, ${i.updated} updated, ${i.unchanged} unchanged, ${i.withdrawn} withdrawn, ${i.skipped} skipped`,
   );
   for (const r of i.skippedReasons.slice(0, 5)) info(colour.dim(`  skipped ${r}`));
-  const r = u.rescan;
+  printRescan(u.rescan);
+}
+
+/** What a rescan found (after an import, a policy change, a revoked waiver). */
+export function printRescan(r: RescanReport): void {
   info(`rescanned ${r.scanned} files`);
   if (r.newlyVulnerable.length > 0) {
     info(colour.red(`${r.newlyVulnerable.length} approved file(s) newly vulnerable (on_newly_vulnerable: ${r.onNewlyVulnerable})`));

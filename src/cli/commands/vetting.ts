@@ -19,7 +19,7 @@ import {
 } from '../../vetting/index.js';
 import { cliActor, globalOptions } from '../context.js';
 import { colour, info, printJson, printTable } from '../output.js';
-import { severityText } from './advisories.js';
+import { printRescan, severityText } from './advisories.js';
 import { withRepository } from './repo.js';
 
 const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
@@ -135,6 +135,7 @@ export function register(program: Command): void {
       const w = await withRepository(c, (repo) => revokeWaiver(repo, n, cliActor()));
       if (globalOptions(c).json) return printJson(w);
       info(`waiver #${w.id} (${w.advisoryId}) revoked by ${w.revokedBy} at ${w.revokedAt}`);
+      printRescan(w.rescan);
     });
 
   program
@@ -188,7 +189,8 @@ export function register(program: Command): void {
         return { ...set, rescan: await rescanAll(repo, cliActor()) };
       });
       if (globalOptions(c).json) return printJson(p);
-      info(`${colour.green('policy set')} from ${file}; rescanned ${p.rescan.scanned} files`);
+      info(`${colour.green('policy set')} from ${file}`);
+      printRescan(p.rescan);
     });
   policy
     .command('check')
