@@ -22,7 +22,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
@@ -145,7 +145,7 @@ function cloneRows(catalogPath: string, template: FileRecord, from: number, proj
   }
 }
 
-/** The static PEP 503/691 tree nginx serves: the same pages pyvet renders, and hard links to the blobs. */
+/** The static PEP 503/691 tree nginx serves: the same pages pyvet renders, and copies of the blobs. */
 async function exportTree(repo: Repository, root: string, blobs: FsBlobStore, linkFiles: (f: FileRecord) => boolean): Promise<void> {
   const files = await repo.catalog.files.list({ states: ['approved'] });
   const byProject = new Map<string, FileRecord[]>();
@@ -165,8 +165,15 @@ async function exportTree(repo: Repository, root: string, blobs: FsBlobStore, li
     if (!linkFiles(f)) continue;
     const target = join(root, decodeURIComponent(filePath(f)));
     mkdirSync(dirname(target), { recursive: true });
-    linkSync(blobs.path(f.sha256), target);
-    linkSync(blobs.path(f.metadataSha256!), `${target}.metadata`);
+    // Copies made readable, not hard links: blobs are the server user's alone (0600), and nginx's
+    // workers run as another user.
+    for (const [from, to] of [
+      [f.sha256, target],
+      [f.metadataSha256!, `${target}.metadata`],
+    ] as const) {
+      copyFileSync(blobs.path(from), to);
+      chmodSync(to, 0o644);
+    }
   }
 }
 
