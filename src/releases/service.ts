@@ -29,6 +29,7 @@ import {
 } from './documents.js';
 import { findingsOf } from './findings.js';
 import { signingKey, signManifest } from './signing.js';
+import { LATEST_ALIAS } from './verify.js';
 
 export interface CreateReleaseSpec {
   /** Default: the creation date, 'YYYY.MM.DD'. */
@@ -80,7 +81,7 @@ function checkName(name: string): void {
   }
   // 'latest' (in any case) names the newest release, not one of its own: verify takes a URL's
   // last segment as the release's name, except this alias.
-  if (name.toLowerCase() === 'latest') {
+  if (name.toLowerCase() === LATEST_ALIAS) {
     throw new PyvetError('RELEASE_NAME_INVALID', 'invalid', `release name '${name}' is reserved for the alias of the newest release`, {
       name,
     });
