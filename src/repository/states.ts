@@ -165,20 +165,6 @@ async function plan(catalog: Catalog, selectors: readonly FileSelector[], action
 }
 
 /** The published releases that pin each of `files`, by file id (newest release first). */
-async function releasesPinning(catalog: Catalog, files: FileRecord[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (files.length === 0) return out;
-  const ids = new Set(files.map((f) => f.id));
-  for (const release of await catalog.releaseSets.list()) {
-    for (const pin of await catalog.releaseSets.listPins(release.name)) {
-      if (!ids.has(pin.fileId)) continue;
-      const names = out.get(pin.fileId) ?? [];
-      if (!names.includes(release.name)) names.push(release.name);
-      out.set(pin.fileId, names);
-    }
-  }
-  return out;
-}
 
 function needReason(reason: string | null | undefined, action: string): string {
   const r = reason?.trim();
@@ -210,7 +196,7 @@ async function changeFiles(
       for (const { file } of late) p.skipped.push({ file, reason: 'it arrived while this approval ran: approve it again' });
     }
     const withdrawn = action === 'reject' || action === 'yank';
-    const pinned = withdrawn ? await releasesPinning(tx, p.changes.map((c) => c.file)) : new Map<number, string[]>();
+    const pinned = withdrawn ? await tx.releaseSets.releasesPinning(p.changes.map((c) => c.file.id)) : new Map<number, string[]>();
     const result: StateChangeResult = { changed: [], unchanged: p.unchanged, skipped: p.skipped, overturned: [], pinnedIn: {} };
     for (const { file: f, overturn } of p.changes) {
       const releases = pinned.get(f.id) ?? [];

@@ -41,6 +41,8 @@ export interface ReleaseStore {
   listDocuments(release: string): Promise<Omit<ReleaseDocument, 'content'>[]>;
   /** Pins of a release (one target or all), by target then project. */
   listPins(release: string, target?: string): Promise<ReleasePin[]>;
+  /** The releases that pin each of these files (file id → release names, newest first, as list()). */
+  releasesPinning(fileIds: readonly number[]): Promise<Map<number, string[]>>;
 }
 
 function fromRow(r: Selectable<ReleasesTable>): ReleaseRecord {
@@ -129,6 +131,26 @@ export class SqlReleaseStore implements ReleaseStore {
       .orderBy('path')
       .execute();
     return rows.map((r) => ({ path: r.path, mediaType: r.media_type, sha256: r.sha256 }));
+  }
+
+  async releasesPinning(fileIds: readonly number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (fileIds.length === 0) return out;
+    // release_set_pins is indexed on file_id for exactly this question.
+    const rows = await this.db
+      .selectFrom('release_set_pins as p')
+      .innerJoin('release_sets as r', 'r.name', 'p.release')
+      .select(['p.file_id', 'p.release', 'r.created_at'])
+      .distinct()
+      .where('p.file_id', 'in', [...fileIds])
+      .orderBy('r.created_at', 'desc')
+      .orderBy('p.release', 'desc')
+      .execute();
+    for (const r of rows) {
+      const id = Number(r.file_id);
+      out.set(id, [...(out.get(id) ?? []), r.release]);
+    }
+    return out;
   }
 
   async listPins(release: string, target?: string): Promise<ReleasePin[]> {
