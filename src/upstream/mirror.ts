@@ -309,51 +309,44 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
 
   report.refused = sources.refused;
   report.seconds = (Date.now() - started) / 1000;
-  if (!opts.dryRun && !signed) {
+  if (!opts.dryRun) {
     // Evidence of the run itself: what was refused and why, which files failed their checks
     // (a hash mismatch is an upstream's lie on record), besides each file's own ingest entry.
+    const outcome = {
+      fetched: report.fetched.map((f) => f.filename),
+      present: report.present.length,
+      refused: report.refused.map((r) => ({ project: r.project, code: r.code, reason: r.reason })),
+      failed: report.failed.map((f) => ({ filename: f.filename, code: f.code })),
+      unsatisfied: report.unsatisfied.length,
+    };
     await repo.catalog.transaction((tx) =>
-      tx.audit.append({
-        actor: opts.actor.name,
-        action: 'upstream.mirror',
-        subject: mirrorSubject(opts),
-        details: {
-          upstreams: upstreams.map((u) => u.name),
-          targets: opts.targets.map((t) => t.name),
-          fetched: report.fetched.map((f) => f.filename),
-          present: report.present.length,
-          refused: report.refused.map((r) => ({ project: r.project, code: r.code, reason: r.reason })),
-          failed: report.failed.map((f) => ({ filename: f.filename, code: f.code })),
-          unsatisfied: report.unsatisfied.length,
-          bytes: report.bytes,
-        },
-      }),
-    );
-  }
-  if (signed && !opts.dryRun) {
-    // Provenance: which signed release these files came in as, verified with which key.
-    await repo.catalog.transaction((tx) =>
-      tx.audit.append({
-        actor: opts.actor.name,
-        action: 'release.mirror',
-        subject: signed.name,
-        details: {
-          url: redactUrl(opts.release!.url),
-          indexUrl: redactUrl(signed.indexUrl),
-          // Where the files were actually fetched from (--from may name another index than the manifest's).
-          fetchedFrom: upstreams.map((u) => redactUrl(u.url)),
-          keyFingerprint: signed.keyFingerprint,
-          keyTrusted: signed.keyTrusted,
-          // A URL without its userinfo, or the path of a key file given on the command line.
-          keySource: /^[a-z][a-z0-9+.-]*:/i.test(signed.keySource) ? redactUrl(signed.keySource) : signed.keySource,
-          files: signed.files,
-          fetched: report.fetched.map((f) => f.filename),
-          present: report.present.length,
-          refused: report.refused.map((r) => ({ project: r.project, code: r.code, reason: r.reason })),
-          failed: report.failed.map((f) => ({ filename: f.filename, code: f.code })),
-          unsatisfied: report.unsatisfied.length,
-        },
-      }),
+      tx.audit.append(
+        signed
+          ? {
+              // Provenance: which signed release these files came in as, verified with which key.
+              actor: opts.actor.name,
+              action: 'release.mirror',
+              subject: signed.name,
+              details: {
+                url: redactUrl(opts.release!.url),
+                indexUrl: redactUrl(signed.indexUrl),
+                // Where the files were actually fetched from (--from may name another index than the manifest's).
+                fetchedFrom: upstreams.map((u) => redactUrl(u.url)),
+                keyFingerprint: signed.keyFingerprint,
+                keyTrusted: signed.keyTrusted,
+                // A URL without its userinfo, or the path of a key file given on the command line.
+                keySource: /^[a-z][a-z0-9+.-]*:/i.test(signed.keySource) ? redactUrl(signed.keySource) : signed.keySource,
+                files: signed.files,
+                ...outcome,
+              },
+            }
+          : {
+              actor: opts.actor.name,
+              action: 'upstream.mirror',
+              subject: mirrorSubject(opts),
+              details: { upstreams: upstreams.map((u) => u.name), targets: opts.targets.map((t) => t.name), ...outcome, bytes: report.bytes },
+            },
+      ),
     );
   }
   return report;
