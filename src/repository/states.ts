@@ -257,15 +257,9 @@ export async function approveFiles(
   // A file the policy blocks (an unwaived finding, an owned name from outside, the deny list)
   // is approved only on purpose: a waiver, or --force, which the audit entry records. Only the
   // files this approval would change are asked about.
-  const changing = new Set((await plan(repo.catalog, all, 'approve')).changes.map((c) => c.file.filename));
-  const blockers: Record<string, string[]> = {};
-  if (changing.size > 0) {
-    for (const s of all) {
-      for (const [filename, reasons] of Object.entries(await approvalBlockers(repo, s))) {
-        if (changing.has(filename)) blockers[filename] = reasons;
-      }
-    }
-  }
+  const planned = (await plan(repo.catalog, all, 'approve')).changes.map((c) => c.file);
+  const changing = new Set(planned.map((f) => f.filename));
+  const blockers = await approvalBlockers(repo, planned);
   const blocked = Object.keys(blockers);
   if (blocked.length > 0 && !opts.force) {
     throw new PyvetError(

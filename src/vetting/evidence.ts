@@ -47,29 +47,23 @@ export async function reviewQueue(repo: Repository, opts: VetOptions = {}): Prom
   return scanFiles(repo, { ...opts, states: ['quarantined'] });
 }
 
-/**
- * For `pyvet approve` (repository core): the reasons the selected files should not be approved
- * by hand — unwaived blocking findings and hard-gate rejections — keyed by filename. Empty when
- * nothing stands in the way.
- */
+// The policy's rules (severity, licences, age, size, names, sdists) block; holds that ask for
+// exactly what approving is, a person's look, do not: auto_approve off, a name that resembles
+// another, integrity evidence (a WHEEL whose tags differ, case-colliding paths).
 const BLOCKING =
   /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|licenses|min_release_age_days|max_file_bytes):/;
 
-export async function approvalBlockers(
-  repo: Repository,
-  selector: string,
-  opts: VetOptions = {},
-): Promise<Record<string, string[]>> {
-  const files = await selectFiles(repo.catalog, selector);
+/**
+ * For `pyvet approve` (repository core): the reasons these files should not be approved by hand
+ * (unwaived blocking findings, the policy's rules), keyed by filename. Empty when nothing stands
+ * in the way. Each project is scanned once.
+ */
+export async function approvalBlockers(repo: Repository, files: readonly FileRecord[], opts: VetOptions = {}): Promise<Record<string, string[]>> {
   const ids = new Set(files.map((f) => f.id));
-  const projects = new Set(files.map((f) => f.project));
   const out: Record<string, string[]> = {};
-  for (const project of projects) {
+  for (const project of new Set(files.map((f) => f.project))) {
     for (const row of await scanFiles(repo, { ...opts, project })) {
       if (!ids.has(row.fileId)) continue;
-      // The policy's rules (severity, licences, age, size, names, sdists) block; holds that ask
-      // for exactly what approving is, a person's look, do not: auto_approve off, a name that
-      // resembles another, integrity evidence (a WHEEL whose tags differ, case-colliding paths).
       const reasons = row.reasons.filter((r) => BLOCKING.test(r));
       if (reasons.length > 0) out[row.filename] = reasons;
     }
