@@ -1,5 +1,4 @@
 // `pyvet release`: dated, signed, hash-pinned toolkit releases.
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PyvetError } from '../../errors.js';
@@ -10,7 +9,7 @@ import { keyFingerprint, publicKeyPem, verifyManifest } from '../../releases/sig
 import { verifyRelease } from '../../releases/verify.js';
 import { openRepository } from '../../repository/open.js';
 import type { Repository } from '../../repository/types.js';
-import { cliActor, globalOptions } from '../context.js';
+import { cliActor, globalOptions, readInput } from '../context.js';
 import { colour, info, note, printJson, printTable, warn } from '../output.js';
 import { withRepository } from './repo.js';
 import { collect } from './targets.js';
@@ -61,13 +60,6 @@ function printSigningKey(k: SigningKeyInfo | undefined, release?: string): void 
   }
 }
 
-function readFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new PyvetError('FILE_UNREADABLE', 'invalid', `cannot read ${path}: ${(err as Error).message}`, { path });
-  }
-}
 
 function printDiff(d: DiffResult): void {
   info(
@@ -108,7 +100,7 @@ export function register(program: Command): void {
         opts: { target: string[]; requirements?: string; all: boolean; indexUrl?: string; created?: string },
         c: Command,
       ) => {
-        const file = opts.requirements ? { text: readFile(opts.requirements), filename: basename(opts.requirements) } : undefined;
+        const file = opts.requirements ? { text: readInput(opts.requirements, 'requirements file'), filename: basename(opts.requirements) } : undefined;
         let guessed = false;
         let key: SigningKeyInfo | undefined;
         const r = await withRepository(c, async (repo) => {
@@ -201,7 +193,7 @@ export function register(program: Command): void {
         c: Command,
       ) => {
         const report = await verifyRelease(location, {
-          publicKey: opts.key ? readFile(opts.key) : undefined,
+          publicKey: opts.key ? readInput(opts.key, 'public key file') : undefined,
           fingerprint: opts.fingerprint,
           requireKey: opts.requireKey,
           name: opts.name,

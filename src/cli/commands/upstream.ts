@@ -1,5 +1,4 @@
 // Upstream commands: upstream add/list/remove, mirror, outdated, upgrade-plan.
-import { readFileSync } from 'node:fs';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { PyvetError } from '../../errors.js';
@@ -7,7 +6,7 @@ import { getTargets } from '../../resolve/targets.js';
 import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '../../upstream/currency.js';
 import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
 import { addUpstream, adHocUpstream, listUpstreams, parsePriority, removeUpstream } from '../../upstream/upstreams.js';
-import { cliActor, globalOptions } from '../context.js';
+import { cliActor, globalOptions, readInput } from '../context.js';
 import { colour, info, note, printJson, printTable, warn } from '../output.js';
 import { withRepository } from './repo.js';
 
@@ -21,15 +20,6 @@ function fromOption(from: string | undefined): string | undefined {
   return from?.includes(':') ? adHocUpstream(from).url : from;
 }
 
-/** A file named on the command line: one that cannot be read is invalid input naming it, not an internal error. */
-function readInput(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    // Node's message ends with the path as given: said once.
-    throw new PyvetError('FILE_UNREADABLE', 'invalid', `cannot read the ${what} ${path}: ${(err as Error).message.replace(/, \w+ '.*'$/s, '')}`, { path });
-  }
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
