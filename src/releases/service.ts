@@ -30,6 +30,7 @@ import {
 import { findingsOf } from './findings.js';
 import { signingKey, signManifest } from './signing.js';
 import { LATEST_ALIAS } from './verify.js';
+import { redactTypedUrl } from '../upstream/upstreams.js';
 
 export interface CreateReleaseSpec {
   /** Default: the creation date, 'YYYY.MM.DD'. */
@@ -104,12 +105,7 @@ export function defaultIndexUrl(repo: Repository): string {
 
 /** An index URL as it may be shown: any userinfo replaced, whether it parses or not. */
 function shownIndexUrl(url: string): string {
-  // Up to the last '@' after the scheme: a password may hold '/', '?' or '#', so a URL that does
-  // not parse is cut generously.
-  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(url)?.[0] ?? '';
-  const at = url.lastIndexOf('@');
-  const cut = at >= scheme.length ? `${scheme}***${url.slice(at)}` : url;
-  return cut.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return redactTypedUrl(url).replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**
