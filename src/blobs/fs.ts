@@ -7,7 +7,7 @@
 // which fsyncs and renames it into place without reading it again.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PyvetError } from '../errors.js';
@@ -119,8 +119,9 @@ export class FsBlobStore implements BlobStore {
 
   /**
    * A plain single-link file is taken over by rename when `move` allows it (same filesystem);
-   * anything else is copied (the kernel copies, nothing passes through us). A hard link or a
-   * symlink would leave another name through which the staged bytes could change.
+   * with `link`, the caller's private file gets a second name; anything else is copied (the
+   * kernel copies, nothing passes through us). For a file the caller does not own, a hard link
+   * or a symlink would leave another name through which the staged bytes could change.
    */
   async stage(path: string, opts: PutFileOptions = {}): Promise<StagedBlob> {
     const tmpPath = this.tmpName();
@@ -136,7 +137,25 @@ export class FsBlobStore implements BlobStore {
         }
       }
     }
-    if (moved) {
+    let linked = false;
+    if (!moved && opts.link) {
+      // The caller vouches that nothing writes `path` any more (see PutFileOptions.link): the
+      // bytes then need no copy, and the download keeps its name for a re-run after a kill.
+      const st = await lstat(path);
+      if (st.isFile()) {
+        try {
+          await link(path, tmpPath);
+          linked = true;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // Another filesystem, or one without hard links: copied below.
+          if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw err;
+        }
+      }
+    }
+    if (linked) {
+      // Staged under the store's name; the caller removes its own name when it is done.
+    } else if (moved) {
       // Whatever was renamed must still be the plain file checked above.
       const st = await lstat(tmpPath);
       if (!st.isFile() || st.nlink !== 1) {

@@ -14,6 +14,12 @@ export interface PutFileOptions {
    * hashed and checked against the digest, and fsynced, before they get their final name.
    */
   move?: boolean;
+  /**
+   * `path` is a private file of the caller's that nothing writes any more (a finished download
+   * in the repository's own work folder): stage() may give the bytes a second name (a hard link)
+   * instead of copying them, and the caller's name stays until the caller removes it.
+   */
+  link?: boolean;
 }
 
 /**
@@ -41,7 +47,7 @@ export interface BlobStore {
    */
   putFile(path: string, sha256: string, opts?: PutFileOptions): Promise<BlobInfo>;
   putBytes(bytes: Uint8Array): Promise<BlobInfo>;
-  /** Takes a copy of the file (or the file itself, with `move`) into the store, unpublished. */
+  /** Takes a copy of the file (the file itself with `move`, another name for it with `link`) into the store, unpublished. */
   stage(path: string, opts?: PutFileOptions): Promise<StagedBlob>;
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobInfo | undefined>;

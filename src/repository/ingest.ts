@@ -37,6 +37,11 @@ export interface IngestOptions {
    */
   consume?: boolean;
   /**
+   * `path` is a private file of the caller's that nothing writes any more (a finished download):
+   * the store may link it instead of copying it, and it stays where it is (see PutFileOptions.link).
+   */
+  keep?: boolean;
+  /**
    * Digests the caller computed while writing `path` itself (a download, an upload): with
    * `consume`, the file is not hashed again.
    */
@@ -141,7 +146,7 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
 
   // Staged before it is read: what inspection hashes and checks is exactly what gets stored, and
   // publishing it needs no second read.
-  const staged = await repo.blobs.stage(path, { move: opts.consume === true }).catch((err: NodeJS.ErrnoException) => {
+  const staged = await repo.blobs.stage(path, { move: opts.consume === true, link: opts.keep === true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
     throw new PyvetError('FILE_NOT_FOUND', 'not_found', `${filename}: no such file: ${path}`, { filename, path }, { cause: err });
   });

@@ -526,9 +526,11 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
         filename: f.filename,
         expectedSha256: sha256,
         upstreamUploadedAt: f.uploadTime,
-        // Not `consume`: the store copies the download rather than taking it over, so that until
-        // it is catalogued it stays where a re-run after a kill finds it. The copy is the
-        // kernel's; it did not measurably slow a 1 GB mirror.
+        // Not `consume` but `keep`: the store links the download rather than taking it over, so
+        // that until it is catalogued it stays where a re-run after a kill finds it, and its bytes
+        // are neither copied nor written to disk twice. Nothing else writes the mirror's work folder
+        // (one mirror at a time holds its lock).
+        keep: true,
       });
       entry.verdict = result.decision?.verdict ?? null;
       entry.requiresDist = result.file.requiresDist;

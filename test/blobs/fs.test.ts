@@ -122,6 +122,22 @@ describe('FsBlobStore', () => {
     assert.equal(readFileSync(store.path(sha('original bytes')), 'utf8'), 'original bytes');
   });
 
+  it('stage, link: the caller keeps its name, the store adds one (no copy); discard or commit never touch the caller', async () => {
+    const src = join(tmp.path, 'download.whl');
+    writeFileSync(src, 'downloaded bytes');
+    const staged = await store.stage(src, { link: true });
+    assert.equal(statSync(staged.path).ino, statSync(src).ino, 'the same bytes under a second name');
+    assert.equal(statSync(src).nlink, 2);
+    assert.equal(statSync(staged.path).mode & 0o777, 0o600);
+    await staged.discard();
+    assert.equal(readFileSync(src, 'utf8'), 'downloaded bytes', 'a refused file stays where a re-run finds it');
+    assert.equal(statSync(src).nlink, 1);
+    const again = await store.stage(src, { link: true });
+    await again.commit(sha('downloaded bytes'));
+    assert.equal(statSync(store.path(sha('downloaded bytes'))).ino, statSync(src).ino);
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+  });
+
   it('stage, move of a hard-linked file copies it; discard leaves nothing; committing stored bytes is a no-op', async () => {
     const dir = join(tmp.path, 'stage-links');
     mkdirSync(dir);
