@@ -77,6 +77,18 @@ describe('pyvet add', () => {
     assert.match(again.stdout, /0 added, 2 already present, 0 refused; 2 files, .* files\/s, .* MB\/s\)/);
   });
 
+  it('--approve says the file was approved, not that it waits for an approver', () => {
+    const w = buildWheel({ name: 'approveme', version: '1.0' });
+    const path = writeArchive(join(tmp.path, 'approve'), w.filename, w.bytes);
+    const r = cli('add', '--approve', '--reason', 'reviewed by hand', path);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /added +approveme-1\.0-py3-none-any\.whl → approved with --approve \(vetting held it for an approver: auto_approve: off; every gate passed\)/);
+    assert.doesNotMatch(r.stdout, /waiting for an approver/);
+    const plain = buildWheel({ name: 'waitsome', version: '1.0' });
+    const waits = cli('add', writeArchive(join(tmp.path, 'approve'), plain.filename, plain.bytes));
+    assert.match(waits.stdout, /→ quarantined \(hold: auto_approve: off; every gate passed, waiting for an approver\)/);
+  });
+
   it('a folder without a wheel or sdist is invalid input, said plainly', () => {
     const r = cli('add', empty);
     assert.equal(r.status, 2);

@@ -6,7 +6,7 @@ import { DEFAULT_DATA_DIR } from '../../config.js';
 import { PyvetError } from '../../errors.js';
 import { parseDuration } from '../../duration.js';
 import { collectGarbage } from '../../repository/gc.js';
-import { ingestPaths } from '../../repository/ingest.js';
+import { type IngestResult, ingestPaths } from '../../repository/ingest.js';
 import { initRepository, type OpenedRepository, openRepository } from '../../repository/open.js';
 import {
   approveFiles,
@@ -167,10 +167,7 @@ export function register(program: Command): void {
       // Some refused: the rest is done and reported, as mirror does.
       if (result.failed.length > 0) process.exitCode = EXIT_PARTIAL;
       if (g.json) return printJson(result);
-      for (const r of result.added) {
-        const d = r.decision;
-        info(`${colour.green('added')}   ${r.file.filename} ${colour.dim(`→ ${r.file.state}${d ? ` (${d.verdict}: ${d.reasons.join('; ')})` : ''}`)}`);
-      }
+      for (const r of result.added) info(`${colour.green('added')}   ${r.file.filename} ${colour.dim(`→ ${outcomeText(r)}`)}`);
       for (const r of result.present) info(`${colour.dim('present')} ${r.file.filename}`);
       for (const f of result.failed) note(`${colour.red('refused')} ${f.path} ${colour.dim(`[${f.code}]`)} ${f.message}`);
       info(`${result.added.length} added, ${result.present.length} already present, ${result.failed.length} refused${refusalCounts(result.failed)}; ${throughput(result)}`);
@@ -222,4 +219,19 @@ export function register(program: Command): void {
       if (globalOptions(c).json) return printJson(files);
       printTable(['file', 'version', 'state', 'size', 'uploaded', 'origin'], fileRows(files));
     });
+}
+
+/**
+ * A file's state after `add`, with the vetting decision behind it. With --approve, a file vetting
+ * held only for an approver says it was approved, not that it waits ("approved (hold: …waiting
+ * for an approver)" read as both at once).
+ */
+function outcomeText(r: IngestResult): string {
+  const d = r.decision;
+  if (!d) return r.file.state;
+  if (r.file.state === 'approved' && d.verdict !== 'approve') {
+    const reasons = d.reasons.map((why) => why.replace(/,? waiting for an approver$/, ''));
+    return `approved with --approve (vetting held it for an approver: ${reasons.join('; ')})`;
+  }
+  return `${r.file.state} (${d.verdict}: ${d.reasons.join('; ')})`;
 }
