@@ -47,6 +47,8 @@ export interface CreateReleaseSpec {
   indexUrl?: string;
   /** Creation time (ISO 8601). Default: now. Given explicitly, output is reproducible byte for byte. */
   created?: string;
+  /** Make a new signing key pair although releases were signed here and the key files are gone (see signingKey). */
+  newSigningKey?: boolean;
 }
 
 export interface ReleaseSummary extends ReleaseRecord {
@@ -174,7 +176,8 @@ export async function createRelease(repo: Repository, spec: CreateReleaseSpec, a
     });
   }
   checkListedHashes(selection, hashes);
-  return publish(repo, { name, created, base: null, indexUrl: checkIndexUrl(spec.indexUrl ?? defaultIndexUrl(repo)) }, selection, actor);
+  const head = { name, created, base: null, indexUrl: checkIndexUrl(spec.indexUrl ?? defaultIndexUrl(repo)), newSigningKey: spec.newSigningKey === true };
+  return publish(repo, head, selection, actor);
 }
 
 export interface PatchSpec {
@@ -184,6 +187,8 @@ export interface PatchSpec {
   upgrades: string[];
   indexUrl?: string;
   created?: string;
+  /** As CreateReleaseSpec.newSigningKey. */
+  newSigningKey?: boolean;
 }
 
 /** The next release from a base, with a few projects replaced; refused if that breaks closure. */
@@ -241,7 +246,7 @@ export async function patchRelease(repo: Repository, baseName: string, spec: Pat
   }
   return publish(
     repo,
-    { name, created, base: base.name, indexUrl: checkIndexUrl(spec.indexUrl ?? base.indexUrl) },
+    { name, created, base: base.name, indexUrl: checkIndexUrl(spec.indexUrl ?? base.indexUrl), newSigningKey: spec.newSigningKey === true },
     selection,
     actor,
   );
@@ -347,6 +352,7 @@ interface ReleaseHead {
   created: string;
   base: string | null;
   indexUrl: string;
+  newSigningKey: boolean;
 }
 
 async function publish(repo: Repository, head: ReleaseHead, selection: Selection, actor: Actor): Promise<ReleaseDetails> {
@@ -417,7 +423,9 @@ async function publish(repo: Repository, head: ReleaseHead, selection: Selection
     targets: manifestTargets,
   };
   const manifestText = canonicalJson(manifest);
-  const signature = signManifest(signingKey(repo), manifestText);
+  // Releases signed here before, with no key files left: a new pair only when asked for.
+  const signedBefore = (await repo.catalog.releaseSets.list()).length;
+  const signature = signManifest(signingKey(repo, { signedBefore, newKey: head.newSigningKey }), manifestText);
   documents.push(
     { path: MANIFEST_PATH, mediaType: 'application/json', sha256: sha256Hex(manifestText), content: manifestText },
     { path: SIGNATURE_PATH, mediaType: 'text/plain; charset=utf-8', sha256: sha256Hex(signature), content: signature },

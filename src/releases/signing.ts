@@ -4,7 +4,7 @@
 // private key that went missing while its public half is still there is never replaced silently:
 // a new pair would make every earlier release stop verifying against the served key.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
@@ -33,9 +33,25 @@ export function keyFingerprint(publicPem: string | KeyObject): string {
   return `sha256:${createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex')}`;
 }
 
-/** The private key, creating the pair when the repository has none yet (never when only the private half is gone). */
-export function signingKey(repo: Repository): KeyObject {
+/**
+ * The private key, creating the pair when the repository has none yet: never when only the
+ * private half is gone, and never when both are gone while `signedBefore` releases were signed
+ * here, unless `newKey` says so (the operator lost the keys and starts over on purpose).
+ */
+export function signingKey(repo: Repository, opts: { signedBefore?: number; newKey?: boolean } = {}): KeyObject {
   const p = paths(repo);
+  const signedBefore = opts.signedBefore ?? 0;
+  if (!existsSync(p.key) && !existsSync(p.pub) && signedBefore > 0 && !opts.newKey) {
+    throw new PyvetError(
+      'SIGNING_KEY_MISSING',
+      'unavailable',
+      `the release signing key is gone (neither ${p.key} nor ${p.pub} exists), but ${signedBefore} release${signedBefore === 1 ? ' was' : 's were'} signed here with it: ` +
+        'a new key pair would make every earlier release stop verifying against the served key. ' +
+        `Either restore ${p.dir} from a backup, or, to start a new key on purpose, pass --new-signing-key ` +
+        '(earlier releases then verify only with the old public key: whoever verifies them needs it, with --key)',
+      { key: p.key, publicKey: p.pub, releases: signedBefore },
+    );
+  }
   if (!existsSync(p.key) && existsSync(p.pub)) {
     let fingerprint = 'unreadable';
     try {
@@ -43,15 +59,20 @@ export function signingKey(repo: Repository): KeyObject {
     } catch {
       // said as unreadable
     }
-    throw new PyvetError(
-      'SIGNING_KEY_MISSING',
-      'unavailable',
-      `the release signing key ${p.key} is missing, but its public key ${p.pub} (${fingerprint}) is still there: ` +
-        'earlier releases were signed with it, and a new key pair would make them all stop verifying against the served key. ' +
-        `Either restore ${p.key} from a backup, or, to start a new key on purpose, move ${p.pub} aside ` +
-        '(earlier releases then verify only with that old public key: keep it, and give it to whoever verifies them with --key)',
-      { key: p.key, publicKey: p.pub, fingerprint },
-    );
+    const keptAs = `${p.pub}.${fingerprint.replace(/^sha256:/, '').slice(0, 16)}.old`;
+    if (!opts.newKey) {
+      throw new PyvetError(
+        'SIGNING_KEY_MISSING',
+        'unavailable',
+        `the release signing key ${p.key} is missing, but its public key ${p.pub} (${fingerprint}) is still there: ` +
+          'earlier releases were signed with it, and a new key pair would make them all stop verifying against the served key. ' +
+          `Either restore ${p.key} from a backup, or, to start a new key on purpose, pass --new-signing-key ` +
+          `(the old public key is then kept as ${keptAs}: earlier releases verify only with it, given to verify with --key)`,
+        { key: p.key, publicKey: p.pub, fingerprint },
+      );
+    }
+    // Kept under a name of its own: it is what verifies every release signed before.
+    renameSync(p.pub, keptAs);
   }
   if (!existsSync(p.key)) {
     mkdirSync(p.dir, { recursive: true, mode: 0o700 });

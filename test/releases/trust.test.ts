@@ -259,14 +259,36 @@ describe('release creation refuses what would mislead', () => {
       assert.equal(e.code, 'SIGNING_KEY_MISSING');
       assert.equal(e.kind, 'unavailable');
       assert.ok(e.message.includes(keyFingerprint(pubBefore)), e.message);
-      assert.match(e.message, /restore .*release-signing\.key.*move .*release-signing\.pub aside/s);
+      assert.match(e.message, /restore .*release-signing\.key.*pass --new-signing-key/s);
       return true;
     });
     assert.equal(existsSync(join(keys, 'release-signing.key')), false);
     assert.equal(readFileSync(join(keys, 'release-signing.pub'), 'utf8'), pubBefore);
-    // Starting a new key is a decision: the old public key moved aside, a new pair is made.
-    renameSync(join(keys, 'release-signing.pub'), join(keys, 'release-signing.pub.old'));
-    await createRelease(t.repo, { ...base, name: 'new-key', indexUrl: 'https://p.example/simple/' }, ADMIN);
+    // Starting a new key is a decision: a new pair is made, the old public key kept beside it.
+    await createRelease(t.repo, { ...base, name: 'new-key', indexUrl: 'https://p.example/simple/', newSigningKey: true }, ADMIN);
     assert.notEqual(readFileSync(join(keys, 'release-signing.pub'), 'utf8'), pubBefore);
+    const kept = `release-signing.pub.${keyFingerprint(pubBefore).slice('sha256:'.length, 'sha256:'.length + 16)}.old`;
+    assert.equal(readFileSync(join(keys, kept), 'utf8'), pubBefore);
+  });
+
+  it('both key files lost while releases were signed here: refused, unless --new-signing-key', async () => {
+    const keys = join(t.dataDir, 'keys');
+    await createRelease(t.repo, { ...base, name: 'signed-once', indexUrl: 'https://p.example/simple/' }, ADMIN);
+    const pubBefore = readFileSync(join(keys, 'release-signing.pub'), 'utf8');
+    const lost = join(t.dataDir, 'keys-lost');
+    renameSync(keys, lost);
+    await assert.rejects(createRelease(t.repo, { ...base, name: 'after-total-loss', indexUrl: 'https://p.example/simple/' }, ADMIN), (e: PyvetError) => {
+      assert.equal(e.code, 'SIGNING_KEY_MISSING');
+      assert.match(e.message, /neither .*release-signing\.key nor .*release-signing\.pub exists.* releases were signed here/s);
+      assert.match(e.message, /restore .*keys from a backup.*--new-signing-key/s);
+      return true;
+    });
+    await assert.rejects(patchRelease(t.repo, 'signed-once', { upgrades: ['alpha==1.0'] }, ADMIN), (e: PyvetError) => e.code === 'SIGNING_KEY_MISSING');
+    assert.equal(existsSync(keys), false, 'nothing was made');
+    const r = await patchRelease(t.repo, 'signed-once', { upgrades: ['alpha==1.0'], newSigningKey: true }, ADMIN);
+    assert.equal(r.base, 'signed-once');
+    assert.notEqual(readFileSync(join(keys, 'release-signing.pub'), 'utf8'), pubBefore);
+    rmSync(keys, { recursive: true });
+    renameSync(lost, keys);
   });
 });

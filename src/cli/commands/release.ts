@@ -89,6 +89,7 @@ export function register(program: Command): void {
       'index URL written into the requirements files, as clients reach it (default: server.base_url, else http://server.host:server.port/simple/)',
     )
     .option('--created <time>', 'creation time, ISO 8601 (default now; fix it for reproducible output)')
+    .option('--new-signing-key', 'the signing key files are lost: make a new pair although releases were signed here', false)
     .addHelpText(
       'after',
       "\nExamples:\n  pyvet release create 2026.11.29 --target cp311-manylinux_x86_64 --target cp312-zos --all\n  pyvet release create 2026.12.01 -t 'cp31*-zos' -r toolkit.txt",
@@ -97,7 +98,7 @@ export function register(program: Command): void {
       async (
         name: string,
         requirements: string[],
-        opts: { target: string[]; requirements?: string; all: boolean; indexUrl?: string; created?: string },
+        opts: { target: string[]; requirements?: string; all: boolean; indexUrl?: string; created?: string; newSigningKey: boolean },
         c: Command,
       ) => {
         const file = opts.requirements ? { text: readInput(opts.requirements, 'requirements file'), filename: basename(opts.requirements) } : undefined;
@@ -116,6 +117,7 @@ export function register(program: Command): void {
               all: opts.all,
               indexUrl: opts.indexUrl,
               created: opts.created,
+              newSigningKey: opts.newSigningKey,
             },
             cliActor(),
           );
@@ -140,11 +142,11 @@ export function register(program: Command): void {
     .option('-n, --name <name>', 'name of the new release (default BASE.postN)')
     .option('--index-url <url>', "index URL (default: the base's)")
     .option('--created <time>', 'creation time, ISO 8601 (default now)')
+    .option('--new-signing-key', 'the signing key files are lost: make a new pair although releases were signed here', false)
     .addHelpText('after', "\nExample: pyvet release patch 2026.11.29 --upgrade 'urllib3==2.5.0'")
-    .action(async (base: string, opts: { upgrade: string[]; name?: string; indexUrl?: string; created?: string }, c: Command) => {
-      const r = await withRepository(c, (repo) =>
-        patchRelease(repo, base, { upgrades: opts.upgrade, name: opts.name, indexUrl: opts.indexUrl, created: opts.created }, cliActor()),
-      );
+    .action(async (base: string, opts: { upgrade: string[]; name?: string; indexUrl?: string; created?: string; newSigningKey: boolean }, c: Command) => {
+      const spec = { upgrades: opts.upgrade, name: opts.name, indexUrl: opts.indexUrl, created: opts.created, newSigningKey: opts.newSigningKey };
+      const r = await withRepository(c, (repo) => patchRelease(repo, base, spec, cliActor()));
       if (globalOptions(c).json) return printJson(r);
       printDetails(r);
     });
