@@ -6,9 +6,11 @@ import type { ImportReport } from '../advisories/types.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { type RescanReport, rescanAll, type VetOptions } from './scan.js';
 
+export { type ClockOptions, lastRescanAt, rescanIfDue, startVettingClock, timeEvents } from './clock.js';
 export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './evidence.js';
 export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
 export {
+  type BlockedChange,
   type Decision,
   type FileChange,
   prepareVetting,

@@ -184,6 +184,12 @@ export interface RescanReport {
   newlyVulnerable: FileChange[];
   /** Files whose blocking findings are all gone (fixed advisories, withdrawn, waived). */
   noLongerVulnerable: FileChange[];
+  /**
+   * Approved files that a policy gate other than advisories now fails and did not before (a
+   * licence or project put on a deny list, an owned name, sdists or a size limit turned on):
+   * reported and audited, never acted on; withdrawing them is the operator's call.
+   */
+  newlyBlocked: BlockedChange[];
   /** Approved files yanked because of on_newly_vulnerable: yank. */
   yanked: string[];
   /** Quarantined files the re-evaluation approved or rejected. */
@@ -191,6 +197,27 @@ export interface RescanReport {
   rejected: string[];
   onNewlyVulnerable: Policy['on_newly_vulnerable'];
 }
+
+export interface BlockedChange {
+  fileId: number;
+  filename: string;
+  project: string;
+  version: string;
+  /** The gates newly failed, and why, one line each. */
+  gates: string[];
+  reasons: string[];
+}
+
+// Gates whose outcome for an approved file changes only with the policy. The advisory gate has
+// its own report (newlyVulnerable); age only grows, and typosquatting concerns new projects only.
+const POLICY_GATES = new Set(['owned_names', 'deny', 'allow_sdists', 'integrity', 'licenses', 'max_file_bytes']);
+
+/** The policy gates a result fails (a result stored before gates were kept counts as none). */
+const failedPolicyGates = (r: VettingResult | undefined) =>
+  (r?.gates ?? []).filter((g) => POLICY_GATES.has(g.gate) && g.outcome !== 'pass');
+
+/** Settings key: when the last rescan ran (ISO 8601), whichever process ran it (see clock.ts). */
+export const LAST_RESCAN_KEY = 'vetting.last_rescan_at';
 
 const blockingIds = (r: VettingResult | undefined) =>
   r ? r.findings.filter((f) => f.blocking).map((f) => f.advisoryId) : [];
@@ -208,6 +235,7 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
     scanned: files.length,
     newlyVulnerable: [],
     noLongerVulnerable: [],
+    newlyBlocked: [],
     yanked: [],
     approved: [],
     rejected: [],
@@ -240,6 +268,25 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
         continue;
       }
       await tx.vetting.putResult(result);
+      const failedBefore = new Set(failedPolicyGates(previous.get(file.id)).map((g) => g.gate));
+      const newlyFailed = failedPolicyGates(result).filter((g) => !failedBefore.has(g.gate));
+      if (newlyFailed.length > 0) {
+        const blocked = {
+          fileId: file.id,
+          filename: file.filename,
+          project: file.project,
+          version: file.version,
+          gates: newlyFailed.map((g) => g.gate),
+          reasons: newlyFailed.flatMap((g) => g.reasons),
+        };
+        report.newlyBlocked.push(blocked);
+        await tx.audit.append({
+          actor: actor.name,
+          action: 'file.newly_blocked',
+          subject: file.filename,
+          details: { project: file.project, version: file.version, gates: blocked.gates, reasons: blocked.reasons },
+        });
+      }
       const added = now.filter((id) => !before.has(id));
       if (added.length === 0) continue;
       report.newlyVulnerable.push(change(added));
@@ -261,6 +308,8 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
         report.yanked.push(file.filename);
       }
     }
+    // What the vetting clock (clock.ts) measures time-based changes from.
+    await tx.settings.set(LAST_RESCAN_KEY, ctx.now.toISOString());
   });
   repo.logger.info(
     { scanned: report.scanned, newlyVulnerable: report.newlyVulnerable.length, yanked: report.yanked.length },

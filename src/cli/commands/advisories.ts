@@ -35,6 +35,10 @@ export function printRescan(r: RescanReport): void {
       r.newlyVulnerable.map((c) => [c.filename, c.advisories.join(', '), r.yanked.includes(c.filename) ? 'yes' : 'no']),
     );
   }
+  if (r.newlyBlocked.length > 0) {
+    info(colour.red(`${r.newlyBlocked.length} approved file(s) the policy would now refuse (still served: reject or yank them to withdraw them)`));
+    printTable(['file', 'why'], r.newlyBlocked.map((c) => [c.filename, c.reasons.join('\n')]));
+  }
   if (r.noLongerVulnerable.length > 0) {
     info(colour.green(`${r.noLongerVulnerable.length} file(s) no longer vulnerable`));
     printTable(['file', 'advisories before'], r.noLongerVulnerable.map((c) => [c.filename, c.advisories.join(', ')]));

@@ -10,9 +10,10 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { asPyvetError, type ErrorKind, exitCodeOf, PyvetError } from '../../errors.js';
 import { openRepository } from '../../repository/open.js';
+import type { Repository } from '../../repository/types.js';
 import type { startServer } from '../../server/index.js';
 import { ClusterMetrics } from '../../server/metrics.js';
-import { vetUndecided } from '../../vetting/index.js';
+import { startVettingClock, vetUndecided } from '../../vetting/index.js';
 import { type GlobalOptions, globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
 import { missingFlags, SERVER_NODE_FLAGS } from '../node-flags.js';
@@ -106,8 +107,13 @@ async function serveHere(g: GlobalOptions, opts: ServeOptions): Promise<void> {
     throw err;
   }
   if (cluster.isPrimary) announce(g, server.url, repo.config.data_dir, repo.initialAdminToken, 1);
+  const clock = cluster.isPrimary ? startClock(repo) : undefined;
   const drainMs = repo.config.server.drain_timeout_ms;
-  await untilSignal(() => server.close(drainMs).then(() => repo.close()));
+  await untilSignal(async () => {
+    await clock?.stop();
+    await server.close(drainMs);
+    await repo.close();
+  });
   // A worker's IPC channel to the primary would keep it alive after everything else closed.
   cluster.worker?.disconnect();
 }
@@ -126,11 +132,19 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
   const repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
   const { data_dir: dataDir, server: cfg } = repo.config;
   const adminToken = repo.initialAdminToken;
+  // The primary keeps the repository open for the vetting clock only; the workers serve.
+  let clock: { stop: () => Promise<void> };
   try {
     await vetUndecided(repo);
-  } finally {
+    clock = startClock(repo);
+  } catch (err) {
     await repo.close();
+    throw err;
   }
+  const closeRepo = async () => {
+    await clock.stop();
+    await repo.close();
+  };
   // Workers run with the server's node flags (./node-flags.ts) unless the operator chose others.
   const flags = missingFlags(process.execArgv, SERVER_NODE_FLAGS);
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...flags] });
@@ -224,7 +238,29 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
   } catch (err) {
     await stop();
     throw err;
+  } finally {
+    await closeRepo();
   }
+}
+
+/** The vetting clock (vetting/clock.ts), each rescan it makes logged as a warning when it found something. */
+function startClock(repo: Repository): { stop: () => Promise<void> } {
+  return startVettingClock(repo, {
+    onRescan: (r, due) => {
+      const found = r.newlyVulnerable.length + r.newlyBlocked.length + r.approved.length + r.rejected.length + r.yanked.length;
+      const line = {
+        due,
+        scanned: r.scanned,
+        newlyVulnerable: r.newlyVulnerable.map((c) => `${c.filename}: ${c.advisories.join(', ')}`),
+        newlyBlocked: r.newlyBlocked.map((c) => `${c.filename}: ${c.reasons.join('; ')}`),
+        approved: r.approved,
+        rejected: r.rejected,
+        yanked: r.yanked,
+      };
+      if (found > 0) repo.logger.warn(line, 'scheduled rescan changed verdicts');
+      else repo.logger.info(line, 'scheduled rescan');
+    },
+  });
 }
 
 export function register(program: Command): void {

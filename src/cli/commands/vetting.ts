@@ -104,6 +104,20 @@ export function register(program: Command): void {
       if (g.rescan.approved.length) info(colour.green(`approved now: ${g.rescan.approved.join(', ')}`));
     });
 
+  program
+    .command('rescan')
+    .description(
+      'evaluate every file again now and act as after an advisory import: approve what has aged past min_release_age_days, block again what an expired waiver let through, report files newly vulnerable or refused by the policy (exit 1 when an approved file is). `pyvet serve` does this by itself when a waiver expires or a held file comes of age; this is for cron',
+    )
+    .action(async (_opts: unknown, c: Command) => {
+      const r = await withRepository(c, (repo) => rescanAll(repo, cliActor()));
+      if (r.newlyVulnerable.length > 0 || r.newlyBlocked.length > 0) process.exitCode = 1;
+      if (globalOptions(c).json) return printJson(r);
+      printRescan(r);
+      if (r.approved.length) info(colour.green(`approved now: ${r.approved.join(', ')}`));
+      if (r.rejected.length) info(colour.red(`rejected now: ${r.rejected.join(', ')}`));
+    });
+
   const waivers = program.command('waivers').description('the waivers granted with `pyvet waive`: list them, revoke one');
   waivers
     .command('list', { isDefault: true })
