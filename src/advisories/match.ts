@@ -245,3 +245,46 @@ export class AdvisoryIndex {
     return [...this.byPackage.keys()];
   }
 }
+
+/**
+ * Advisories that describe one vulnerability, grouped: OSV records that share an identifier (one
+ * lists the other among its aliases, or both alias the same CVE) are one vulnerability published
+ * by several databases (PYSEC, GHSA…), and a file should get one finding for it, not one per
+ * database. The first of each group is its representative: the most severe (highest CVSS, then a
+ * text severity), a PyPA record before others, then the smallest id. Input order is otherwise kept.
+ */
+export function groupByAlias(advisories: readonly Advisory[]): Advisory[][] {
+  if (advisories.length < 2) return advisories.map((a) => [a]);
+  const parent = advisories.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const owner = new Map<string, number>();
+  advisories.forEach((a, i) => {
+    for (const id of [a.id, ...a.aliases]) {
+      const j = owner.get(id);
+      if (j === undefined) owner.set(id, i);
+      else parent[root(i)] = root(j);
+    }
+  });
+  const groups = new Map<number, Advisory[]>();
+  advisories.forEach((a, i) => {
+    const r = root(i);
+    const g = groups.get(r);
+    if (g) g.push(a);
+    else groups.set(r, [a]);
+  });
+  return [...groups.values()].map((g) => g.sort(moreRepresentative));
+}
+
+const LEVELS = ['low', 'medium', 'high', 'critical'];
+
+function moreRepresentative(a: Advisory, b: Advisory): number {
+  return (
+    (b.score ?? -1) - (a.score ?? -1) ||
+    LEVELS.indexOf(b.severityLevel ?? '') - LEVELS.indexOf(a.severityLevel ?? '') ||
+    Number(b.id.startsWith('PYSEC-')) - Number(a.id.startsWith('PYSEC-')) ||
+    a.id.localeCompare(b.id)
+  );
+}

@@ -6,7 +6,7 @@
 // The patch of the latest release is resolved as the release code resolves: the base's pins with
 // the upgrades in their place, so that every project the upgraded versions need that the base
 // lacks is pinned too, whether it was just mirrored or hosted already.
-import { AdvisoryIndex } from '../advisories/match.js';
+import { AdvisoryIndex, groupByAlias } from '../advisories/match.js';
 import type { FileRecord } from '../catalog/types.js';
 import { asPyvetError, PyvetError } from '../errors.js';
 import type { Actor, Repository } from '../repository/types.js';
@@ -166,7 +166,8 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
       return f ? { version: f.text, hosted: f.hosted } : null;
     };
     const vulnerable = hosted
-      .map((v) => ({ v, advisories: index.match(project, v.toString()).map((a) => a.id) }))
+      // One id per vulnerability, however many databases published it.
+      .map((v) => ({ v, advisories: groupByAlias(index.match(project, v.toString())).map((g) => g[0]!.id) }))
       .filter((x) => x.advisories.length > 0)
       .map((x) => ({ version: x.v.toString(), advisories: x.advisories, fix: fixAbove(x.v) }));
     // Newest first, so the first affected version is the one every fix must be above.

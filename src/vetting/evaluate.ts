@@ -2,6 +2,7 @@
 // advisories that match it, its waivers), at a given time. Pure: the services in scan.ts load
 // the inputs and store/apply the result, so the same rules serve ingest, rescans and `pyvet scan`.
 import type { Severity } from '../advisories/cvss.js';
+import { groupByAlias } from '../advisories/match.js';
 import type { Advisory } from '../advisories/types.js';
 import type { FileRecord } from '../catalog/types.js';
 import { canonicalizeName } from '../standards/names.js';
@@ -82,18 +83,25 @@ function advisoryGate(input: EvaluationInput): { gate: GateResult; findings: Fin
   const { policy, now } = input;
   const reasons: string[] = [];
   const findings: Finding[] = [];
-  for (const a of [...input.advisories].sort((x, y) => (y.score ?? -1) - (x.score ?? -1) || x.id.localeCompare(y.id))) {
-    const why = blockingReason(a, policy);
-    const waiver =
-      why === null ? undefined : input.waivers.find((w) => w.advisoryId === a.id && isWaiverActive(w, now));
+  // One finding per vulnerability: records of several databases for the same one are grouped
+  // (groupByAlias); any of them blocking blocks, a waiver on any of them waives it.
+  const groups = groupByAlias(input.advisories).sort(
+    (x, y) => (y[0]!.score ?? -1) - (x[0]!.score ?? -1) || x[0]!.id.localeCompare(y[0]!.id),
+  );
+  for (const group of groups) {
+    const a = group[0]!;
+    const why = group.map((m) => blockingReason(m, policy)).find((r) => r !== null) ?? null;
+    const ids = new Set(group.map((m) => m.id));
+    const waiver = why === null ? undefined : input.waivers.find((w) => ids.has(w.advisoryId) && isWaiverActive(w, now));
     if (why !== null && !waiver) reasons.push(why);
+    const aliases = [...new Set(group.flatMap((m) => [m.id, ...m.aliases]))].filter((id) => id !== a.id);
     findings.push({
       advisoryId: a.id,
-      aliases: a.aliases,
-      summary: a.summary,
+      aliases,
+      summary: a.summary ?? group.find((m) => m.summary)?.summary ?? null,
       score: a.score,
       severity: a.severityLevel,
-      fixed: a.fixed,
+      fixed: group.length === 1 ? a.fixed : [...new Set(group.flatMap((m) => m.fixed))],
       blocking: why !== null && !waiver,
       waiverId: waiver?.id ?? null,
     });

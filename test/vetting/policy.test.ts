@@ -290,6 +290,37 @@ describe('gates', () => {
     assert.equal(evaluate(file(), { auto_approve: true }, [a], [{ ...w, advisoryId: 'OTHER' }]).verdict, 'hold');
   });
 
+  test('records of one vulnerability from several databases are one finding; any of them blocks, a waiver on any waives it', () => {
+    const withAliases = (a: Advisory, aliases: string[]): Advisory => ({ ...a, aliases });
+    // PyPA's record aliases the GHSA one; the GHSA record only shares the CVE; a third is unrelated.
+    const pysec = withAliases(advisory('PYSEC-2099-7', MEDIUM), ['GHSA-aaaa-bbbb-cccc', 'CVE-2099-7']);
+    const ghsa = withAliases(advisory('GHSA-aaaa-bbbb-cccc', CRITICAL), ['CVE-2099-7']);
+    const other = withAliases(advisory('GHSA-zzzz-yyyy-xxxx', [], 'LOW'), ['CVE-2099-8']);
+    const r = evaluate(file(), { auto_approve: true }, [pysec, other, ghsa]);
+    assert.deepEqual(
+      r.findings.map((f) => [f.advisoryId, f.aliases, f.score, f.blocking]),
+      [
+        ['GHSA-aaaa-bbbb-cccc', ['CVE-2099-7', 'PYSEC-2099-7'], 9.8, true],
+        ['GHSA-zzzz-yyyy-xxxx', ['CVE-2099-8'], null, false],
+      ],
+    );
+    assert.deepEqual(r.reasons, ['max_cvss: advisory GHSA-aaaa-bbbb-cccc (CVSS 9.8 critical) ≥ max 7.0']);
+    const w: Waiver = {
+      id: 9,
+      fileId: 1,
+      advisoryId: 'PYSEC-2099-7',
+      reason: 'not reachable',
+      expiresAt: '2026-06-08T00:00:00Z',
+      grantedBy: 'alice',
+      grantedAt: NOW.toISOString(),
+      revokedAt: null,
+      revokedBy: null,
+    };
+    const waived = evaluate(file(), { auto_approve: true }, [pysec, other, ghsa], [w]);
+    assert.equal(waived.verdict, 'approve');
+    assert.deepEqual([waived.findings[0]!.blocking, waived.findings[0]!.waiverId], [false, 9]);
+  });
+
   test('owned names are rejected from upstreams only', () => {
     const policy = { owned_names: ['acme-*'], auto_approve: true };
     const up = evaluate(file({ project: 'acme-core', origin: 'upstream:pypi' }), policy);
