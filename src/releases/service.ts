@@ -506,6 +506,11 @@ export async function listReleases(repo: Repository): Promise<ReleaseSummary[]> 
   return out;
 }
 
+/** The newest release (by creation time, then name, as `list` orders them), which the `latest` alias names. */
+export async function latestRelease(repo: Repository): Promise<ReleaseRecord | undefined> {
+  return (await repo.catalog.releaseSets.list())[0];
+}
+
 export async function showRelease(repo: Repository, name: string): Promise<ReleaseDetails> {
   const r = await repo.catalog.releaseSets.get(name);
   if (!r) throw notFound(name);

@@ -1,5 +1,7 @@
 // `pyvet closure`: is every dependency of every approved file satisfiable inside the repository?
 import type { Command } from 'commander';
+import { PyvetError } from '../../errors.js';
+import { latestRelease } from '../../releases/service.js';
 import { checkClosure } from '../../resolve/closure.js';
 import { getTargets } from '../../resolve/targets.js';
 import { globalOptions } from '../context.js';
@@ -11,16 +13,35 @@ export function register(program: Command): void {
   program
     .command('closure')
     .description('prove that the approved files are complete for each target (exit 1 when not closed)')
-    .requiredOption('-t, --target <name>', 'target environment (repeatable, wildcards allowed)', collect, [])
+    .option(
+      '-t, --target <name>',
+      'target environment (repeatable, wildcards allowed; default: the targets of the newest release, as upgrade-plan; with no release it is required)',
+      collect,
+      [],
+    )
     .option('--extras [names]', 'also follow extras: all of them, or these (comma-separated)')
     .option('--sdists', 'let sdists count when no wheel fits', false)
     .option('--pre', 'accept pre-releases for every requirement', false)
     .addHelpText('after', '\nExample: pyvet closure --target cp311-manylinux_x86_64 --target cp312-zos')
     .action(async (opts: { target: string[]; extras?: string | boolean; sdists: boolean; pre: boolean }, c: Command) => {
       const extras = opts.extras === undefined ? false : opts.extras === true ? true : collect(String(opts.extras));
-      const report = await withRepository(c, (repo) =>
-        checkClosure(repo, getTargets(repo.config, opts.target), { extras, sdists: opts.sdists, prereleases: opts.pre }),
-      );
+      const report = await withRepository(c, async (repo) => {
+        // An empty target list would check nothing and pass: a CI gate must never do that.
+        let names = opts.target;
+        if (names.length === 0) {
+          const newest = await latestRelease(repo);
+          if (!newest) {
+            throw new PyvetError(
+              'TARGET_REQUIRED',
+              'invalid',
+              'name at least one --target (without one, closure checks the targets of the newest release, and there is no release yet)',
+            );
+          }
+          names = newest.targets;
+          if (!globalOptions(c).json) note(`checking the targets of the newest release ${newest.name}: ${names.join(', ')}`);
+        }
+        return checkClosure(repo, getTargets(repo.config, names), { extras, sdists: opts.sdists, prereleases: opts.pre });
+      });
       if (!report.closed) process.exitCode = 1;
       if (globalOptions(c).json) return printJson(report);
       for (const t of report.targets) {

@@ -1,0 +1,42 @@
+// `pyvet closure` through the real CLI: never a silent pass for want of a target, and approved
+// projects with nothing installable for a target are listed, not dropped.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRelease } from '../../src/releases/service.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { repoWith } from '../resolve/support.js';
+import { ADMIN } from '../server/support.js';
+
+const LINUX = 'cp311-manylinux_x86_64';
+
+describe('pyvet closure', () => {
+  let t: Awaited<ReturnType<typeof repoWith>>;
+  before(async () => {
+    t = await repoWith([
+      { name: 'acme-app', version: '1.0', deps: ['acme-lib>=1'] },
+      { name: 'acme-lib', version: '0.5' },
+      { name: 'acme-native', version: '1.0', tags: ['cp311-cp311-manylinux_2_17_x86_64'] },
+      { name: 'acme-new', version: '2.0', requiresPython: '>=3.12' },
+    ]);
+  });
+  after(() => t.cleanup());
+
+  it('without --target: refused while there is no release, then the newest release’s targets', async () => {
+    const none = await runCliAsync(t.dataDir, ['closure']);
+    assert.equal(none.status, 2, none.stdout + none.stderr);
+    assert.match(none.stderr, /TARGET_REQUIRED|--target/);
+    const json = await runCliAsync(t.dataDir, ['--json', 'closure']);
+    assert.equal(json.status, 2);
+    await createRelease(t.repo, { name: 'r1', targets: [LINUX], requirements: ['acme-lib'], indexUrl: 'https://p.example/simple/' }, ADMIN);
+    const r = await runCliAsync(t.dataDir, ['--json', 'closure']);
+    // acme-app needs acme-lib>=1, only 0.5 is approved: not closed, on the release's target.
+    assert.equal(r.status, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as { closed: boolean; targets: { target: string }[] };
+    assert.equal(report.closed, false);
+    assert.deepEqual(report.targets.map((x) => x.target), [LINUX]);
+    const text = await runCliAsync(t.dataDir, ['closure']);
+    assert.equal(text.status, 1);
+    assert.match(text.stderr, /newest release r1/);
+    assert.match(text.stdout, new RegExp(`${LINUX}: NOT CLOSED`));
+  });
+});
