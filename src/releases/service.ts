@@ -371,7 +371,9 @@ async function publish(repo: Repository, head: ReleaseHead, selection: Selection
   }
   // The pinned set alone must be closed: installed with --no-deps, nothing else comes along.
   for (const [target, chosen] of selection) {
-    const report = closureOfFiles([...chosen.values()], [target]).targets[0]!;
+    // Each pin is a candidate already chosen: like pip, which checks it with prereleases=True,
+    // a pre-release pin satisfies `>=2` (the resolver picked it for `>=3.0rc1` elsewhere).
+    const report = closureOfFiles([...chosen.values()], [target], { prereleases: true }).targets[0]!;
     if (!report.closed) refusals.push(...describeClosure(report));
     if (chosen.size === 0) refusals.push(`${target.name}: nothing to release (no requirement applies to this target)`);
   }
