@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PyvetError } from '../errors.js';
+import { sameOrigin } from '../upstream/upstreams.js';
 import { MANIFEST_PATH, type Manifest, SIGNATURE_PATH, sha256Hex } from './documents.js';
 import { pinSetFromRequirements } from './diff.js';
 import { keyFingerprint, verifyManifest } from './signing.js';
@@ -97,25 +98,39 @@ function normalizeFingerprint(text: string): string {
   return `sha256:${m[1]!.toLowerCase()}`;
 }
 
-async function fetchBytes(url: string, token?: string): Promise<Buffer | null> {
+/**
+ * The reader token goes only to the origin (scheme, host, port) of the location the user gave, as
+ * upstream credentials do (upstreamCredentialsFor): a manifest's index_url or document path may
+ * name any host. fetch itself drops the header on a redirect to another origin.
+ */
+interface Credential {
+  origin: string;
+  token: string;
+}
+
+async function fetchBytes(url: string, cred?: Credential): Promise<Buffer | null> {
+  const send = cred !== undefined && sameOrigin(cred.origin, url);
+  // Why a failure on another origin may be for want of the token, which was not sent there.
+  const unsent =
+    cred !== undefined && !send
+      ? ` (the token was not sent: ${url} is not on ${new URL(cred.origin).origin}, the origin of the location given, and credentials go to that origin only)`
+      : '';
   let res: Response;
-  const headers: Record<string, string> = token
-    ? { authorization: `Basic ${Buffer.from(`__token__:${token}`).toString('base64')}` }
-    : {};
+  const headers: Record<string, string> = send ? { authorization: `Basic ${Buffer.from(`__token__:${cred.token}`).toString('base64')}` } : {};
   try {
     res = await fetch(url, { headers });
   } catch (err) {
-    throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `cannot fetch ${url}: ${(err as Error).message}`, { url });
+    throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `cannot fetch ${url}: ${(err as Error).message}${unsent}`, { url });
   }
   if (res.status === 404) return null;
-  if (!res.ok) throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `GET ${url} answered ${res.status}`, { url });
+  if (!res.ok) throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `GET ${url} answered ${res.status}${unsent}`, { url });
   return Buffer.from(await res.arrayBuffer());
 }
 
-function urlSource(location: string, token?: string): Source {
+function urlSource(location: string, cred?: Credential): Source {
   const manifestUrl = location.endsWith(MANIFEST_PATH) ? location : `${location.replace(/\/*$/, '/')}${MANIFEST_PATH}`;
   return {
-    read: (path) => fetchBytes(new URL(path, manifestUrl).href, token),
+    read: (path) => fetchBytes(new URL(path, manifestUrl).href, cred),
     describe: (path) => new URL(path, manifestUrl).href,
     keyLocations: () => [new URL('../signing-key.pub', manifestUrl).href],
     releaseSegment: () => {
@@ -157,7 +172,8 @@ export async function verifyRelease(location: string, opts: VerifyOptions = {}):
   if (!remote && !existsSync(location)) {
     throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${location}`, { location });
   }
-  const source = remote ? urlSource(location, opts.token) : fileSource(location);
+  const cred = remote && opts.token ? { origin: location, token: opts.token } : undefined;
+  const source = remote ? urlSource(location, cred) : fileSource(location);
   const manifestBytes = await source.read(MANIFEST_PATH);
   if (!manifestBytes) throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${source.describe(MANIFEST_PATH)}`);
   const signature = await source.read(SIGNATURE_PATH);
@@ -169,7 +185,7 @@ export async function verifyRelease(location: string, opts: VerifyOptions = {}):
   let keySource = 'given';
   if (key === undefined) {
     for (const k of source.keyLocations()) {
-      const bytes = /^https?:\/\//.test(k) ? await fetchBytes(k, opts.token) : existsSync(k) ? readFileSync(k) : null;
+      const bytes = /^https?:\/\//.test(k) ? await fetchBytes(k, cred) : existsSync(k) ? readFileSync(k) : null;
       if (bytes) {
         key = bytes.toString('utf8');
         keySource = k;
@@ -238,7 +254,7 @@ export async function verifyRelease(location: string, opts: VerifyOptions = {}):
       for (const name of set.pins.keys()) if (!signed.has(name)) pinProblems.push(`${name} is in ${t.requirements.path} but not signed`);
     } else pinProblems.push(`${t.requirements.path} is missing`);
     pins.push({ target, ok: pinProblems.length === 0, problems: pinProblems });
-    for (const f of t.files) await checkFile(f, manifest.index_url, opts, files, seenFiles);
+    for (const f of t.files) await checkFile(f, manifest.index_url, opts, cred, files, seenFiles);
   }
   const ok =
     signatureOk &&
@@ -267,6 +283,7 @@ async function checkFile(
   f: { filename: string; sha256: string },
   indexUrl: string,
   opts: VerifyOptions,
+  cred: Credential | undefined,
   files: VerifyReport['files'],
   done: Set<string>,
 ): Promise<void> {
@@ -279,7 +296,7 @@ async function checkFile(
     const base = indexUrl.replace(/\/simple\/?$/, '');
     const bytes = await fetchBytes(
       `${base}/files/${f.sha256.slice(0, 2)}/${f.sha256.slice(2, 4)}/${f.sha256}/${encodeURIComponent(f.filename)}`,
-      opts.token,
+      cred,
     );
     if (!bytes) {
       // Rejected or removed since: pip, fetching it from the same place, fails too.
