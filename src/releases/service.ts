@@ -8,10 +8,17 @@ import { PyvetError } from '../errors.js';
 import { requireRole } from '../repository/roles.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { closureOfFiles, type TargetClosure } from '../resolve/closure.js';
-import { markerApplies, parseRequirement, parseRequirementFrom } from '../resolve/requirements.js';
+import {
+  markerApplies,
+  matching,
+  type ParsedRequirement,
+  parseRequirement,
+  parseRequirementFrom,
+  requiresPythonAdmits,
+} from '../resolve/requirements.js';
 import { resolveIn } from '../resolve/resolver.js';
-import { getTargets, type Target } from '../resolve/targets.js';
-import { buildUniverse, type Universe } from '../resolve/universe.js';
+import { fileTagRank, getTargets, type Target } from '../resolve/targets.js';
+import { buildUniverse, parseVersion, type Universe, usable } from '../resolve/universe.js';
 import { canonicalizeName } from '../standards/names.js';
 import { parseRequirementsFile } from '../standards/requirements-file.js';
 import {
@@ -155,12 +162,18 @@ export async function createRelease(repo: Repository, spec: CreateReleaseSpec, a
   const targets = resolveTargetNames(repo, spec.targets);
   const files = await repo.catalog.files.list({ states: ['approved'] });
   let requirements = spec.requirements ?? [];
-  let hashes = new Map<string, Set<string>>();
+  let hashes = new Map<string, ListedHashes>();
   if (spec.requirementsFile) ({ requirements, hashes } = readRequirementsFile(spec.requirementsFile));
+  // As pip's finder with hashes: only files whose hash is listed are candidates for that project,
+  // so the listed wheel is chosen even where another wheel of the version ranks higher.
+  const eligible = hashes.size === 0 ? files : files.filter((f) => hashes.get(f.project)?.sha256.has(f.sha256) ?? true);
   const selection: Selection = new Map();
   const failures: string[] = [];
+  const unmatched: string[] = [];
   for (const target of targets) {
-    const universe = buildUniverse(files, target);
+    const universe = buildUniverse(eligible, target);
+    unmatched.push(...hashesMatchingNothing(files, universe, hashes));
+    if (unmatched.length > 0) continue;
     const reqs = spec.all ? [...universe.byProject.keys()].sort() : requirements;
     try {
       const resolution = resolveIn(universe, reqs);
@@ -169,6 +182,14 @@ export async function createRelease(repo: Repository, spec: CreateReleaseSpec, a
       if (err instanceof PyvetError && err.code === 'RESOLUTION_IMPOSSIBLE') failures.push(`${target.name}: ${err.message}`);
       else throw err;
     }
+  }
+  if (unmatched.length > 0) {
+    throw new PyvetError(
+      'RELEASE_HASH_MISMATCH',
+      'integrity',
+      `the requirements file lists hashes that match no approved file it could install:\n  ${unmatched.join('\n  ')}`,
+      { release: name, mismatches: unmatched },
+    );
   }
   if (failures.length > 0) {
     throw new PyvetError('RELEASE_UNRESOLVABLE', 'policy', `release ${name} refused:\n${failures.join('\n')}`, {
@@ -299,14 +320,48 @@ function pinsToFiles(universe: Universe, pins: { project: string; version: strin
   return out;
 }
 
+/** The sha256 hashes a requirements file lists for a project, and the line that lists them. */
+interface ListedHashes {
+  sha256: Set<string>;
+  requirement: ParsedRequirement;
+}
+
+/**
+ * Per requirement with listed hashes that applies to the universe's target: a line when no file
+ * with one of those hashes is a candidate the requirement accepts, naming the hashes and the
+ * approved files it would otherwise accept there.
+ */
+function hashesMatchingNothing(files: readonly FileRecord[], universe: Universe, hashes: Map<string, ListedHashes>): string[] {
+  const target = universe.target;
+  const out: string[] = [];
+  for (const [project, listed] of hashes) {
+    const r = listed.requirement;
+    if (!markerApplies(r, target, '')) continue;
+    if (matching([r], universe.byProject.get(project) ?? [], true).length > 0) continue;
+    const candidates = files.filter(
+      (f) =>
+        f.project === project &&
+        usable(f) &&
+        f.kind === 'wheel' &&
+        fileTagRank(target, f.tags) !== undefined &&
+        requiresPythonAdmits(f.requiresPython, target) &&
+        r.specifier.contains(parseVersion(f.version), { prereleases: true }),
+    );
+    const listedText = [...listed.sha256].map((h) => `sha256:${h}`).join(', ');
+    const have = candidates.map((f) => `${f.filename} (sha256:${f.sha256})`).join(', ') || 'none';
+    out.push(`${target.name}: ${r.text} lists ${listedText}, which no candidate has (approved candidates: ${have})`);
+  }
+  return out;
+}
+
 /** Requirements of a requirements file, and the hashes it pins per project. */
 function readRequirementsFile(input: { text: string; filename?: string }): {
   requirements: string[];
-  hashes: Map<string, Set<string>>;
+  hashes: Map<string, ListedHashes>;
 } {
   const file = parseRequirementsFile(input.text, input.filename === undefined ? {} : { filename: input.filename });
   const requirements: string[] = [];
-  const hashes = new Map<string, Set<string>>();
+  const hashes = new Map<string, ListedHashes>();
   for (const e of file.requirements) {
     if (!e.requirement || e.url || e.editable) {
       throw new PyvetError('REQUIREMENT_URL', 'invalid', `line ${e.line}: '${e.text}' is not an index requirement`, {
@@ -315,17 +370,19 @@ function readRequirementsFile(input: { text: string; filename?: string }): {
     }
     requirements.push(e.text);
     const sha = e.hashes.filter((h) => h.startsWith('sha256:')).map((h) => h.slice(7));
-    if (sha.length > 0) hashes.set(canonicalizeName(e.requirement.name), new Set(sha));
+    if (sha.length > 0) {
+      hashes.set(canonicalizeName(e.requirement.name), { sha256: new Set(sha), requirement: parseRequirementFrom(e.text, `line ${e.line}`) });
+    }
   }
   return { requirements, hashes };
 }
 
-function checkListedHashes(selection: Selection, hashes: Map<string, Set<string>>): void {
+function checkListedHashes(selection: Selection, hashes: Map<string, ListedHashes>): void {
   const wrong: string[] = [];
   for (const [target, chosen] of selection) {
-    for (const [project, allowed] of hashes) {
+    for (const [project, listed] of hashes) {
       const f = chosen.get(project);
-      if (f && !allowed.has(f.sha256)) wrong.push(`${target.name}: ${f.filename} (sha256 ${f.sha256}) is not among the hashes listed for ${project}`);
+      if (f && !listed.sha256.has(f.sha256)) wrong.push(`${target.name}: ${f.filename} (sha256 ${f.sha256}) is not among the hashes listed for ${project}`);
     }
   }
   if (wrong.length > 0) {
