@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PyvetError } from '../errors.js';
-import { sameOrigin } from '../upstream/upstreams.js';
+import { redactTypedUrl, sameOrigin } from '../upstream/upstreams.js';
 import { MANIFEST_PATH, type Manifest, SIGNATURE_PATH, sha256Hex } from './documents.js';
 import { pinSetFromRequirements } from './diff.js';
 import { keyFingerprint, verifyManifest } from './signing.js';
@@ -113,25 +113,50 @@ async function fetchBytes(url: string, cred?: Credential): Promise<Buffer | null
   // Why a failure on another origin may be for want of the token, which was not sent there.
   const unsent =
     cred !== undefined && !send
-      ? ` (the token was not sent: ${url} is not on ${new URL(cred.origin).origin}, the origin of the location given, and credentials go to that origin only)`
+      ? ` (the token was not sent: ${redactTypedUrl(url)} is not on ${new URL(cred.origin).origin}, the origin of the location given, and credentials go to that origin only)`
       : '';
   let res: Response;
   const headers: Record<string, string> = send ? { authorization: `Basic ${Buffer.from(`__token__:${cred.token}`).toString('base64')}` } : {};
   try {
     res = await fetch(url, { headers });
   } catch (err) {
-    throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `cannot fetch ${url}: ${(err as Error).message}${unsent}`, { url });
+    const shown = redactTypedUrl(url);
+    throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `cannot fetch ${shown}: ${(err as Error).message}${unsent}`, { url: shown });
   }
   if (res.status === 404) return null;
-  if (!res.ok) throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `GET ${url} answered ${res.status}${unsent}`, { url });
+  if (!res.ok) {
+    const shown = redactTypedUrl(url);
+    throw new PyvetError('VERIFY_FETCH_FAILED', 'unavailable', `GET ${shown} answered ${res.status}${unsent}`, { url: shown });
+  }
   return Buffer.from(await res.arrayBuffer());
+}
+
+/** A release URL as given, refused when it carries userinfo (never echoed: it may be the token). */
+function checkLocationUrl(location: string): URL {
+  let u: URL;
+  try {
+    u = new URL(location);
+  } catch {
+    throw new PyvetError('VERIFY_LOCATION_INVALID', 'invalid', `'${redactTypedUrl(location)}' is not a URL`, {
+      location: redactTypedUrl(location),
+    });
+  }
+  if (u.username || u.password) {
+    throw new PyvetError(
+      'VERIFY_LOCATION_INVALID',
+      'invalid',
+      `${redactTypedUrl(location)}: put the token in --token (or PYVET_TOKEN), never in the URL (it would be printed and kept in shell history)`,
+      { location: redactTypedUrl(location) },
+    );
+  }
+  return u;
 }
 
 function urlSource(location: string, cred?: Credential): Source {
   const manifestUrl = location.endsWith(MANIFEST_PATH) ? location : `${location.replace(/\/*$/, '/')}${MANIFEST_PATH}`;
   return {
     read: (path) => fetchBytes(new URL(path, manifestUrl).href, cred),
-    describe: (path) => new URL(path, manifestUrl).href,
+    describe: (path) => redactTypedUrl(new URL(path, manifestUrl).href),
     keyLocations: () => [new URL('../signing-key.pub', manifestUrl).href],
     releaseSegment: () => {
       const segments = new URL(manifestUrl).pathname.split('/');
@@ -172,7 +197,8 @@ export async function verifyRelease(location: string, opts: VerifyOptions = {}):
   if (!remote && !existsSync(location)) {
     throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${location}`, { location });
   }
-  const cred = remote && opts.token ? { origin: location, token: opts.token } : undefined;
+  const origin = remote ? checkLocationUrl(location).href : undefined;
+  const cred = origin !== undefined && opts.token ? { origin, token: opts.token } : undefined;
   const source = remote ? urlSource(location, cred) : fileSource(location);
   const manifestBytes = await source.read(MANIFEST_PATH);
   if (!manifestBytes) throw new PyvetError('VERIFY_NOT_FOUND', 'not_found', `no manifest at ${source.describe(MANIFEST_PATH)}`);

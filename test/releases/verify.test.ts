@@ -78,4 +78,17 @@ describe('release verify sends the token only to the location it was given', () 
     const report = await verifyRelease(`${s.url}/releases/here/`, { token: s.tokens.reader, fetchFiles: true });
     assert.deepEqual([report.ok, report.files.checked, report.files.ok], [true, 1, 1], JSON.stringify(report));
   });
+
+  it('refuses a token in the URL without printing it', async () => {
+    await createRelease(s.repo, { name: 'userinfo', targets: ['cp313-win_amd64'], requirements: ['vone'], indexUrl: `${s.url}/simple/` }, ADMIN);
+    const url = `${s.url.replace('http://', `http://__token__:${s.tokens.reader}@`)}/releases/userinfo/`;
+    for (const json of [false, true]) {
+      const r = await runCliAsync(cliData, [...(json ? ['--json'] : []), 'release', 'verify', url]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(`${r.stdout}${r.stderr}`, /VERIFY_LOCATION_INVALID/);
+      assert.match(`${r.stdout}${r.stderr}`, /--token/);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(s.tokens.reader), `${r.stdout}${r.stderr}`);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes('__token__'), `${r.stdout}${r.stderr}`);
+    }
+  });
 });
