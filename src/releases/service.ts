@@ -232,6 +232,7 @@ export async function patchRelease(repo: Repository, baseName: string, spec: Pat
     }
     return { project: r.project, version: m[1]!, text: u };
   });
+  const upgraded = new Set(upgrades.map((u) => u.project));
   const targets = resolveTargetNames(repo, base.targets);
   const files = await repo.catalog.files.list({ states: ['approved'] });
   const basePins = await repo.catalog.releaseSets.listPins(base.name);
@@ -242,6 +243,9 @@ export async function patchRelease(repo: Repository, baseName: string, spec: Pat
     const universe = buildUniverse(files, target);
     const chosen = new Map<string, FileRecord>();
     for (const p of basePins.filter((x) => x.target === target.name)) {
+      // A project being upgraded is replaced, not carried over: its old file being yanked or
+      // rejected (a vulnerability found) is the very reason for the patch.
+      if (upgraded.has(p.project)) continue;
       const f = byId.get(p.fileId);
       // A file of the base that is no longer approved (rejected, yanked) cannot be carried over.
       if (!f || f.yanked) problems.push(`${target.name}: ${p.filename} of the base is no longer approved`);
