@@ -1,14 +1,24 @@
 // Verifying and exporting the audit log. Verification recomputes every hash and link and names
 // the first entry that was edited, removed or reordered; the chain head kept in settings catches
-// removal of the newest entries, which a chain alone cannot see.
+// removal of the newest entries, which a chain alone cannot see; rows outside the chain (a seq
+// that is NULL, below 1 or not a whole number) are reported too, since no view shows them
+// verified.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { type StrayAuditRow, straysOf } from '../catalog/stores/audit.js';
 import type { AuditEntry } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
 import type { Repository } from '../repository/types.js';
 import { AUDIT_HEAD_KEY, canonicalJson, entryHash, GENESIS_HASH } from './chain.js';
 
-export type AuditProblem = 'edited' | 'removed' | 'reordered' | 'truncated' | 'head-mismatch' | 'unreadable';
+export type AuditProblem =
+  | 'edited'
+  | 'removed'
+  | 'reordered'
+  | 'truncated'
+  | 'outside-chain'
+  | 'head-mismatch'
+  | 'unreadable';
 
 export interface AuditVerification {
   ok: boolean;
@@ -16,8 +26,10 @@ export interface AuditVerification {
   entries: number;
   /** The last entry's seq and hash when the chain verifies (anchor it elsewhere to detect a full rewrite). */
   head: { seq: number; hash: string } | null;
-  firstBad?: { seq: number; problem: AuditProblem; detail: string };
+  /** seq is null when the offending row has no usable seq (NULL, text). */
+  firstBad?: { seq: number | null; problem: AuditProblem; detail: string };
 }
+
 
 const PAGE = 5000;
 
@@ -25,7 +37,10 @@ const PAGE = 5000;
 export async function verifyAudit(repo: Repository): Promise<AuditVerification> {
   const entries: AuditEntry[] = [];
   let headText: string | undefined;
+  let strays: StrayAuditRow[];
+  const readStrays = straysOf(repo.catalog.audit);
   try {
+    strays = await readStrays();
     for (let from = 1; ; ) {
       const page = await repo.catalog.audit.list(from, PAGE);
       entries.push(...page);
@@ -43,7 +58,20 @@ export async function verifyAudit(repo: Repository): Promise<AuditVerification> 
       firstBad: { seq, problem: 'unreadable', detail: `the log cannot be read from entry ${seq}: ${(err as Error).message}` },
     };
   }
-  return checkChain(entries, headText);
+  return checkChain(entries, headText, { strays });
+}
+
+/** A row named by what it says, for rows whose seq cannot name them. */
+function describeRow(r: { seq: unknown; action: string; subject: string; actor: string; at: string }): string {
+  const seq =
+    r.seq === null || r.seq === undefined
+      ? 'no seq (NULL)'
+      : typeof r.seq === 'number' || typeof r.seq === 'bigint'
+        ? `seq ${r.seq}`
+        : typeof r.seq === 'string'
+          ? `seq '${r.seq}' (text)`
+          : 'a seq that is not a number';
+  return `the row with ${seq} (${r.action} of '${r.subject}' by ${r.actor} at ${r.at})`;
 }
 
 /** How far a renumbered entry may have moved and still be recognised. */
@@ -60,8 +88,12 @@ function originalSeq(e: AuditEntry): number | undefined {
 }
 
 /** Pure check of entries (ordered by seq) against the recorded head. */
-export function checkChain(entries: AuditEntry[], headText: string | undefined): AuditVerification {
-  const bad = (seq: number, problem: AuditProblem, detail: string): AuditVerification => ({
+export function checkChain(
+  entries: AuditEntry[],
+  headText: string | undefined,
+  opts: { strays?: StrayAuditRow[] } = {},
+): AuditVerification {
+  const bad = (seq: number | null, problem: AuditProblem, detail: string): AuditVerification => ({
     ok: false,
     entries: entries.length,
     head: null,
@@ -70,6 +102,11 @@ export function checkChain(entries: AuditEntry[], headText: string | undefined):
   const hashes = new Map(entries.map((e) => [e.hash, e.seq]));
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
+  const stray = opts.strays?.[0] ?? entries.find((e) => !Number.isSafeInteger(e.seq) || e.seq < 1);
+  if (stray) {
+    const seq = typeof stray.seq === 'number' && Number.isFinite(stray.seq) ? stray.seq : null;
+    return bad(seq, 'outside-chain', `${describeRow(stray)} is outside the chain, whose entries are numbered 1, 2, 3, …: it was inserted or altered`);
+  }
   for (const e of entries) {
     if (e.seq > expectedSeq) {
       return bad(expectedSeq, 'removed', `entries ${expectedSeq}..${e.seq - 1} are missing before entry ${e.seq}`);

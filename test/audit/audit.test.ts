@@ -151,6 +151,39 @@ describe('audit log', () => {
     assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, last - 1, 'truncated']);
   });
 
+  // A forged row: the columns of audit_log in order, with the seq given.
+  const forge = (seq: string) =>
+    `insert into audit_log values (${seq}, '2026-11-29T21:36:00.000Z', 'security-team', 'file.approve', 'PySocks-1.7.1-py3-none-any.whl', '{"reason":"FORGED"}', 'x', 'y')`;
+
+  for (const [seq, named] of [
+    ['-1', /the row with seq -1 \(file\.approve of 'PySocks-1\.7\.1-py3-none-any\.whl' by security-team/],
+    ['0', /the row with seq 0 /],
+    ['NULL', /the row with no seq \(NULL\)/],
+    ["'abc'", /the row with seq 'abc' \(text\)/],
+    ['1.5', /the row with seq 1\.5 /],
+  ] as const) {
+    it(`reports a forged row with seq ${seq} as outside the chain, and no view shows it`, async () => {
+      const name = `forged-${seq.replace(/\W/g, '')}`;
+      const v = await tampered(name, (db) => {
+        db.prepare(forge(seq)).run();
+      });
+      assert.equal(v.ok, false);
+      assert.equal(v.firstBad?.problem, 'outside-chain');
+      assert.match(v.firstBad!.detail, named);
+      const repo = await openRepository({ dataDir: join(copies.path, name) });
+      try {
+        assert.equal((await repo.catalog.audit.list()).length, entries.length);
+        assert.deepEqual(await repo.catalog.audit.bySubject(['PySocks-1.7.1-py3-none-any.whl']), []);
+      } finally {
+        await repo.close();
+      }
+      const cli = runCli(join(copies.path, name), ['audit', 'verify']);
+      assert.equal(cli.status, 1);
+      assert.match(cli.stdout, /BROKEN.*outside-chain/);
+      assert.doesNotMatch(cli.stdout, /NaN/);
+    });
+  }
+
   it('exports every entry as one JSON line, and refuses to overwrite a file', async () => {
     const repo = await openRepository({ dataDir: t.dataDir });
     try {

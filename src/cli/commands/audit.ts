@@ -1,6 +1,6 @@
 // Audit log commands: verify the hash chain, export as JSON lines.
 import type { Command } from 'commander';
-import { exportAudit, verifyAudit } from '../../audit/verify.js';
+import { type AuditVerification, exportAudit, verifyAudit } from '../../audit/verify.js';
 import { globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
 import { withRepository } from './repo.js';
@@ -16,7 +16,7 @@ export function register(program: Command): void {
       if (!v.ok) process.exitCode = 1;
       if (globalOptions(c).json) return printJson(v);
       if (v.ok) info(`${colour.green('ok')} ${v.entries} entries, head ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}`);
-      else info(`${colour.red('BROKEN')} at entry ${v.firstBad!.seq}: ${v.firstBad!.problem}: ${v.firstBad!.detail}`);
+      else broken(v);
     });
 
   audit
@@ -30,4 +30,10 @@ export function register(program: Command): void {
         else note(`${count} entries written to ${opts.out}`);
       }
     });
+}
+
+function broken(v: AuditVerification): void {
+  const bad = v.firstBad!;
+  const where = bad.seq === null ? '' : ` at entry ${bad.seq}`;
+  info(`${colour.red('BROKEN')}${where}: ${bad.problem}: ${bad.detail}`);
 }
