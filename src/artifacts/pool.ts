@@ -2,6 +2,7 @@
 // CPU work (about 9 s per GB of wheels here): on the main thread it would serialise a mirror's
 // parallel downloads and stall the event loop, so an Inspector with workers runs that many
 // inspections at once on other cores. Idle workers do not keep the process alive.
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type ErrorDetails, type ErrorKind, PyvetError } from '../errors.js';
@@ -76,7 +77,7 @@ class InspectPool implements Inspector {
   }
 
   private spawn(): Worker {
-    const worker = startWorker(new URL('./inspect-worker.js', import.meta.url));
+    const worker = startWorker(workerScript());
     worker.on('message', (reply: WorkerReply) => {
       const task = this.busy.get(worker);
       if (!task || task.id !== reply.id) return;
@@ -124,6 +125,28 @@ class InspectPool implements Inspector {
  * fail: --input-type (a `node -e` script) always, per-isolate V8 flags (--max-semi-space-size)
  * at construction. Those are left to the main thread.
  */
+// The worker's code in one file (scripts/bundle-vendor.mjs), from dist/src/artifacts/ to
+// dist/vendor/; under tsx (src/artifacts/) there is none.
+const BUNDLE = new URL('../../vendor/inspect-worker.js', import.meta.url);
+const COMPILED = new URL('./inspect-worker.js', import.meta.url);
+let script: URL | undefined;
+
+/**
+ * The bundled worker when the build made it after the code it was made from (a `tsc` alone
+ * leaves an older bundle behind, which must not run), else the compiled module.
+ */
+export function workerScript(): URL {
+  if (script) return script;
+  let bundled = false;
+  try {
+    bundled = statSync(BUNDLE).mtimeMs >= statSync(new URL('./inspect.js', import.meta.url)).mtimeMs;
+  } catch {
+    bundled = false;
+  }
+  script = bundled ? BUNDLE : COMPILED;
+  return script;
+}
+
 function startWorker(url: URL): Worker {
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   try {

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   type ArtifactReport,
   artifactLimits,
@@ -16,6 +17,7 @@ import {
   inspectArtifact,
 } from '../../src/artifacts/index.js';
 import { defaultConfig } from '../../src/config.js';
+import { workerScript } from '../../src/artifacts/pool.js';
 import { PyvetError } from '../../src/errors.js';
 import { buildSdist, buildWheel, deflateBomb, writeArchive } from '../helpers/archives.js';
 import { tempDir } from '../helpers/paths.js';
@@ -139,6 +141,26 @@ describe('inspection on worker threads', () => {
       const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(child.status, 0, child.stderr);
       assert.equal(child.stdout.trim(), 'demo');
+    }
+  });
+
+  test('the workers run the bundle the build made, and never one older than the compiled code', () => {
+    const bundle = fileURLToPath(new URL('../../vendor/inspect-worker.js', import.meta.url));
+    assert.ok(existsSync(bundle), 'dist/vendor/inspect-worker.js is missing: `npm run build` runs scripts/bundle-vendor.mjs');
+    assert.equal(fileURLToPath(workerScript()), bundle);
+    // A bundle older than the compiled inspection code (a `tsc` without the bundling step) is
+    // passed over, in a fresh process, for the compiled worker.
+    const compiled = fileURLToPath(new URL('../../src/artifacts/inspect.js', import.meta.url));
+    const { mtime } = statSync(bundle);
+    try {
+      utimesSync(bundle, mtime, new Date(statSync(compiled).mtimeMs - 60_000));
+      const module = new URL('../../src/artifacts/pool.js', import.meta.url).href;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(module)})).workerScript().pathname)`], {
+        encoding: 'utf8',
+      });
+      assert.equal(child.stdout.trim(), fileURLToPath(new URL('../../src/artifacts/inspect-worker.js', import.meta.url)), child.stderr);
+    } finally {
+      utimesSync(bundle, mtime, mtime);
     }
   });
 });
