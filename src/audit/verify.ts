@@ -2,7 +2,7 @@
 // the first entry that was edited, removed or reordered; the chain head kept in settings catches
 // removal of the newest entries, which a chain alone cannot see; rows outside the chain (a seq
 // that is NULL, below 1 or not a whole number) are reported too, since no view shows them
-// verified.
+// verified. A head the operator kept elsewhere (--head SEQ:HASH) catches a consistent rewrite.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { type StrayAuditRow, straysOf } from '../catalog/stores/audit.js';
@@ -16,9 +16,16 @@ export type AuditProblem =
   | 'removed'
   | 'reordered'
   | 'truncated'
+  | 'rewritten'
   | 'outside-chain'
   | 'head-mismatch'
   | 'unreadable';
+
+/** A chain head kept outside the repository: the chain must still hold entry `seq` with `hash`. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
 
 export interface AuditVerification {
   ok: boolean;
@@ -30,11 +37,25 @@ export interface AuditVerification {
   firstBad?: { seq: number | null; problem: AuditProblem; detail: string };
 }
 
+/** Parses SEQ:HASH (as `pyvet audit head` prints it). */
+export function parseAuditAnchor(text: string): AuditAnchor {
+  const m = /^([1-9][0-9]{0,15}):([0-9a-f]{64})$/.exec(text.trim());
+  if (!m || !Number.isSafeInteger(Number(m[1]))) {
+    throw new PyvetError('AUDIT_HEAD_INVALID', 'invalid', `--head '${text}' is not SEQ:HASH (a seq from 1 and a 64-digit hex sha256)`, {
+      head: text,
+    });
+  }
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+export interface VerifyOptions {
+  anchor?: AuditAnchor | undefined;
+}
 
 const PAGE = 5000;
 
 /** Reads the whole log in pages and checks it. Never throws for a bad chain: it reports it. */
-export async function verifyAudit(repo: Repository): Promise<AuditVerification> {
+export async function verifyAudit(repo: Repository, opts: VerifyOptions = {}): Promise<AuditVerification> {
   const entries: AuditEntry[] = [];
   let headText: string | undefined;
   let strays: StrayAuditRow[];
@@ -58,7 +79,7 @@ export async function verifyAudit(repo: Repository): Promise<AuditVerification> 
       firstBad: { seq, problem: 'unreadable', detail: `the log cannot be read from entry ${seq}: ${(err as Error).message}` },
     };
   }
-  return checkChain(entries, headText, { strays });
+  return checkChain(entries, headText, { ...opts, strays });
 }
 
 /** A row named by what it says, for rows whose seq cannot name them. */
@@ -91,7 +112,7 @@ function originalSeq(e: AuditEntry): number | undefined {
 export function checkChain(
   entries: AuditEntry[],
   headText: string | undefined,
-  opts: { strays?: StrayAuditRow[] } = {},
+  opts: VerifyOptions & { strays?: StrayAuditRow[] } = {},
 ): AuditVerification {
   const bad = (seq: number | null, problem: AuditProblem, detail: string): AuditVerification => ({
     ok: false,
@@ -132,6 +153,10 @@ export function checkChain(
     prevHash = e.hash;
     expectedSeq = e.seq + 1;
   }
+  const first = entries[0];
+  if (first && first.action !== 'repository.init') {
+    return bad(1, 'rewritten', `entry 1 is ${first.action}, not repository.init: the log was rewritten from its start`);
+  }
   const last = entries[entries.length - 1];
   if (headText !== undefined) {
     let head: { seq: number; hash: string };
@@ -149,6 +174,20 @@ export function checkChain(
     }
   } else if (last) {
     return bad(last.seq, 'head-mismatch', 'the log has entries but no recorded chain head');
+  }
+  if (!last) {
+    return bad(1, 'truncated', 'the log is empty, but every repository\'s log starts with its repository.init entry 1: it was wiped');
+  }
+  const anchor = opts.anchor;
+  if (anchor) {
+    const kept = `${anchor.seq}:${anchor.hash}`;
+    if (last.seq < anchor.seq) {
+      return bad(last.seq + 1, 'truncated', `the log ends at entry ${last.seq}, before the kept head ${kept}: it was truncated or rewritten before it`);
+    }
+    const at = entries[anchor.seq - 1]!; // the loop proved entries are numbered 1..last.seq
+    if (at.hash !== anchor.hash) {
+      return bad(anchor.seq, 'rewritten', `entry ${anchor.seq} is not the kept head ${kept} (its hash is ${at.hash}): the log was rewritten before it`);
+    }
   }
   return { ok: true, entries: entries.length, head: last ? { seq: last.seq, hash: last.hash } : null };
 }

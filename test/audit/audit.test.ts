@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { entryHash } from '../../src/audit/chain.js';
-import { exportAudit, verifyAudit } from '../../src/audit/verify.js';
+import { exportAudit, type VerifyOptions, verifyAudit } from '../../src/audit/verify.js';
 import type { AuditEntry } from '../../src/catalog/types.js';
 import { openRepository } from '../../src/repository/open.js';
 import { createToken, revokeToken } from '../../src/repository/tokens.js';
@@ -42,7 +42,7 @@ describe('audit log', () => {
   });
 
   /** A copy of the repository, tampered with through `edit` on its database file. */
-  async function tampered(name: string, edit: (db: Database.Database, file: string) => void) {
+  async function tampered(name: string, edit: (db: Database.Database, file: string) => void, opts: VerifyOptions = {}) {
     const dir = join(copies.path, name);
     cpSync(t.dataDir, dir, { recursive: true });
     const file = join(dir, 'catalog.sqlite');
@@ -51,7 +51,7 @@ describe('audit log', () => {
     db.close();
     const repo = await openRepository({ dataDir: dir });
     try {
-      return await verifyAudit(repo);
+      return await verifyAudit(repo, opts);
     } finally {
       await repo.close();
     }
@@ -183,6 +183,59 @@ describe('audit log', () => {
       assert.doesNotMatch(cli.stdout, /NaN/);
     });
   }
+
+  it('reports a wiped log (entries and head) as truncated', async () => {
+    const v = await tampered('wiped', (db) => {
+      db.prepare('delete from audit_log').run();
+      db.prepare("delete from settings where key = 'audit.head'").run();
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, 1, 'truncated']);
+    assert.match(v.firstBad!.detail, /empty/);
+  });
+
+  it('reports a log rebuilt from scratch (entry 1 not repository.init) as rewritten', async () => {
+    const v = await tampered('rebuilt', (db) => {
+      db.prepare('delete from audit_log').run();
+      const e = { seq: 1, at: '2026-01-01T00:00:00.000Z', actor: 'x', action: 'policy.change', subject: 'policy', details: {} };
+      const hash = entryHash('0'.repeat(64), e);
+      db.prepare('insert into audit_log values (?, ?, ?, ?, ?, ?, ?, ?)').run(1, e.at, e.actor, e.action, e.subject, '{}', '0'.repeat(64), hash);
+      db.prepare("update settings set value = ? where key = 'audit.head'").run(JSON.stringify({ seq: 1, hash }));
+    });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, 1, 'rewritten']);
+  });
+
+  it('a kept head detects a tail cut together with the recorded head', async () => {
+    const last = entries.at(-1)!;
+    const cut = (db: Database.Database) => {
+      db.prepare('delete from audit_log where seq >= ?').run(last.seq - 1);
+      db.prepare(
+        "update settings set value = (select json_object('seq', seq, 'hash', hash) from audit_log where seq = ?) where key = 'audit.head'",
+      ).run(last.seq - 2);
+    };
+    assert.equal((await tampered('cut-head', cut)).ok, true, 'undetectable without a kept head');
+    const v = await tampered('cut-head-anchored', cut, { anchor: { seq: last.seq, hash: last.hash } });
+    assert.deepEqual([v.ok, v.firstBad?.seq, v.firstBad?.problem], [false, last.seq - 1, 'truncated']);
+    const older = entries[3]!;
+    assert.equal((await tampered('cut-head-older', cut, { anchor: { seq: older.seq, hash: older.hash } })).ok, true);
+    const w = await tampered('cut-head-rewritten', cut, { anchor: { seq: older.seq, hash: 'f'.repeat(64) } });
+    assert.deepEqual([w.ok, w.firstBad?.seq, w.firstBad?.problem], [false, older.seq, 'rewritten']);
+  });
+
+  it('pyvet audit head prints the SEQ:HASH that pyvet audit verify --head checks', () => {
+    const head = runCli(t.dataDir, ['audit', 'head']);
+    assert.equal(head.status, 0, head.stderr);
+    const last = entries.at(-1)!;
+    assert.equal(head.stdout.trim(), `${last.seq}:${last.hash}`);
+    const ok = runCli(t.dataDir, ['audit', 'verify', '--head', head.stdout.trim()]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`head ${last.seq}:${last.hash}`));
+    const cut = runCli(join(copies.path, 'cut-head'), ['audit', 'verify', '--head', head.stdout.trim()]);
+    assert.equal(cut.status, 1);
+    assert.match(cut.stdout, /BROKEN at entry \d+: truncated: .*truncated or rewritten before it/);
+    const badArg = runCli(t.dataDir, ['audit', 'verify', '--head', 'nonsense']);
+    assert.equal(badArg.status, 2);
+    assert.match(badArg.stderr, /AUDIT_HEAD_INVALID/);
+  });
 
   it('exports every entry as one JSON line, and refuses to overwrite a file', async () => {
     const repo = await openRepository({ dataDir: t.dataDir });

@@ -1,6 +1,7 @@
-// Audit log commands: verify the hash chain, export as JSON lines.
+// Audit log commands: verify the hash chain (against a kept head), print the head to keep, export
+// as JSON lines.
 import type { Command } from 'commander';
-import { type AuditVerification, exportAudit, verifyAudit } from '../../audit/verify.js';
+import { type AuditVerification, exportAudit, parseAuditAnchor, verifyAudit } from '../../audit/verify.js';
 import { globalOptions } from '../context.js';
 import { colour, info, note, printJson } from '../output.js';
 import { withRepository } from './repo.js';
@@ -11,11 +12,24 @@ export function register(program: Command): void {
   audit
     .command('verify')
     .description('recompute the hash chain; name the first edited, removed or reordered entry (exit 1 if broken)')
+    .option('--head <seq:hash>', 'a head kept earlier (pyvet audit head): the chain must still contain it')
+    .action(async (opts: { head?: string }, c: Command) => {
+      const anchor = opts.head === undefined ? undefined : parseAuditAnchor(opts.head);
+      const v = await withRepository(c, (repo) => verifyAudit(repo, { anchor }));
+      if (!v.ok) process.exitCode = 1;
+      if (globalOptions(c).json) return printJson(v);
+      if (v.ok) info(`${colour.green('ok')} ${v.entries} entries, head ${v.head!.seq}:${v.head!.hash}`);
+      else broken(v);
+    });
+
+  audit
+    .command('head')
+    .description('verify the chain and print its head as SEQ:HASH, to keep outside the repository for verify --head')
     .action(async (_opts: unknown, c: Command) => {
       const v = await withRepository(c, (repo) => verifyAudit(repo));
       if (!v.ok) process.exitCode = 1;
-      if (globalOptions(c).json) return printJson(v);
-      if (v.ok) info(`${colour.green('ok')} ${v.entries} entries, head ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}`);
+      if (globalOptions(c).json) return printJson(v.ok ? { head: `${v.head!.seq}:${v.head!.hash}` } : v);
+      if (v.ok) info(`${v.head!.seq}:${v.head!.hash}`);
       else broken(v);
     });
 
