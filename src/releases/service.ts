@@ -18,7 +18,7 @@ import {
 } from '../resolve/requirements.js';
 import { resolveIn } from '../resolve/resolver.js';
 import { fileTagRank, getTargets, type Target } from '../resolve/targets.js';
-import { buildUniverse, parseVersion, type Universe, usable } from '../resolve/universe.js';
+import { buildUniverse, parseVersion, type UnavailableProject, type Universe, usable } from '../resolve/universe.js';
 import { canonicalizeName } from '../standards/names.js';
 import { parseRequirementsFile } from '../standards/requirements-file.js';
 import {
@@ -66,6 +66,8 @@ export interface ReleaseSummary extends ReleaseRecord {
 export interface ReleaseDetails extends ReleaseRecord {
   documents: Omit<ReleaseDocument, 'content'>[];
   pins: PinNow[];
+  /** With --all, per target: the approved projects left out because nothing of theirs installs there. */
+  leftOut?: Record<string, UnavailableProject[]>;
 }
 
 /**
@@ -170,8 +172,10 @@ export async function createRelease(repo: Repository, spec: CreateReleaseSpec, a
   const selection: Selection = new Map();
   const failures: string[] = [];
   const unmatched: string[] = [];
+  const leftOut: Record<string, UnavailableProject[]> = {};
   for (const target of targets) {
     const universe = buildUniverse(eligible, target);
+    if (spec.all) leftOut[target.name] = universe.unavailable;
     unmatched.push(...hashesMatchingNothing(files, universe, hashes));
     if (unmatched.length > 0) continue;
     const reqs = spec.all ? [...universe.byProject.keys()].sort() : requirements;
@@ -198,7 +202,8 @@ export async function createRelease(repo: Repository, spec: CreateReleaseSpec, a
   }
   checkListedHashes(selection, hashes);
   const head = { name, created, base: null, indexUrl: checkIndexUrl(spec.indexUrl ?? defaultIndexUrl(repo)), newSigningKey: spec.newSigningKey === true };
-  return publish(repo, head, selection, actor);
+  const details = await publish(repo, head, selection, actor);
+  return spec.all ? { ...details, leftOut } : details;
 }
 
 export interface PatchSpec {

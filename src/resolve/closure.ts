@@ -7,7 +7,13 @@ import type { FileRecord } from '../catalog/types.js';
 import type { Repository } from '../repository/types.js';
 import { anyMatching, markerApplies, type ParsedRequirement, parseRequirement } from './requirements.js';
 import type { Target } from './targets.js';
-import { buildUniverse, type Candidate, type RequiresPythonViolation, type Universe } from './universe.js';
+import {
+  buildUniverse,
+  type Candidate,
+  type RequiresPythonViolation,
+  type UnavailableProject,
+  type Universe,
+} from './universe.js';
 
 export interface FileRef {
   project: string;
@@ -49,6 +55,12 @@ export interface TargetClosure {
   requiresPythonSkipped: RequiresPythonViolation[];
   /** Requirements that could not be parsed (the file's metadata is broken): they count as unsatisfiable. */
   invalid: { requirement: string; neededBy: FileRef; error: string }[];
+  /**
+   * Approved projects none of whose files installs on the target. Not a problem by itself (pywin32
+   * on Linux); a requirement on one is reported as missing, and one excluded by Requires-Python
+   * alone is also in requiresPythonViolations.
+   */
+  unavailable: UnavailableProject[];
 }
 
 export interface ClosureOptions {
@@ -209,6 +221,7 @@ export function closureOfUniverse(universe: Universe, opts: ClosureOptions = {})
     requiresPythonViolations,
     requiresPythonSkipped,
     invalid,
+    unavailable: universe.unavailable,
   };
 }
 

@@ -23,12 +23,38 @@ export interface RequiresPythonViolation {
   requiresPython: string;
 }
 
+/** Why a usable file is not a candidate on the target. */
+export type DropReason = 'tag' | 'sdist' | 'requires-python';
+
+export interface DroppedFile {
+  project: string;
+  version: string;
+  filename: string;
+  reason: DropReason;
+}
+
+/**
+ * An approved project with no file that installs on the target (pywin32 on Linux, cp311-only
+ * wheels on cp312): legitimate at times, so not a closure problem, but never dropped silently.
+ */
+export interface UnavailableProject {
+  project: string;
+  /** Its approved, unyanked versions, newest first. */
+  versions: string[];
+  /** In words: no file with a compatible tag, only sdists, or Requires-Python excludes the target. */
+  why: string;
+}
+
 export interface Universe {
   target: Target;
   /** project → candidates, newest version first. */
   byProject: Map<string, Candidate[]>;
   /** Files that fit the target by tag but whose Requires-Python excludes it (pip skips them). */
   requiresPythonViolations: RequiresPythonViolation[];
+  /** Usable files that are not a candidate here, with the reason. */
+  dropped: DroppedFile[];
+  /** Projects none of whose versions installs here, by project. */
+  unavailable: UnavailableProject[];
 }
 
 export interface UniverseOptions {
@@ -112,8 +138,15 @@ function tieBreak(a: FileRecord, b: FileRecord): number {
 export function buildUniverse(files: readonly FileRecord[], target: Target, opts: UniverseOptions = {}): Universe {
   const byProject = new Map<string, Candidate[]>();
   const requiresPythonViolations: RequiresPythonViolation[] = [];
+  const dropped: DroppedFile[] = [];
+  const unavailable: UnavailableProject[] = [];
   for (const { project, versions } of grouped(files)) {
     const list: Candidate[] = [];
+    const reasons = new Set<DropReason>();
+    const drop = (file: FileRecord, reason: DropReason) => {
+      reasons.add(reason);
+      dropped.push({ project, version: file.version, filename: file.filename, reason });
+    };
     for (const { versionText, version, files: fs } of versions) {
       let best: FileRecord | undefined;
       let bestRank = Number.POSITIVE_INFINITY;
@@ -121,8 +154,12 @@ export function buildUniverse(files: readonly FileRecord[], target: Target, opts
         let rank: number | undefined;
         if (file.kind === 'wheel') rank = fileTagRank(target, file.tags);
         else if (opts.sdists) rank = Number.MAX_SAFE_INTEGER;
-        if (rank === undefined) continue;
+        if (rank === undefined) {
+          drop(file, file.kind === 'wheel' ? 'tag' : 'sdist');
+          continue;
+        }
         if (!requiresPythonAdmits(file.requiresPython, target)) {
+          drop(file, 'requires-python');
           requiresPythonViolations.push({
             project: file.project,
             version: file.version,
@@ -141,6 +178,16 @@ export function buildUniverse(files: readonly FileRecord[], target: Target, opts
       if (best) list.push({ project, version, versionText, file: best });
     }
     if (list.length > 0) byProject.set(project, list);
+    else unavailable.push({ project, versions: versions.map((v) => v.versionText), why: unavailableWhy(reasons) });
   }
-  return { target, byProject, requiresPythonViolations };
+  unavailable.sort((a, b) => (a.project < b.project ? -1 : 1));
+  return { target, byProject, requiresPythonViolations, dropped, unavailable };
+}
+
+function unavailableWhy(reasons: Set<DropReason>): string {
+  const parts: string[] = [];
+  if (reasons.has('requires-python')) parts.push('Requires-Python excludes the target');
+  if (reasons.has('tag')) parts.push('no file with a compatible tag');
+  if (reasons.has('sdist')) parts.push('only an sdist (not counted without --sdists)');
+  return parts.join('; ');
 }

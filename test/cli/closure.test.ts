@@ -39,4 +39,16 @@ describe('pyvet closure', () => {
     assert.match(text.stderr, /newest release r1/);
     assert.match(text.stdout, new RegExp(`${LINUX}: NOT CLOSED`));
   });
+
+  it('lists approved projects with nothing installable for the target, without failing closure for them', async () => {
+    const r = await runCliAsync(t.dataDir, ['--json', 'closure', '-t', 'cp312-manylinux_x86_64']);
+    const report = JSON.parse(r.stdout) as { targets: { unavailable: { project: string; versions: string[]; why: string }[] }[] };
+    assert.deepEqual(report.targets[0]!.unavailable, [{ project: 'acme-native', versions: ['1.0'], why: 'no file with a compatible tag' }]);
+    const text = await runCliAsync(t.dataDir, ['closure', '-t', 'cp312-manylinux_x86_64']);
+    assert.match(text.stdout, /1 approved project\(s\) have no file that installs here/);
+    assert.match(text.stdout, /unavailable acme-native 1\.0: no file with a compatible tag/);
+    const py = await runCliAsync(t.dataDir, ['--json', 'closure', '-t', LINUX]);
+    const on311 = JSON.parse(py.stdout) as { targets: { unavailable: { project: string; why: string }[] }[] };
+    assert.deepEqual(on311.targets[0]!.unavailable, [{ project: 'acme-new', versions: ['2.0'], why: 'Requires-Python excludes the target' }]);
+  });
 });

@@ -65,6 +65,10 @@ export function register(program: Command): void {
           note(`  ${t.requiresPythonSkipped.length} file(s) need another Python here; an older version of each installs (see --json)`);
         }
         for (const i of t.invalid) info(`  ${colour.yellow('invalid')} ${i.neededBy.filename}: ${i.requirement}: ${i.error}`);
+        if (t.unavailable.length > 0) {
+          info(`  ${t.unavailable.length} approved project(s) have no file that installs here:`);
+          for (const u of t.unavailable) info(`  ${colour.yellow('unavailable')} ${u.project} ${u.versions.join(', ')}: ${u.why}`);
+        }
       }
     });
 }

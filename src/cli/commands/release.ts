@@ -131,6 +131,11 @@ export function register(program: Command): void {
         }
         if (globalOptions(c).json) return printJson(r);
         printDetails(r);
+        // --all covers what installs per target: say what it could not include, never drop it silently.
+        for (const [target, list] of Object.entries(r.leftOut ?? {})) {
+          if (list.length === 0) continue;
+          note(`${target}: left out ${list.length} approved project(s) with no file that installs there: ${list.map((u) => `${u.project} ${u.versions.join(', ')} (${u.why})`).join('; ')}`);
+        }
         printSigningKey(key);
       },
     );
