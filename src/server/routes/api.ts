@@ -1,12 +1,12 @@
 // A small admin JSON API over the same services the CLI calls: the review queue, approve /
-// reject / yank, tokens and audit verification. Routes check the role first (401/403, at
+// reject / yank, tokens (create, list, revoke) and audit verification. Routes check the role first (401/403, at
 // onRequest: before the body is parsed and validated) so a refused request never reaches a
 // service; the services check it again.
 import type { FastifyRequest } from 'fastify';
 import { verifyAudit } from '../../audit/index.js';
 import type { FileState, Role } from '../../catalog/types.js';
 import { approveFiles, rejectFiles, unyankFiles, yankFiles } from '../../repository/states.js';
-import { createToken } from '../../repository/tokens.js';
+import { createToken, listTokens, revokeToken } from '../../repository/tokens.js';
 import { requireActor, requireRoleFirst } from '../auth.js';
 import type { ServerPlugin } from '../context.js';
 
@@ -90,6 +90,25 @@ export const apiRoutes: ServerPlugin = (app, { repo }) => {
     async (request, reply) => {
       const actor = await requireActor(repo, request, 'admin', 'create tokens');
       return reply.code(201).send(await createToken(repo, request.body, actor));
+    },
+  );
+
+  // Metadata only (never a secret or its hash), as `pyvet token list` shows it.
+  app.get('/api/tokens', { onRequest: requireRoleFirst(repo, 'admin', 'list tokens') }, async (request) => {
+    const actor = await requireActor(repo, request, 'admin', 'list tokens');
+    return { tokens: await listTokens(repo, actor) };
+  });
+
+  // Revocation takes effect on the next request (tokens are not cached); revoking twice is a no-op.
+  app.post<{ Params: { id: string } }>(
+    '/api/tokens/:id/revoke',
+    {
+      onRequest: requireRoleFirst(repo, 'admin', 'revoke tokens'),
+      schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{16}$' } } } },
+    },
+    async (request) => {
+      const actor = await requireActor(repo, request, 'admin', 'revoke tokens');
+      return revokeToken(repo, request.params.id, actor);
     },
   );
 
