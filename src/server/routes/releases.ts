@@ -23,9 +23,14 @@ function html(reply: FastifyReply, title: string, items: string[]): FastifyReply
   return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(body);
 }
 
+// As files (pages.ts): when reading needs a token, a shared cache must not keep what an
+// authorized request fetched and answer others with it (RFC 9111 §3.5).
+const DOCUMENT_CACHE_CONTROL = { open: 'public, max-age=31536000, immutable', restricted: 'private, max-age=31536000, immutable' };
+
 export const releaseRoutes: ServerPlugin = (app, { repo }) => {
   app.addHook('preHandler', readAccess(repo));
   const base = publicBase(repo);
+  const documentCacheControl = repo.config.server.anonymous_read ? DOCUMENT_CACHE_CONTROL.open : DOCUMENT_CACHE_CONTROL.restricted;
 
   app.get('/releases', (_request, reply) => reply.redirect(`${base}/releases/`, 301));
 
@@ -65,7 +70,7 @@ export const releaseRoutes: ServerPlugin = (app, { repo }) => {
   app.get('/releases/:name/:path', async (request: FastifyRequest<{ Params: { name: string; path: string } }>, reply) => {
     const d = await releaseDocument(repo, request.params.name, request.params.path);
     const etag = `"${d.sha256}"`;
-    reply.header('etag', etag).header('cache-control', 'public, max-age=31536000, immutable');
+    reply.header('etag', etag).header('cache-control', documentCacheControl);
     if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
     return reply.type(d.mediaType).send(d.content);
   });
