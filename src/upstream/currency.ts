@@ -13,10 +13,11 @@ import type { Actor, Repository } from '../repository/types.js';
 import { listReleases, patchRelease, type ReleaseSummary } from '../releases/service.js';
 import { type ClosureProblem, type ClosureReport, closureOfFiles } from '../resolve/closure.js';
 import { resolveIn } from '../resolve/resolver.js';
-import { getTargets, type Target } from '../resolve/targets.js';
+import { fileTagRank, getTargets, type Target } from '../resolve/targets.js';
 import { buildUniverse, parseVersion } from '../resolve/universe.js';
 import { parseRequirement } from '../resolve/requirements.js';
 import { parseDistributionFilename } from '../standards/filenames.js';
+import { canonicalizeName } from '../standards/names.js';
 import { canonicalizeVersion, type Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { type MirroredFile, type MirrorReport, mirror } from './mirror.js';
@@ -46,11 +47,16 @@ export interface ProjectCurrency {
   upstream: string | null;
   /** Hosted versions affected by a known advisory. */
   vulnerable: VulnerableVersion[];
-  /** The lowest version, hosted or upstream, above every affected hosted one that no known advisory affects. */
+  /** The lowest version, hosted or upstream, that no known advisory affects, above every affected
+   *  version in use (pinned by the latest release, else approved, else hosted). */
   lowestFix: string | null;
   /** lowestFix is hosted already. */
   lowestFixHosted: boolean;
-  /** Why there is no upstream information (owned name, not allowed, not found). */
+  /** Where its hosted files came from: 'local' (pyvet add or upload only: never compared with an
+   *  upstream, never planned, so a public name can never replace it), 'upstream', or 'mixed' (both:
+   *  compared, but planned only when named with --project). */
+  origin: 'upstream' | 'local' | 'mixed';
+  /** Why there is no upstream information (owned name, not allowed, not found, published here), or a warning (mixed origins). */
   note: string | null;
   /** Its upstream page could not be read: only hosted versions are known (newest, behind and fixes are incomplete). */
   error: { code: string; message: string } | null;
@@ -74,12 +80,20 @@ interface Available {
   text: string;
   hosted: boolean;
   affected: boolean;
+  /** Tags of each wheel it has (hosted unyanked or offered upstream). */
+  wheels: string[][];
+  /** It has an sdist (hosted or upstream). */
+  sdist: boolean;
+  /** Why it cannot be used here whatever the upstream offers (yanked or rejected locally), else null. */
+  blocked: string | null;
 }
 
 interface Survey {
   report: OutdatedReport;
   /** Per project, every available version, oldest first. */
   available: Map<string, Available[]>;
+  /** Per project, the newest vulnerable version in use (pinned by the latest release, else approved, else hosted): every fix must be above it. */
+  floors: Map<string, Version>;
 }
 
 export async function outdated(repo: Repository, opts: OutdatedOptions = {}): Promise<OutdatedReport> {
@@ -93,22 +107,60 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
     allowSdists: await sdistsAllowed(repo),
     transfer: transferOptions(repo),
   });
-  const files = await repo.catalog.files.list({ states: ['quarantined', 'approved'] });
+  const files = await repo.catalog.files.list({ states: ['quarantined', 'approved', 'rejected'] });
   const hostedBy = new Map<string, Set<string>>();
+  const approvedBy = new Map<string, Set<string>>();
+  // Per project, whether some hosted file came from an upstream and whether some came from here.
+  const origins = new Map<string, { upstream: boolean; local: boolean }>();
   // Versions with an unyanked file: only those can be moved to.
   const usable = new Set<string>();
+  // Versions refused here (every hosted file of it yanked or rejected), with why.
+  const refusedHere = new Map<string, string>();
+  const hostedFiles = new Map<string, FileRecord[]>();
+  const vkey = (project: string, version: string) => `${project}\u0000${canonicalizeVersion(version)}`;
   for (const f of files) {
     if (opts.projects && !opts.projects.includes(f.project)) continue;
+    const key = vkey(f.project, f.version);
+    if (f.state === 'rejected') {
+      if (!refusedHere.has(key)) refusedHere.set(key, `rejected here${f.stateReason ? `: ${f.stateReason}` : ''}`);
+      continue;
+    }
     let set = hostedBy.get(f.project);
     if (!set) hostedBy.set(f.project, (set = new Set()));
     set.add(f.version);
-    if (!f.yanked) usable.add(`${f.project}\u0000${f.version}`);
+    if (f.state === 'approved') {
+      let a = approvedBy.get(f.project);
+      if (!a) approvedBy.set(f.project, (a = new Set()));
+      a.add(canonicalizeVersion(f.version));
+    }
+    const o = origins.get(f.project) ?? { upstream: false, local: false };
+    if (f.origin.startsWith('upstream:')) o.upstream = true;
+    else o.local = true;
+    origins.set(f.project, o);
+    if (f.yanked) refusedHere.set(key, `yanked here${f.yankedReason ? `: ${f.yankedReason}` : ''}`);
+    else {
+      usable.add(key);
+      hostedFiles.set(key, [...(hostedFiles.get(key) ?? []), f]);
+    }
   }
+  // A version with one usable file is usable; otherwise its local yank or rejection stands.
+  for (const key of usable) refusedHere.delete(key);
   const projects = [...hostedBy.keys()].sort();
   const index = new AdvisoryIndex(await repo.catalog.advisories.forPackages(projects));
+  // What is in use: the latest release's pins, else the approved versions, else the hosted ones.
+  const base = await latestRelease(repo);
+  const pinnedBy = new Map<string, Set<string>>();
+  if (base) {
+    for (const pin of await repo.catalog.releaseSets.listPins(base.name)) {
+      let set = pinnedBy.get(pin.project);
+      if (!set) pinnedBy.set(pin.project, (set = new Set()));
+      set.add(canonicalizeVersion(pin.version));
+    }
+  }
   const limit = repo.config.mirror.concurrency;
   const out: ProjectCurrency[] = [];
   const available = new Map<string, Available[]>();
+  const floors = new Map<string, Version>();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, projects.length) }, async () => {
@@ -119,35 +171,62 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
     }),
   );
   out.sort((a, b) => a.project.localeCompare(b.project));
-  return { report: { checkedAt: new Date().toISOString(), projects: out }, available };
+  return { report: { checkedAt: new Date().toISOString(), projects: out }, available, floors };
 
   async function currencyOf(project: string): Promise<ProjectCurrency> {
     const hostedTexts = [...hostedBy.get(project)!];
     const hosted = hostedTexts.map(parseVersion).sort((a, b) => b.compare(a));
     const newestHosted = hosted[0]!;
+    const o = origins.get(project)!;
+    const origin: ProjectCurrency['origin'] = o.upstream ? (o.local ? 'mixed' : 'upstream') : 'local';
     // Every version it could be at, keyed so that 2.0 and 2.0.0 are one.
     const versions = new Map<string, Available>();
-    const offer = (v: Version, text: string, isHosted: boolean) => {
+    const offer = (v: Version, text: string, isHosted: boolean, file: { kind: 'wheel' | 'sdist'; tags: string[] }[]) => {
       if (v.isPrerelease && !opts.prereleases) return;
       const key = canonicalizeVersion(v);
-      const cur = versions.get(key);
+      let cur = versions.get(key);
       if (cur) cur.hosted ||= isHosted;
-      else versions.set(key, { version: v, text, hosted: isHosted, affected: index.match(project, text).length > 0 });
+      else {
+        cur = {
+          version: v,
+          text,
+          hosted: isHosted,
+          affected: index.match(project, text).length > 0,
+          wheels: [],
+          sdist: false,
+          blocked: refusedHere.get(vkey(project, text)) ?? null,
+        };
+        versions.set(key, cur);
+      }
+      for (const f of file) {
+        if (f.kind === 'wheel') cur.wheels.push(f.tags);
+        else cur.sdist = true;
+      }
     };
-    for (const text of hostedTexts) if (usable.has(`${project}\u0000${text}`)) offer(parseVersion(text), text, true);
+    for (const text of hostedTexts) {
+      const fs = hostedFiles.get(vkey(project, text));
+      if (fs) offer(parseVersion(text), text, true, fs.map((f) => ({ kind: f.kind, tags: f.tags })));
+    }
 
     let source: ProjectSource | null = null;
     let error: ProjectCurrency['error'] = null;
-    try {
-      source = await sources.get(project);
-    } catch (err) {
-      // As in mirror: a page that cannot be read fails its own project, not the survey.
-      const e = asPyvetError(err);
-      error = { code: e.code, message: e.message };
-    }
     let note: string | null = null;
+    if (origin === 'local') {
+      // Published here: a same-name public package is someone else's (dependency confusion).
+      note = 'published here (pyvet add or upload): not compared with any upstream';
+    } else {
+      try {
+        source = await sources.get(project);
+      } catch (err) {
+        // As in mirror: a page that cannot be read fails its own project, not the survey.
+        const e = asPyvetError(err);
+        error = { code: e.code, message: e.message };
+      }
+    }
     const seen = new Map<string, Version>();
-    if (!source && !error) {
+    if (origin === 'local') {
+      // Nothing asked of any upstream.
+    } else if (!source && !error) {
       const refusal = sources.refused.find((r) => r.project === project);
       note = refusal ? refusal.reason : 'not found in any upstream allowed to supply it';
     } else if (source) {
@@ -155,14 +234,17 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
         if (c.file.yanked !== false) continue;
         if (c.version.isPrerelease && !opts.prereleases) continue;
         seen.set(c.versionText, c.version);
-        offer(c.version, c.versionText, false);
+        offer(c.version, c.versionText, false, [{ kind: c.kind, tags: c.tags }]);
       }
+    }
+    if (origin === 'mixed') {
+      note = `${note ? `${note}; ` : ''}some hosted files came from an upstream and some were added or uploaded here: upgrade-plan plans it only when named with --project`;
     }
     const all = [...versions.values()].sort((a, b) => a.version.compare(b.version));
     available.set(project, all);
-    // The fix for a version: the lowest unaffected version above it, wherever it is.
+    // The fix for a version: the lowest unaffected version above it, wherever it is, that is not refused here.
     const fixAbove = (v: Version): VersionFix | null => {
-      const f = all.find((a) => !a.affected && a.version.compare(v) > 0);
+      const f = all.find((a) => !a.affected && !a.blocked && a.version.compare(v) > 0);
       return f ? { version: f.text, hosted: f.hosted } : null;
     };
     const vulnerable = hosted
@@ -170,8 +252,18 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
       .map((v) => ({ v, advisories: groupByAlias(index.match(project, v.toString())).map((g) => g[0]!.id) }))
       .filter((x) => x.advisories.length > 0)
       .map((x) => ({ version: x.v.toString(), advisories: x.advisories, fix: fixAbove(x.v) }));
-    // Newest first, so the first affected version is the one every fix must be above.
-    const lowestFix = vulnerable.length > 0 ? fixAbove(parseVersion(vulnerable[0]!.version)) : null;
+    // Every fix must be above the newest vulnerable version in use: the one the latest release pins,
+    // else the newest approved one, else the newest hosted; not above a newer version affected by
+    // another advisory that nobody installs yet (one only in quarantine, say).
+    const pinned = pinnedBy.get(project);
+    const approvedVersions = approvedBy.get(project);
+    const floorText = (
+      vulnerable.find((x) => pinned?.has(canonicalizeVersion(x.version))) ??
+      vulnerable.find((x) => approvedVersions?.has(canonicalizeVersion(x.version))) ??
+      vulnerable[0]
+    )?.version;
+    if (floorText) floors.set(project, parseVersion(floorText));
+    const lowestFix = floorText ? fixAbove(parseVersion(floorText)) : null;
     const upstreamVersions = [...seen.values()].sort((a, b) => a.compare(b));
     return {
       project,
@@ -182,6 +274,7 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
       vulnerable,
       lowestFix: lowestFix?.version ?? null,
       lowestFixHosted: lowestFix?.hosted ?? false,
+      origin,
       note,
       error,
     };
@@ -203,6 +296,9 @@ export interface PlanOptions {
   /** Target names; default every target of the latest release, else cp311-manylinux_x86_64. */
   targets?: string[];
   from?: string | undefined;
+  /** Only these projects (any spelling). A project whose hosted files came both from an upstream and
+   *  from here is planned only when named here. */
+  projects?: string[];
   apply?: boolean;
   actor: Actor;
 }
@@ -279,34 +375,76 @@ interface Choice {
  */
 export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise<UpgradePlan> {
   const targets = getTargets(repo.config, opts.targets?.length ? opts.targets : await defaultTargets(repo));
-  const { report, available } = await survey(repo, { from: opts.from });
+  const named = opts.projects?.length ? new Set(opts.projects.map((n) => canonicalizeName(n))) : null;
+  const { report, available, floors } = await survey(repo, { from: opts.from });
   const skipped: UpgradePlan['skipped'] = [];
   const unassessed: UpgradePlan['unassessed'] = [];
   const choices: Choice[] = [];
+  // Projects published here: an upgrade whose new files would bring one in from an upstream is refused.
+  const localProjects = new Set(report.projects.filter((p) => p.origin === 'local').map((p) => p.project));
+  // Why a version cannot be moved to, before any download: refused here, or no wheel a release
+  // can install on some target (releases and patches resolve wheels only, so an sdist-only fix
+  // could be mirrored but never pinned, whatever allow_sdists says).
+  const unusable = (a: Available): string | null => {
+    if (a.blocked) return `${a.text} is ${a.blocked}`;
+    const without = targets.filter((t) => !a.wheels.some((tags) => fileTagRank(t, tags) !== undefined));
+    if (without.length > 0 && a.sdist) {
+      return `${a.text} has no wheel for ${without.map((t) => t.name).join(', ')} (only an sdist, which releases do not install)`;
+    }
+    return null;
+  };
+  // The candidates in order of preference, less the unusable ones: those passed over before the
+  // first usable one are said (the others would not have been taken anyway).
+  const usableOf = (list: Available[]): { options: Available[]; passedOver: string[] } => {
+    const options: Available[] = [];
+    const passedOver: string[] = [];
+    for (const a of list) {
+      const why = unusable(a);
+      if (!why) options.push(a);
+      else if (options.length === 0) passedOver.push(`${a.text} not taken: ${why}`);
+    }
+    return { options, passedOver };
+  };
   for (const p of report.projects) {
+    if (named && !named.has(p.project)) continue;
+    if (p.origin === 'local') {
+      // Never bound to an upstream: a same-name public package is not this project.
+      if (named) skipped.push({ project: p.project, reason: `${p.note}: it is never upgraded from an upstream` });
+      continue;
+    }
+    if (p.origin === 'mixed' && !named) {
+      skipped.push({ project: p.project, reason: `${p.note}` });
+      continue;
+    }
     if (p.error) {
       unassessed.push({ project: p.project, ...p.error });
       continue;
     }
     const all = available.get(p.project) ?? [];
-    if (p.vulnerable.length > 0) {
-      // Above every affected hosted version and itself unaffected: a hosted one needs no download.
-      const floor = parseVersion(p.vulnerable[0]!.version);
+    const floor = floors.get(p.project);
+    if (floor) {
+      // Above the newest vulnerable version in use and itself unaffected: a hosted one needs no download.
       const fixes = all.filter((a) => !a.affected && a.version.compare(floor) > 0);
-      const reasons = p.vulnerable.map((v) => `${v.version} affected by ${v.advisories.join(', ')}`);
-      if (fixes.length === 0) {
-        skipped.push({ project: p.project, reason: `${reasons.join('; ')}; no hosted or upstream version fixes it${p.note ? ` (${p.note})` : ''}` });
+      const reasons = p.vulnerable
+        .filter((v) => parseVersion(v.version).compare(floor) <= 0)
+        .map((v) => `${v.version} affected by ${v.advisories.join(', ')}`);
+      const { options, passedOver } = usableOf(opts.securityOnly ? fixes : fixes.reverse());
+      if (options.length === 0) {
+        const why = fixes.length === 0 ? 'no hosted or upstream version fixes it' : 'no fixing version can be used';
+        skipped.push({ project: p.project, reason: `${[...reasons, why, ...passedOver].join('; ')}${p.note ? ` (${p.note})` : ''}` });
         continue;
       }
-      choices.push({ project: p, options: opts.securityOnly ? fixes : fixes.reverse(), at: 0, reasons, passedOver: [] });
+      choices.push({ project: p, options, at: 0, reasons, passedOver });
     } else if (!opts.securityOnly && p.behind > 0) {
       // Never onto a known-vulnerable version.
       const newer = all.filter((a) => !a.affected && a.version.compare(parseVersion(p.hosted[0]!)) > 0).reverse();
-      if (newer.length === 0) {
-        skipped.push({ project: p.project, reason: `${p.behind} newer release(s) upstream, each affected by a known advisory` });
+      const { options, passedOver } = usableOf(newer);
+      if (options.length === 0) {
+        const why = newer.length === 0 ? 'each affected by a known advisory' : 'none can be used';
+        skipped.push({ project: p.project, reason: [`${p.behind} newer release(s) upstream, ${why}`, ...passedOver].join('; ') });
         continue;
       }
-      choices.push({ project: p, options: newer, at: 0, reasons: [`${p.behind} newer release(s) upstream`], passedOver: [] });
+      choices.push({ project: p, options, at: 0, reasons: [`${p.behind} newer release(s) upstream`], passedOver });
     }
   }
 
@@ -396,6 +534,26 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
       const root = broughtBy.get(filename) ?? (project && upgraded.has(project) ? project : undefined);
       if (root) charge(root, text, 'unfetched');
       else if (project) for (const m of newFiles) if (needsProject(m.requiresDist, project)) charge(broughtBy.get(m.filename)!, text, 'unfetched');
+    }
+    // What the upgrades bring in besides themselves is held to the same rules as the upgrades: never
+    // a project published here taken from an upstream, never a known-vulnerable version.
+    const approvedNames = new Set(approved.map((f) => f.filename));
+    const fetchedNames = new Set(planned.fetched.map((f) => f.filename));
+    const brought = [...planned.fetched, ...planned.present, ...heldFiles].filter(
+      (f) => !upgraded.has(f.project) && !approvedNames.has(f.filename),
+    );
+    const depIndex = new AdvisoryIndex(await repo.catalog.advisories.forPackages([...new Set(brought.map((f) => f.project))]));
+    for (const f of brought) {
+      const ids = groupByAlias(depIndex.match(f.project, f.version)).map((g) => g[0]!.id);
+      // A file of it already stored is its own (added here); one to be fetched is the public namesake.
+      const local = localProjects.has(f.project) && fetchedNames.has(f.filename);
+      if (ids.length === 0 && !local) continue;
+      const text = local
+        ? `it would bring in ${f.filename} from an upstream, but ${f.project} is published here`
+        : `it would bring in ${f.project} ${f.version}, affected by ${ids.join(', ')}`;
+      const root = broughtBy.get(f.filename);
+      if (root) charge(root, text, 'unfetched');
+      else for (const m of newFiles) if (needsProject(m.requiresDist, f.project)) charge(broughtBy.get(m.filename) ?? m.project, text, 'unfetched');
     }
     if (blame.size === 0) break;
     const next: Choice[] = [];

@@ -73,7 +73,7 @@ describe('currency with an upstream page that cannot be read', () => {
     const r = await runCliAsync(data, ['upgrade-plan', '--security-only'], ENV);
     assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout.split('\n').find((l) => l.startsWith('│ ur-jinja ')) ?? '', /3\.1\.6/, r.stdout);
-    assert.match(r.stderr, /ur-foolib: .*HTTP 500.*UPSTREAM_HTTP_ERROR/);
+    assert.match(r.stdout, /\nnot assessed ur-foolib: .*HTTP 500.*UPSTREAM_HTTP_ERROR/);
 
     const json = await runCliAsync(data, ['--json', 'upgrade-plan'], ENV);
     assert.equal(json.status, 1, json.stderr);

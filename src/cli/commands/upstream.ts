@@ -124,9 +124,19 @@ function printOutdated(r: OutdatedReport): void {
           )
         : '',
       p.lowestFix ? `${p.lowestFix}${p.lowestFixHosted ? ' (hosted)' : ''}` : '',
-      p.error ? colour.red(`not read: ${p.error.message} [${p.error.code}]`) : (p.upstream ?? ''),
+      p.error
+        ? colour.red(`not read: ${p.error.message} [${p.error.code}]`)
+        : p.origin === 'local'
+          ? colour.dim('local (not compared)')
+          : `${p.upstream ?? colour.dim('—')}${p.origin === 'mixed' ? colour.yellow(' (mixed origins)') : ''}`,
     ]),
   );
+  // Why a project has no upstream, or is flagged: below the table, on stdout with it.
+  const notes = r.projects.filter((p) => p.note);
+  if (notes.length > 0) {
+    info('');
+    for (const p of notes) info(`${p.origin === 'mixed' ? colour.yellow('mixed origins') : colour.dim('note')} ${p.project}: ${p.note}`);
+  }
 }
 
 function printPlan(p: UpgradePlan): void {
@@ -149,12 +159,16 @@ function printPlan(p: UpgradePlan): void {
   for (const t of p.closure) {
     info(`${t.target}: ${t.closed ? colour.green('closed') : colour.red(`not closed: ${t.problems.join('; ')}`)}`);
   }
-  for (const s of p.skipped) note(`${colour.yellow('skipped')} ${s.project}: ${s.reason}`);
-  for (const u of p.unassessed) note(`${colour.red('not assessed')} ${u.project}: ${u.message} [${u.code}]`);
+  // What was not planned and why is part of the plan: on stdout after the table, each on its own
+  // line (on stderr these ran onto the table's last line when both streams shared a terminal).
+  if (p.skipped.length > 0 || p.unassessed.length > 0) info('');
+  for (const s of p.skipped) info(`${colour.yellow('skipped')} ${s.project}: ${s.reason}`);
+  for (const u of p.unassessed) info(`${colour.red('not assessed')} ${u.project}: ${u.message} [${u.code}]`);
   if (p.patch) {
     const x = p.patch;
+    info('');
     if (x.upgrades.length > 0) info(`patch of ${x.base}: pyvet release patch ${x.base} ${x.upgrades.map((r) => `--upgrade ${r}`).join(' ')}`);
-    for (const problem of x.problems) note(`${colour.red('patch does not resolve')} ${problem}`);
+    for (const problem of x.problems) info(`${colour.red('patch does not resolve')} ${problem}`);
     if (x.pinnedAlready.length > 0) info(`${x.base} pins ${x.pinnedAlready.join(', ')} already: no patch needed for that`);
     if (x.notInBase.length > 0) {
       const add = x.addCommand ? `to add anyway: ${x.addCommand}` : `adding does not resolve: ${x.addProblems.join('; ')}`;
@@ -262,6 +276,7 @@ export function register(program: Command): void {
     .command('outdated')
     .description('per project: hosted versions, the newest upstream release, how far behind, and known vulnerabilities with their fix')
     .option('--pre', 'consider upstream pre-releases', false)
+    .addHelpText('after', '\nA project whose hosted files were all added or uploaded here is shown as local and not compared with any upstream.')
     .option('--from <upstream>', 'an upstream name or index URL')
     .action(async (o: { pre: boolean; from?: string }, c: Command) => {
       const r = await withRepository(c, (repo) => outdated(repo, { prereleases: o.pre, from: fromOption(o.from) }));
@@ -277,11 +292,25 @@ export function register(program: Command): void {
     .option('--security-only', 'only what fixes a known vulnerability, at the lowest fixing version', false)
     .option('-t, --target <name>', 'target environment (repeatable; default: every target of the latest release, else cp311-manylinux_x86_64)', collect, [])
     .option('--from <upstream>', 'an upstream name or index URL')
+    .option('--project <name>', 'plan only this project (repeatable); needed for one with mixed origins', collect, [])
     .option('--apply', 'mirror the upgrades and draft a patch release from the latest release', false)
-    .action(async (o: { securityOnly: boolean; target: string[]; from?: string; apply: boolean }, c: Command) => {
+    .addHelpText(
+      'after',
+      '\nA project whose hosted files were all added or uploaded here (not mirrored) is never compared with an\n' +
+        'upstream nor upgraded from one: a public package of the same name is not it. One whose files came\n' +
+        'both from an upstream and from here is flagged and planned only when named with --project.',
+    )
+    .action(async (o: { securityOnly: boolean; target: string[]; from?: string; project: string[]; apply: boolean }, c: Command) => {
       const plan = await withRepository(c, async (repo) => {
         try {
-          return await planUpgrades(repo, { securityOnly: o.securityOnly, targets: o.target, from: fromOption(o.from), apply: o.apply, actor: cliActor() });
+          return await planUpgrades(repo, {
+            securityOnly: o.securityOnly,
+            targets: o.target,
+            from: fromOption(o.from),
+            projects: o.project,
+            apply: o.apply,
+            actor: cliActor(),
+          });
         } catch (err) {
           // A refused --apply, or one that drafted no release, still shows its plan and what was
           // mirrored (in --json they are in the error's details).
