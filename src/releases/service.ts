@@ -579,9 +579,26 @@ export async function latestRelease(repo: Repository): Promise<ReleaseRecord | u
   return (await repo.catalog.releaseSets.list())[0];
 }
 
-export async function showRelease(repo: Repository, name: string): Promise<ReleaseDetails> {
+/** Whether `name` is the `latest` alias (in any case, as names are refused in any case). */
+export function isLatestAlias(name: string): boolean {
+  return name.toLowerCase() === LATEST_ALIAS;
+}
+
+/** The release a name means: itself, or for the `latest` alias the newest release. */
+export async function releaseNamed(repo: Repository, name: string): Promise<ReleaseRecord> {
+  if (isLatestAlias(name)) {
+    const newest = await latestRelease(repo);
+    if (!newest) throw new PyvetError('RELEASE_NOT_FOUND', 'not_found', `'${name}' names the newest release, and there is no release yet`, { release: name });
+    return newest;
+  }
   const r = await repo.catalog.releaseSets.get(name);
   if (!r) throw notFound(name);
+  return r;
+}
+
+export async function showRelease(repo: Repository, name: string): Promise<ReleaseDetails> {
+  const r = await releaseNamed(repo, name);
+  name = r.name;
   const pins = await repo.catalog.releaseSets.listPins(name);
   const files = new Map<number, FileRecord | undefined>();
   for (const p of pins) if (!files.has(p.fileId)) files.set(p.fileId, await repo.catalog.files.get(p.fileId));
@@ -597,6 +614,7 @@ export async function showRelease(repo: Repository, name: string): Promise<Relea
 
 /** One published document of a release (requirements file, SBOM, manifest, signature). */
 export async function releaseDocument(repo: Repository, name: string, path: string): Promise<ReleaseDocument> {
+  if (isLatestAlias(name)) name = (await releaseNamed(repo, name)).name;
   const d = await repo.catalog.releaseSets.getDocument(name, path);
   if (!d) {
     if (!(await repo.catalog.releaseSets.get(name))) throw notFound(name);

@@ -171,9 +171,13 @@ export function register(program: Command): void {
 
   release
     .command('show <name>')
-    .description('documents and pinned files of a release')
+    .description("documents and pinned files of a release ('latest': the newest)")
     .action(async (name: string, _opts: unknown, c: Command) => {
-      const [r, key] = await withRepository(c, async (repo) => [await showRelease(repo, name), await signingKeyInfo(repo, name)] as const);
+      const [r, key] = await withRepository(c, async (repo) => {
+        const shown = await showRelease(repo, name);
+        // By its own name: 'latest' is an alias, not the name its documents are stored under.
+        return [shown, await signingKeyInfo(repo, shown.name)] as const;
+      });
       if (globalOptions(c).json) return printJson(key ? { ...r, signingKey: key } : r);
       printDetails(r);
       printSigningKey(key, r.name);

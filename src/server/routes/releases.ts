@@ -1,10 +1,12 @@
 // Releases at stable URLs: /releases/ (HTML or JSON), /releases/NAME/ and its documents
 // (TARGET.txt, TARGET.cdx.json, manifest.json, manifest.json.sig), and /releases/signing-key.pub.
+// /releases/latest/… serves the newest release's documents under the alias (verify accepts it as
+// the name of whatever release it finds there).
 // Reading follows the index's rule (anonymous_read). Documents are immutable: served byte for
 // byte as stored, with their sha256 as ETag.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PyvetError } from '../../errors.js';
-import { listReleases, releaseDocument, showRelease } from '../../releases/service.js';
+import { isLatestAlias, listReleases, releaseDocument, showRelease } from '../../releases/service.js';
 import { publicKeyPem } from '../../releases/signing.js';
 import { readAccess } from '../auth.js';
 import { publicBase, type ServerPlugin } from '../context.js';
@@ -31,6 +33,7 @@ export const releaseRoutes: ServerPlugin = (app, { repo }) => {
   app.addHook('preHandler', readAccess(repo));
   const base = publicBase(repo);
   const documentCacheControl = repo.config.server.anonymous_read ? DOCUMENT_CACHE_CONTROL.open : DOCUMENT_CACHE_CONTROL.restricted;
+  const aliasCacheControl = repo.config.server.anonymous_read ? 'no-cache' : 'private, no-cache';
 
   app.get('/releases', (_request, reply) => reply.redirect(`${base}/releases/`, 301));
 
@@ -70,7 +73,8 @@ export const releaseRoutes: ServerPlugin = (app, { repo }) => {
   app.get('/releases/:name/:path', async (request: FastifyRequest<{ Params: { name: string; path: string } }>, reply) => {
     const d = await releaseDocument(repo, request.params.name, request.params.path);
     const etag = `"${d.sha256}"`;
-    reply.header('etag', etag).header('cache-control', documentCacheControl);
+    // Under the `latest` alias a document changes with the next release: revalidated, not immutable.
+    reply.header('etag', etag).header('cache-control', isLatestAlias(request.params.name) ? aliasCacheControl : documentCacheControl);
     if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
     return reply.type(d.mediaType).send(d.content);
   });
