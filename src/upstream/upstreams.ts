@@ -49,7 +49,8 @@ function validateUrl(url: string, where: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${redactTypedUrl(url)}' is not a URL`);
+    // Nor its query: it may hold a secret too.
+    throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: '${redactTypedUrl(url).replace(/[?#].*$/s, '…')}' is not a URL`);
   }
   if (!['http:', 'https:', 'file:'].includes(u.protocol)) {
     throw new PyvetError('UPSTREAM_INVALID', 'invalid', `${where}: only http, https and file URLs are supported`);
@@ -59,6 +60,15 @@ function validateUrl(url: string, where: string): string {
       'UPSTREAM_INVALID',
       'invalid',
       `${where}: put credentials in --username/--password-env, never in the URL (it would be stored and printed)`,
+    );
+  }
+  // A query is where a token would hide (?token=…): it would be stored, listed and audited, and
+  // the index's pages and files are asked for without it anyway. Its value is not echoed.
+  if (u.search || u.hash || /[?#]/.test(url)) {
+    throw new PyvetError(
+      'UPSTREAM_INVALID',
+      'invalid',
+      `${where}: the URL has ${u.search || /\?/.test(url) ? 'a query string' : 'a fragment'}, which an index URL never needs: give the index's own URL (…/simple/), and credentials with --username/--password-env (username/password_env in [[upstreams]])`,
     );
   }
   return u.toString().endsWith('/') ? u.toString() : `${u.toString()}/`;

@@ -84,6 +84,29 @@ describe('upstream add --priority', () => {
     }
   });
 
+  test('a query string or fragment is refused, its value not echoed, nothing stored', () => {
+    for (const url of [
+      'http://127.0.0.1:1/simple/?token=S3CRET',
+      'http://127.0.0.1:1/simple?token=S3CRET',
+      'http://127.0.0.1:1/simple/#S3CRET',
+      'http://127.0.0.1:1/simple/?',
+      'http://[bad/simple/?token=S3CRET',
+    ]) {
+      const r = runCli(data, ['upstream', 'add', 'q', url]);
+      assert.equal(r.status, 2, `${url}: ${r.stderr}`);
+      assert.match(r.stderr, /UPSTREAM_INVALID/);
+      assert.doesNotMatch(r.stderr + r.stdout, /S3CRET/, url);
+      if (URL.canParse(url)) assert.match(r.stderr, /a (query string|fragment).*--password-env/, url);
+      const from = runCli(data, ['outdated', '--from', url]);
+      assert.equal(from.status, 2, `--from ${url}: ${from.stderr}`);
+      assert.doesNotMatch(from.stderr + from.stdout, /S3CRET/, url);
+    }
+    const list = runCli(data, ['--json', 'upstream', 'list']);
+    assert.ok(!list.stdout.includes('S3CRET') && !list.stdout.includes('"q"'), list.stdout);
+    const audit = runCli(data, ['audit', 'export']);
+    assert.ok(!audit.stdout.includes('S3CRET'), audit.stdout);
+  });
+
   test('neither do --from, --release and --release-key', () => {
     // Every character once (a long password with all of them) and the reported one, in each form.
     for (const url of urls.filter((u) => /h\/u#n|hun\/ter2|hunter2/.test(u))) {
