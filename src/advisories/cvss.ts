@@ -213,7 +213,11 @@ const V4_OPTIONAL: Record<string, string> = {
 };
 const V4_URGENCY = new Set(['X', 'Clear', 'Green', 'Amber', 'Red']);
 
-/** Score of a CVSS:4.0 vector (CVSS-B, or CVSS-BT/BE/BTE when those metrics are present), or null. */
+/**
+ * The base score (CVSS-B) of a CVSS:4.0 vector, or null when it is malformed. Threat (E),
+ * environmental and supplemental metrics are checked but do not count: max_cvss compares base
+ * scores, as for v3 (whose temporal metrics are ignored too), so E:U cannot lower a 9.3 below it.
+ */
 export function cvss4Score(vector: string): number | null {
   const raw = parseVector(vector, /^CVSS:4\.0$/);
   if (!raw) return null;
@@ -225,15 +229,13 @@ export function cvss4Score(vector: string): number | null {
     if (k in V4_BASE) continue;
     if (k === 'U' ? !V4_URGENCY.has(v) : v.length !== 1 || !V4_OPTIONAL[k]?.includes(v)) return null;
   }
-  // The effective value: threat/requirement metrics default to their worst case, modified
-  // environmental metrics override the base ones.
+  // Base metrics as given; the others as the spec's CVSS-B takes them, whatever the vector says
+  // (threat and requirements at their worst case, no modified metric).
   const m = (metric: string): string => {
-    const selected = raw.get(metric) ?? 'X';
-    if (metric === 'E' && selected === 'X') return 'A';
-    if ((metric === 'CR' || metric === 'IR' || metric === 'AR') && selected === 'X') return 'H';
-    const modified = raw.get(`M${metric}`);
-    if (modified !== undefined && modified !== 'X') return modified;
-    return selected;
+    if (metric in V4_BASE) return raw.get(metric)!;
+    if (metric === 'E') return 'A';
+    if (metric === 'CR' || metric === 'IR' || metric === 'AR') return 'H';
+    return 'X';
   };
   if (['VC', 'VI', 'VA', 'SC', 'SI', 'SA'].every((k) => m(k) === 'N')) return 0;
 

@@ -65,10 +65,13 @@ describe('CVSS v4.0', () => {
   for (const [vector, score] of V4) {
     test(`${vector} = ${score}`, () => assert.equal(cvss4Score(vector), score));
   }
-  test('threat metrics lower the score (E:U)', () => {
-    const base = cvss4Score('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N')!;
-    const unreported = cvss4Score('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U')!;
-    assert.ok(unreported < base, `${unreported} < ${base}`);
+  test('the base score: threat, environmental and supplemental metrics do not lower it (as v3 temporal ones do not)', () => {
+    const base = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';
+    assert.equal(cvss4Score(`${base}/E:U`), 9.3);
+    assert.equal(cvss4Score(`${base}/E:U/CR:L/IR:L/AR:L/MAV:P/MVC:N/MVI:N/MVA:N`), 9.3);
+    assert.equal(cvss4Score(`${base}/S:N/AU:N/R:A/V:D/RE:L`), 9.3);
+    // v3 alike: temporal metrics are ignored.
+    assert.equal(scoreSeverity([{ type: 'CVSS_V4', score: `${base}/E:U` }]).score, 9.3);
   });
   test('every score stays within 0–10 for every base vector', () => {
     const values: Record<string, string> = {
