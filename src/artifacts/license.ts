@@ -57,7 +57,7 @@ const CLASSIFIERS: Record<string, string> = {
   'OSI Approved :: MIT License': 'MIT',
   'OSI Approved :: MIT No Attribution License (MIT-0)': 'MIT-0',
   'OSI Approved :: Apache Software License': 'Apache-2.0',
-  'OSI Approved :: BSD License': 'BSD-3-Clause',
+  // Not 'OSI Approved :: BSD License': 0BSD, 2-, 3- and 4-clause BSD all use it (it stays as written).
   'OSI Approved :: ISC License (ISCL)': 'ISC',
   'OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)': 'MPL-2.0',
   'OSI Approved :: Python Software Foundation License': 'PSF-2.0',
@@ -133,5 +133,11 @@ export function deriveLicense(meta: CoreMetadata): string | null {
     const id = fromText(usable);
     if (id !== undefined) return id;
   }
-  return fromClassifiers(meta.classifiers) ?? usable ?? null;
+  return fromClassifiers(meta.classifiers) ?? usable ?? classifiersAsWritten(meta.classifiers) ?? null;
+}
+
+/** Licence classifiers none of which maps unambiguously, by name as declared ("BSD License"), never an SPDX id. */
+function classifiersAsWritten(classifiers: string[]): string | undefined {
+  const names = classifiers.filter((c) => c.startsWith('License :: ')).map((c) => c.split(' :: ').pop()!.trim());
+  return names.length === 0 ? undefined : [...new Set(names)].join(', ');
 }
