@@ -5,7 +5,7 @@
 // Environment overrides: PYVET_DATA, PYVET_HOST, PYVET_PORT, PYVET_BASE_URL, PYVET_LOG_LEVEL,
 // PYVET_ANONYMOUS_READ, and generically PYVET_<SECTION>__<KEY> (e.g. PYVET_LIMITS__MAX_FILE_BYTES),
 // coerced to the type of the default.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -110,12 +110,18 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Loads configuration. Never creates anything; a missing file just means defaults. */
+/**
+ * Loads configuration. Never creates anything. A missing `<data>/pyvet.toml` means defaults; a
+ * file named by --config or PYVET_CONFIG must exist, since falling back to defaults would quietly
+ * undo what it says (anonymous reading back on).
+ */
 export function loadConfig(opts: LoadConfigOptions = {}): PyvetConfig {
   const env = opts.env ?? process.env;
   const dataDir = opts.dataDir ?? env.PYVET_DATA ?? DEFAULT_DATA_DIR;
   const config = defaultConfig(dataDir);
+  const named = opts.configFile !== undefined ? '--config' : env.PYVET_CONFIG !== undefined ? 'PYVET_CONFIG' : undefined;
   const file = opts.configFile ?? env.PYVET_CONFIG ?? join(config.data_dir, CONFIG_FILE_NAME);
+  if (named !== undefined) checkNamedFile(file, named);
   if (existsSync(file)) {
     let parsed: Record<string, unknown>;
     try {
@@ -131,6 +137,24 @@ export function loadConfig(opts: LoadConfigOptions = {}): PyvetConfig {
   }
   applyEnv(config, env);
   return config;
+}
+
+/** The configuration file named by --config / PYVET_CONFIG: a readable regular file. */
+function checkNamedFile(file: string, named: string): void {
+  const fail = (why: string) =>
+    new PyvetError('CONFIG_INVALID', 'invalid', `the configuration file ${named === '--config' ? 'given with --config' : 'named by PYVET_CONFIG'} ${why}`, {
+      file,
+      source: named,
+    });
+  if (file === '') throw fail('is an empty path');
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fail(`${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`);
+  }
+  if (!st.isFile()) throw fail(`${file} is not a regular file`);
 }
 
 function merge(target: Record<string, unknown>, source: Record<string, unknown>, file: string, path: string): void {
