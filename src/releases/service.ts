@@ -100,13 +100,42 @@ function checkName(name: string): void {
   }
 }
 
+// ISO 8601 as RFC 3339 writes it: a date (midnight UTC), or a date and time with Z or an offset.
+// A time without an offset would be read in the server's zone, so it is not accepted.
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?([Zz]|([+-])(\d{2}):?(\d{2})))?$/;
+
 function normalizeCreated(created: string | undefined): string {
-  const d = created === undefined ? new Date() : new Date(created);
-  if (Number.isNaN(d.getTime())) {
-    throw new PyvetError('RELEASE_CREATED_INVALID', 'invalid', `'${created}' is not an ISO 8601 time`, { created });
+  let d: Date;
+  if (created === undefined) d = new Date();
+  else {
+    const invalid = (why: string) =>
+      new PyvetError(
+        'RELEASE_CREATED_INVALID',
+        'invalid',
+        `--created '${created}' ${why}; give an ISO 8601 date or time in UTC or with an offset, years 1970-9999 (e.g. 2026-11-29 or 2026-11-29T08:00:00Z)`,
+        { created },
+      );
+    const m = ISO_TIME.exec(created.trim());
+    if (!m) throw invalid('is not an ISO 8601 date, or a date and time with Z or an offset');
+    const [y, mo, day, h = 0, mi = 0, sec = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => (x === undefined ? undefined : Number(x))) as number[];
+    if (m[4] !== undefined && m[7] === undefined) throw invalid('has no offset (Z or ±HH:MM)');
+    // Date.UTC rolls over (Feb 30 → Mar 2): days are checked against the month's length first.
+    const inMonth = new Date(Date.UTC(2000, mo!, 0)).getUTCDate() - (mo === 2 && !leapYear(y!) ? 1 : 0);
+    if (mo! < 1 || mo! > 12 || day! < 1 || day! > inMonth) throw invalid('is not a calendar date');
+    if (h! > 23 || mi! > 59 || sec! > 59) throw invalid('is not a time of day');
+    const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+    if (Math.abs(offset) >= 24 * 60 || Number(m[10] ?? 0) > 59) throw invalid('has an invalid offset');
+    const utc = Date.UTC(y!, mo! - 1, day!, h!, mi!, sec!) - offset * 60_000;
+    d = new Date(utc);
+    // The manifest and the SBOM write YYYY-MM-DDTHH:MM:SSZ: four-digit years, after the epoch.
+    if (y! < 1970 || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999) throw invalid('is outside the years 1970-9999');
   }
   // Whole seconds: what people read, and what reproducible inputs are written with.
   return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+function leapYear(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
 
 export function defaultIndexUrl(repo: Repository): string {
@@ -226,6 +255,15 @@ export async function patchRelease(repo: Repository, baseName: string, spec: Pat
     throw new PyvetError('RELEASE_SPEC_INVALID', 'invalid', 'a patch needs at least one --upgrade NAME==VERSION');
   }
   const created = normalizeCreated(spec.created);
+  // A patch follows its base: dated before it, `latest` and every listing would order them wrong.
+  if (created < base.createdAt) {
+    throw new PyvetError(
+      'RELEASE_CREATED_INVALID',
+      'invalid',
+      `--created ${created} is earlier than the base ${base.name} (created ${base.createdAt}); a patch cannot predate its base`,
+      { created, base: base.name, baseCreated: base.createdAt },
+    );
+  }
   const name = spec.name ?? (await nextPatchName(repo, base.name));
   checkName(name);
   await refuseExisting(repo, name);
