@@ -133,6 +133,9 @@ const EXPIRY_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const EXPIRY_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
 const EXPIRY_DURATION = /^(\d+)([mhd])$/;
 const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+// A token is a credential to rotate: a few years at most, as waivers are (and Date's range is far
+// smaller than what a lifetime can spell: 99999999d made an Invalid Date, a 500).
+export const MAX_TOKEN_DAYS = 5 * 366;
 
 /**
  * The expiry of a token as an ISO time, from a lifetime (30d, 12h, 90m), an ISO 8601 date
@@ -142,7 +145,7 @@ const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export function parseExpiry(text: string, now = new Date(), field = 'expiresAt'): string {
   const t = text.trim();
   const d = EXPIRY_DURATION.exec(t);
-  if (d) return new Date(now.getTime() + Number(d[1]) * DURATION_MS[d[2] as keyof typeof DURATION_MS]).toISOString();
+  if (d) return inRange(now.getTime() + Number(d[1]) * DURATION_MS[d[2] as keyof typeof DURATION_MS], text, now, field);
   const m = EXPIRY_DATE.exec(t) ?? EXPIRY_DATE_TIME.exec(t);
   const ms = m ? Date.parse(t.replace(' ', 'T').toUpperCase()) : Number.NaN;
   // Date.parse rolls 2030-02-31 over into March: the fields must come back as written.
@@ -159,6 +162,19 @@ export function parseExpiry(text: string, now = new Date(), field = 'expiresAt')
       'invalid',
       `${field} ${JSON.stringify(text)} is not an expiry: use a lifetime (30d, 12h, 90m), a date (2030-01-31) or an RFC 3339 date-time (2030-01-31T12:00:00Z)`,
       { [field]: text },
+    );
+  }
+  return inRange(ms, text, now, field);
+}
+
+/** `ms` as an ISO time, unless it is more than MAX_TOKEN_DAYS after `now` (a past one is createToken's to refuse). */
+function inRange(ms: number, text: string, now: Date, field: string): string {
+  if (!(ms - now.getTime() <= MAX_TOKEN_DAYS * DURATION_MS.d)) {
+    throw new PyvetError(
+      'TOKEN_EXPIRY_INVALID',
+      'invalid',
+      `${field} ${JSON.stringify(text)} is more than ${MAX_TOKEN_DAYS} days away: a token is to be rotated (create another before it expires)`,
+      { [field]: text, maxDays: MAX_TOKEN_DAYS },
     );
   }
   return new Date(ms).toISOString();

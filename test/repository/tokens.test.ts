@@ -132,6 +132,23 @@ describe('tokens and roles', () => {
     assert.match(cli.stderr, /--expires "1" is not an expiry/);
   });
 
+  it('refuses an expiry more than MAX_TOKEN_DAYS away (99999999d was a RangeError, INTERNAL)', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const tooFar = (e: unknown) =>
+      e instanceof PyvetError && e.code === 'TOKEN_EXPIRY_INVALID' && e.kind === 'invalid' && /more than 1830 days away/.test(e.message);
+    for (const text of ['99999999d', `${'9'.repeat(400)}m`, '1831d', '43921h', '9999-12-31', '2035-01-05T00:00:01Z']) {
+      assert.throws(() => parseExpiry(text, now), tooFar, text);
+    }
+    assert.equal(parseExpiry('1830d', now), '2035-01-05T00:00:00.000Z');
+    assert.equal(parseExpiry('2035-01-05', now), '2035-01-05T00:00:00.000Z');
+    const count = (await listTokens(t.repo, admin)).length;
+    await assert.rejects(createToken(t.repo, { name: 'big', role: 'reader', expiresAt: '99999999d' }, admin), tooFar);
+    const cli = runCli(t.dataDir, ['token', 'create', 'big', '--role', 'reader', '--expires', '99999999d']);
+    assert.equal(cli.status, 2, cli.stderr);
+    assert.match(cli.stderr, /TOKEN_EXPIRY_INVALID.*--expires "99999999d" is more than 1830 days away/);
+    assert.equal((await listTokens(t.repo, admin)).length, count);
+  });
+
   it('never hands out the stored hash: services, CLI (JSON and text) and not a trace of it', async () => {
     const created = await createToken(t.repo, { name: 'hashless', role: 'reader' }, admin);
     const hash = (await t.repo.catalog.tokens.get(created.record.id))!.hash;

@@ -285,6 +285,14 @@ describe('auth matrix and uploads', { skip: skip === true ? false : skip }, () =
     const oneError = ((await one.json()) as ErrorBody).error;
     assert.equal(oneError.code, 'TOKEN_EXPIRY_INVALID');
     assert.match(oneError.message, /^expiresAt "1" is not an expiry: use .*30d.*2030-01-31.*RFC 3339/);
+    // Beyond Date's range (it was a 500), or just more than a few years away: a 400 naming the cap.
+    for (const expiresAt of ['99999999d', '9999-12-31']) {
+      const far = await call('POST', '/api/tokens', s.tokens.admin, { name: 'far', role: 'reader', expiresAt });
+      assert.equal(far.status, 400, expiresAt);
+      const farError = ((await far.json()) as ErrorBody).error;
+      assert.equal(farError.code, 'TOKEN_EXPIRY_INVALID');
+      assert.match(farError.message, /^expiresAt ".*" is more than \d+ days away/);
+    }
     const month = await call('POST', '/api/tokens', s.tokens.admin, { name: 'month', role: 'reader', expiresAt: '30d' });
     assert.equal(month.status, 201);
     const expiresAt = ((await month.json()) as { record: { expiresAt: string } }).record.expiresAt;

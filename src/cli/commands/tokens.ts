@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .command('create <name>')
     .description('create a token; it is printed once and never stored')
     .requiredOption('--role <role>', 'reader, publisher, approver or admin')
-    .option('--expires <when>', 'lifetime (30d, 12h, 90m), a date (2030-01-31) or an RFC 3339 date-time; default never')
+    .option('--expires <when>', 'lifetime (30d, 12h, 90m), a date (2030-01-31) or an RFC 3339 date-time, at most 1830 days away; default never')
     .addHelpText('after', '\nExample: pyvet token create ci-uploader --role publisher --expires 90d')
     .action(async (name: string, opts: { role: string; expires?: string }, c: Command) => {
       const created = await withRepository(c, (repo) =>
