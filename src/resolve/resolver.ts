@@ -387,12 +387,33 @@ class Resolver {
       projects.map((p) => [p, (this.universe.byProject.get(p) ?? []).map((c) => c.versionText)]),
     );
     const lines = unique.map((c) => `  ${c.requiredBy === 'the user' ? 'The user requested' : `${c.requiredBy} depends on`} ${c.requirement}`);
-    const avail = projects.map((p) => `  ${p}: ${available[p]!.length ? available[p]!.join(', ') : 'nothing approved for this target'}`);
+    // A yanked file is never a candidate; when it is what the requirement asks for, say so, or
+    // "nothing approved" sends people to approve a file that is approved.
+    const yanked = projects.flatMap((p) =>
+      (this.universe.yanked.get(p) ?? [])
+        .filter((y) => causes.every((i) => i.req.kind !== 'spec' || i.req.r.project !== p || i.req.r.specifier.contains(y.version, { prereleases: true })))
+        .map((y) => ({ project: p, version: y.versionText, filename: y.filename })),
+    );
+    const avail = projects.map((p) => {
+      const own = yanked.filter((y) => y.project === p);
+      const listed = available[p]!.length ? available[p]!.join(', ') : own.length ? 'nothing unyanked for this target' : 'nothing approved for this target';
+      return `  ${p}: ${listed}${own.length ? `; yanked: ${own.map((y) => y.version).join(', ')}` : ''}`;
+    });
+    if (yanked.length > 0) {
+      avail.push(
+        `Yanked files are never resolved or released; if one was yanked by mistake: ${yanked.map((y) => `pyvet unyank ${y.filename}`).join('; ')}`,
+      );
+    }
     const message =
       unique.length === 1 && unique[0]!.requiredBy === 'the user'
         ? `no approved version of ${projects[0]} on target ${target} satisfies ${unique[0]!.requirement}\nApproved versions:\n${avail.join('\n')}`
         : `cannot resolve on target ${target}: these requirements conflict:\n${lines.join('\n')}\nApproved versions:\n${avail.join('\n')}\nTo fix this, loosen one of the requirements above or approve a version that satisfies all of them.`;
-    return new PyvetError('RESOLUTION_IMPOSSIBLE', 'conflict', message, { target, conflicts: unique, available });
+    return new PyvetError('RESOLUTION_IMPOSSIBLE', 'conflict', message, {
+      target,
+      conflicts: unique,
+      available,
+      ...(yanked.length ? { yanked } : {}),
+    });
   }
 }
 

@@ -55,6 +55,11 @@ export interface Universe {
   dropped: DroppedFile[];
   /** Projects none of whose versions installs here, by project. */
   unavailable: UnavailableProject[];
+  /**
+   * Approved but yanked files that would otherwise install here, per project: never candidates
+   * (releases refuse yanked files), but named when nothing else satisfies a requirement.
+   */
+  yanked: Map<string, { version: Version; versionText: string; filename: string }[]>;
 }
 
 export interface UniverseOptions {
@@ -83,6 +88,8 @@ export function usable(file: FileRecord): boolean {
 interface Grouped {
   project: string;
   versions: { versionText: string; version: Version; files: FileRecord[] }[];
+  /** Approved files that are yanked. */
+  yanked: FileRecord[];
 }
 
 // Grouping and version sorting do not depend on the target: done once per file list, then
@@ -93,8 +100,16 @@ function grouped(files: readonly FileRecord[]): Grouped[] {
   let out = groupedCache.get(files);
   if (out) return out;
   const byProject = new Map<string, Map<string, FileRecord[]>>();
+  const yanked = new Map<string, FileRecord[]>();
   for (const file of files) {
-    if (!usable(file)) continue;
+    if (!usable(file)) {
+      if (file.state === 'approved') {
+        const list = yanked.get(file.project);
+        if (list) list.push(file);
+        else yanked.set(file.project, [file]);
+      }
+      continue;
+    }
     let byVersion = byProject.get(file.project);
     if (!byVersion) {
       byVersion = new Map();
@@ -108,8 +123,9 @@ function grouped(files: readonly FileRecord[]): Grouped[] {
   for (const [project, byVersion] of byProject) {
     const versions = [...byVersion].map(([versionText, fs]) => ({ versionText, version: parseVersion(versionText), files: fs }));
     versions.sort((a, b) => Version.compare(b.version, a.version));
-    out.push({ project, versions });
+    out.push({ project, versions, yanked: yanked.get(project) ?? [] });
   }
+  for (const [project, fs] of yanked) if (!byProject.has(project)) out.push({ project, versions: [], yanked: fs });
   groupedCache.set(files, out);
   return out;
 }
@@ -140,7 +156,18 @@ export function buildUniverse(files: readonly FileRecord[], target: Target, opts
   const requiresPythonViolations: RequiresPythonViolation[] = [];
   const dropped: DroppedFile[] = [];
   const unavailable: UnavailableProject[] = [];
-  for (const { project, versions } of grouped(files)) {
+  const yanked: Universe['yanked'] = new Map();
+  for (const { project, versions, yanked: withdrawn } of grouped(files)) {
+    const fitting = withdrawn.filter(
+      (f) => (f.kind === 'wheel' ? fileTagRank(target, f.tags) !== undefined : opts.sdists === true) && requiresPythonAdmits(f.requiresPython, target),
+    );
+    if (fitting.length > 0) {
+      yanked.set(
+        project,
+        fitting.map((f) => ({ version: parseVersion(f.version), versionText: f.version, filename: f.filename })),
+      );
+    }
+    if (versions.length === 0) continue;
     const list: Candidate[] = [];
     const reasons = new Set<DropReason>();
     const drop = (file: FileRecord, reason: DropReason) => {
@@ -181,7 +208,7 @@ export function buildUniverse(files: readonly FileRecord[], target: Target, opts
     else unavailable.push({ project, versions: versions.map((v) => v.versionText), why: unavailableWhy(reasons) });
   }
   unavailable.sort((a, b) => (a.project < b.project ? -1 : 1));
-  return { target, byProject, requiresPythonViolations, dropped, unavailable };
+  return { target, byProject, requiresPythonViolations, dropped, unavailable, yanked };
 }
 
 function unavailableWhy(reasons: Set<DropReason>): string {

@@ -1,0 +1,31 @@
+// `pyvet resolve` through the real CLI.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { yankFiles } from '../../src/repository/states.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { repoWith } from '../resolve/support.js';
+import { ADMIN } from '../server/support.js';
+
+const LINUX = 'cp311-manylinux_x86_64';
+
+describe('pyvet resolve', () => {
+  let t: Awaited<ReturnType<typeof repoWith>>;
+  before(async () => {
+    t = await repoWith([
+      { name: 'urllib3', version: '2.7.0' },
+      { name: 'urllib3', version: '2.8.0' },
+    ]);
+    await yankFiles(t.repo, 'urllib3-2.8.0-py3-none-any.whl', ADMIN, 'regression');
+  });
+  after(() => t.cleanup());
+
+  it('says a requested version is yanked, and how to unyank it, rather than that nothing is approved', async () => {
+    const r = await runCliAsync(t.dataDir, ['resolve', 'urllib3==2.8.0', '-t', LINUX]);
+    assert.equal(r.status, 5, r.stderr);
+    assert.match(r.stderr, /urllib3: 2\.7\.0; yanked: 2\.8\.0/);
+    assert.match(r.stderr, /pyvet unyank urllib3-2\.8\.0-py3-none-any\.whl/);
+    const rel = await runCliAsync(t.dataDir, ['release', 'create', 'r', 'urllib3==2.8.0', '-t', LINUX, '--index-url', 'https://p.example/simple/']);
+    assert.notEqual(rel.status, 0);
+    assert.match(rel.stderr, /yanked: 2\.8\.0/);
+  });
+});
