@@ -574,17 +574,42 @@ async function pinnedFiles(
   chosen: Map<string, FileRecord>,
   findings: Awaited<ReturnType<typeof findingsOf>>,
 ): Promise<PinnedFile[]> {
-  const out: PinnedFile[] = [];
+  const parsed = new Map<string, ParsedRequirement[]>();
   for (const [project, f] of chosen) {
-    const dependsOn = new Set<string>();
+    const list: ParsedRequirement[] = [];
     for (const text of f.requiresDist) {
       try {
-        const r = parseRequirement(text);
-        if (markerApplies(r, target, '') && chosen.has(r.project)) dependsOn.add(r.project);
+        list.push(parseRequirement(text));
       } catch {
         // closure already refused broken metadata
       }
     }
+    parsed.set(project, list);
+  }
+  // The extras each pin is needed with (acme-d[fast]), to a fixed point: a requirement under an
+  // extra (acme-e; extra == "fast") is as much an edge of the graph as a plain one.
+  const extrasOf = new Map<string, Set<string>>([...chosen.keys()].map((p) => [p, new Set<string>()]));
+  const applies = (project: string, r: ParsedRequirement) =>
+    markerApplies(r, target, '') || [...extrasOf.get(project)!].some((e) => markerApplies(r, target, e));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [project, reqs] of parsed) {
+      for (const r of reqs) {
+        const wanted = extrasOf.get(r.project);
+        if (!wanted || !applies(project, r)) continue;
+        for (const e of r.extras) {
+          if (!wanted.has(e)) {
+            wanted.add(e);
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+  const out: PinnedFile[] = [];
+  for (const [project, f] of chosen) {
+    const dependsOn = new Set<string>();
+    for (const r of parsed.get(project)!) if (chosen.has(r.project) && r.project !== project && applies(project, r)) dependsOn.add(r.project);
     const proj = await repo.catalog.files.getProject(project);
     out.push({
       project,
