@@ -212,6 +212,9 @@ async function readSource(source: string, consume: (items: AsyncGenerator<Item>)
 export interface ImportOptions {
   /** Clock for imported_at and the audit entry's details (tests inject one). */
   now?: () => Date;
+  /** A settings key: the import happens only while it is unset and sets it, checked and set in
+   *  the import's own transaction (so two processes cannot both import). */
+  onceKey?: string;
 }
 
 /**
@@ -223,8 +226,13 @@ export async function importAdvisories(
   repo: Repository,
   source: string,
   actor: Actor,
-  opts: ImportOptions = {},
+  opts: Omit<ImportOptions, 'onceKey'> = {},
 ): Promise<ImportReport> {
+  return (await runImport(repo, source, actor, opts))!;
+}
+
+/** importAdvisories; null when `onceKey` was set already (nothing was imported). */
+async function runImport(repo: Repository, source: string, actor: Actor, opts: ImportOptions): Promise<ImportReport | null> {
   requireRole(actor, 'admin', 'import advisories');
   const now = (opts.now ?? (() => new Date()))().toISOString();
   const shown = /^[a-z]+:/i.test(source) ? redactUrl(source) : source;
@@ -238,6 +246,7 @@ export async function importAdvisories(
     skipped: 0,
     skippedReasons: [],
   };
+  let done = false;
   const skip = (reason: string) => {
     report.skipped++;
     if (report.skippedReasons.length < MAX_SKIP_REASONS) report.skippedReasons.push(reason);
@@ -245,6 +254,10 @@ export async function importAdvisories(
   // Any download happens before the transaction: the write lock is held only while importing.
   await readSource(source, (items) =>
     repo.catalog.transaction(async (tx) => {
+      if (opts.onceKey !== undefined && (await tx.settings.get(opts.onceKey)) !== undefined) {
+        done = true;
+        return;
+      }
       // Records go to the catalog in batches; a repeated id within one source: the later line wins.
       let batch = new Map<string, Advisory>();
       const flush = async () => {
@@ -285,8 +298,10 @@ export async function importAdvisories(
         subject: shown,
         details: { ...report, skippedReasons: report.skippedReasons.slice(0, 5) },
       });
+      if (opts.onceKey !== undefined) await tx.settings.set(opts.onceKey, now);
     }),
   );
+  if (done) return null;
   repo.logger.info({ ...report, skippedReasons: undefined }, 'advisories imported');
   return report;
 }
@@ -303,10 +318,17 @@ export async function ensureBundledAdvisories(repo: Repository, actor: Actor): P
   // Recorded, not inferred from the count: a repository whose first import was a single file of
   // its own advisories must still get the PyPA database (newer records already stored are kept).
   if ((await repo.catalog.settings.get(BUNDLED_KEY)) !== undefined) return null;
-  const report = await importAdvisories(repo, bundledAdvisoriesPath(), actor);
-  await repo.catalog.settings.set(BUNDLED_KEY, new Date().toISOString());
-  return report;
+  // Single-flight in this process (a first mirror vets files concurrently, each scan asking), and
+  // once across processes: the key is checked and set inside the import's transaction.
+  let running = bundledImports.get(repo);
+  if (!running) {
+    running = runImport(repo, bundledAdvisoriesPath(), actor, { onceKey: BUNDLED_KEY }).finally(() => bundledImports.delete(repo));
+    bundledImports.set(repo, running);
+  }
+  return running;
 }
+
+const bundledImports = new WeakMap<Repository, Promise<ImportReport | null>>();
 
 const BUNDLED_KEY = 'advisories.bundled_imported_at';
 

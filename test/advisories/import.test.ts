@@ -13,6 +13,7 @@ import { spawnCli } from '../helpers/cli.js';
 import { deflateBomb, zerosCrc32 } from '../helpers/archives.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
+import { openRepository } from '../../src/repository/index.js';
 import { makeRepo, type TestRepo } from '../repository/support.js';
 
 const actor = { name: 'cli:test', role: 'admin' as const };
@@ -209,6 +210,23 @@ test('a new repository starts from the bundled PyPA snapshot, once', () =>
     assert.deepEqual(r?.skippedReasons, ['line 810: PYSEC-2022-15: no PyPI package with ECOSYSTEM ranges or versions']);
     assert.equal(await ensureBundledAdvisories(repo, actor), null);
     assert.equal((await repo.catalog.advisories.list({ package: 'jinja2' })).length, 5);
+  }));
+
+test('the bundled snapshot is imported once when asked concurrently, and never again by another connection', () =>
+  withRepo(async ({ repo, dataDir }) => {
+    // A first mirror vets several files at once.
+    const other = await openRepository({ dataDir, logLevel: 'warn' });
+    try {
+      const reports = await Promise.all([ensureBundledAdvisories(repo, actor), ensureBundledAdvisories(repo, actor)]);
+      // Both callers wait for the one import.
+      assert.equal(reports[0]?.added, 2660);
+      assert.equal(reports[1], reports[0]);
+      const imports = (await repo.catalog.audit.list()).filter((e) => e.action === 'advisories.import');
+      assert.equal(imports.length, 1);
+      assert.equal(await ensureBundledAdvisories(other, actor), null);
+    } finally {
+      await other.close();
+    }
   }));
 
 test('a JSON-lines line longer than 16 MiB is skipped as it streams past, the rest imported', () =>
