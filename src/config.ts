@@ -4,10 +4,12 @@
 //
 // Environment overrides: PYVET_DATA, PYVET_HOST, PYVET_PORT, PYVET_BASE_URL, PYVET_LOG_LEVEL,
 // PYVET_ANONYMOUS_READ, and generically PYVET_<SECTION>__<KEY> (e.g. PYVET_LIMITS__MAX_FILE_BYTES),
-// coerced to the type of the default.
+// coerced to the type of the default. The file and the environment pass the same checks (RULES):
+// a bad value is CONFIG_INVALID naming the setting and where it came from, never a default.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import pino from 'pino';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { PyvetError } from './errors.js';
 
@@ -161,7 +163,8 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>,
   for (const [key, value] of Object.entries(source)) {
     const where = path ? `${path}.${key}` : key;
     if (key === 'data_dir' || key === 'config_file') continue;
-    if (!(key in target)) {
+    // Own properties only: 'constructor' or '__proto__' must not reach Object.prototype.
+    if (!Object.hasOwn(target, key)) {
       throw new PyvetError('CONFIG_INVALID', 'invalid', `${file}: unknown setting '${where}'`, { file, setting: where });
     }
     const current = target[key];
@@ -173,10 +176,10 @@ function merge(target: Record<string, unknown>, source: Record<string, unknown>,
       merge(current as Record<string, unknown>, value as Record<string, unknown>, file, where);
     } else if (current === null) {
       if (typeof value !== 'string') throw typeError(file, where, 'a string');
-      target[key] = value;
+      target[key] = checkSetting(where, value, { file });
     } else {
       if (typeof value !== typeof current) throw typeError(file, where, `a ${typeof current}`);
-      target[key] = value;
+      target[key] = checkSetting(where, value, { file });
     }
   }
 }
@@ -195,13 +198,15 @@ function applyEnv(config: PyvetConfig, env: NodeJS.ProcessEnv): void {
     PYVET_BASE_URL: ['server', 'base_url'],
     PYVET_ANONYMOUS_READ: ['server', 'anonymous_read'],
   };
-  if (env.PYVET_LOG_LEVEL) config.log_level = env.PYVET_LOG_LEVEL;
+  if (env.PYVET_LOG_LEVEL !== undefined) {
+    config.log_level = checkSetting('log_level', env.PYVET_LOG_LEVEL, { variable: 'PYVET_LOG_LEVEL' }) as string;
+  }
   const c = config as unknown as Record<string, Record<string, unknown>>;
   for (const [name, raw] of Object.entries(env)) {
     if (raw === undefined || !name.startsWith('PYVET_')) continue;
     let section: string | undefined;
     let key: string | undefined;
-    const shortcut = shortcuts[name];
+    const shortcut = Object.hasOwn(shortcuts, name) ? shortcuts[name] : undefined;
     if (shortcut) [section, key] = shortcut;
     else {
       const m = /^PYVET_([A-Z]+)__([A-Z0-9_]+)$/.exec(name);
@@ -209,26 +214,95 @@ function applyEnv(config: PyvetConfig, env: NodeJS.ProcessEnv): void {
       section = m[1]!.toLowerCase();
       key = m[2]!.toLowerCase();
     }
-    const table = c[section];
-    if (!table || typeof table !== 'object' || Array.isArray(table) || !(key in table)) {
+    // Own properties only: PYVET_SERVER__CONSTRUCTOR names no setting.
+    const table = Object.hasOwn(c, section) ? c[section] : undefined;
+    if (!table || typeof table !== 'object' || Array.isArray(table) || !Object.hasOwn(table, key)) {
       throw new PyvetError('CONFIG_INVALID', 'invalid', `environment variable ${name} names no setting`, {
         variable: name,
       });
     }
-    table[key] = coerce(name, raw, table[key]);
+    table[key] = checkSetting(`${section}.${key}`, coerce(name, `${section}.${key}`, raw, table[key]), { variable: name });
   }
 }
 
-function coerce(name: string, raw: string, current: unknown): unknown {
+/** Environment text to the type of the default. Numbers: decimal digits only (no sign, hex, exponent, fraction). */
+function coerce(name: string, setting: string, raw: string, current: unknown): unknown {
   if (typeof current === 'number') {
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw new PyvetError('CONFIG_INVALID', 'invalid', `${name} must be a number`);
-    return n;
+    if (!/^[0-9]{1,16}$/.test(raw)) throw invalid(setting, { variable: name }, `must be ${describe(setting)}`);
+    return Number(raw);
   }
   if (typeof current === 'boolean') {
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
     if (/^(0|false|no|off)$/i.test(raw)) return false;
-    throw new PyvetError('CONFIG_INVALID', 'invalid', `${name} must be true or false`);
+    throw invalid(setting, { variable: name }, 'must be true or false');
   }
   return raw === '' && current === null ? null : raw;
+}
+
+type Source = { file: string } | { variable: string };
+
+function invalid(setting: string, source: Source, what: string): PyvetError {
+  const where = 'file' in source ? `${source.file}: '${setting}'` : `environment variable ${source.variable} (${setting})`;
+  return new PyvetError('CONFIG_INVALID', 'invalid', `${where} ${what}`, { ...source, setting });
+}
+
+type Rule = { int: [min: number, max: number] } | { oneOf: readonly string[] } | 'http-url' | 'non-empty';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const DAY_MS = 86_400_000;
+export const LOG_LEVELS: readonly string[] = [...Object.keys(pino.levels.values), 'silent'];
+
+/** What each setting accepts beyond its type. Port 0 (any free port) must be written as 0. */
+const RULES: Record<string, Rule> = {
+  log_level: { oneOf: LOG_LEVELS },
+  'server.host': 'non-empty',
+  'server.port': { int: [0, 65535] },
+  'server.base_url': 'http-url',
+  'server.drain_timeout_ms': { int: [0, DAY_MS] },
+  'limits.max_file_bytes': { int: [1, MAX] },
+  'limits.max_uncompressed_bytes': { int: [1, MAX] },
+  'limits.max_compression_ratio': { int: [1, MAX] },
+  'limits.max_metadata_bytes': { int: [1, MAX] },
+  'limits.max_archive_entries': { int: [1, MAX] },
+  'advisories.sync_url': 'non-empty',
+  'ingest.workers': { int: [0, 256] },
+  'mirror.concurrency': { int: [1, 256] },
+  'mirror.retries': { int: [0, 100] },
+  'mirror.timeout_ms': { int: [1, DAY_MS] },
+};
+
+function describe(setting: string): string {
+  const rule = Object.hasOwn(RULES, setting) ? RULES[setting] : undefined;
+  return rule && typeof rule === 'object' && 'int' in rule ? `a whole number from ${rule.int[0]} to ${rule.int[1]}` : 'a whole number';
+}
+
+/** Checks one setting's value against RULES; returns it. */
+function checkSetting(setting: string, value: unknown, source: Source): unknown {
+  const rule = Object.hasOwn(RULES, setting) ? RULES[setting] : undefined;
+  if (rule === undefined || value === null) return value;
+  if (rule === 'non-empty') {
+    if (typeof value === 'string' && value.trim() === '') throw invalid(setting, source, 'must not be empty');
+  } else if (rule === 'http-url') {
+    // Never echo the value: it may carry a password.
+    let url: URL | undefined;
+    try {
+      url = new URL(String(value));
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw invalid(setting, source, 'must be an http:// or https:// URL');
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw invalid(setting, source, 'must not contain a user name or password (it is published in links)');
+    }
+    if (url.search !== '' || url.hash !== '') throw invalid(setting, source, 'must not have a query or fragment');
+  } else if ('oneOf' in rule) {
+    if (typeof value !== 'string' || !rule.oneOf.includes(value)) {
+      throw invalid(setting, source, `must be one of ${rule.oneOf.join(', ')}, not '${String(value)}'`);
+    }
+  } else if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < rule.int[0] || value > rule.int[1]) {
+    throw invalid(setting, source, `must be ${describe(setting)}, not ${String(value)}`);
+  }
+  return value;
 }
