@@ -4,10 +4,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role, TokenRecord } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
-import { isRole, requireRole, ROLES } from './roles.js';
+import { isRole, requireRole, ROLES, SYSTEM_ACTOR } from './roles.js';
 import type { Actor, Repository } from './types.js';
 
 const TOUCH_EVERY_MS = 60_000;
+const RESERVED_NAMES: readonly string[] = [SYSTEM_ACTOR.name, 'config'];
 const TOKEN = /^pyvet_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** A token anywhere in a text (a URL, a message): what logs must never show. */
 export const TOKEN_IN_TEXT = /pyvet_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g;
@@ -42,12 +43,13 @@ function hashToken(token: string): string {
 export async function createToken(repo: Repository, spec: NewToken, actor: Actor, opts: { now?: Date } = {}): Promise<CreatedToken> {
   requireRole(actor, 'admin', 'create tokens');
   const name = spec.name.trim();
-  // No ':' and not 'system': audit actors 'cli:<user>' and 'system' cannot be impersonated.
-  if (!/^[\w.@-]{1,64}$/.test(name) || name === 'system') {
+  // No ':' and no reserved name in any case: audit actors 'cli:<user>' and 'system' (and the
+  // 'config' that upstreams from pyvet.toml show as their creator) cannot be impersonated.
+  if (!/^[\w.@-]{1,64}$/.test(name) || RESERVED_NAMES.includes(name.toLowerCase())) {
     throw new PyvetError(
       'TOKEN_NAME_INVALID',
       'invalid',
-      `token name ${JSON.stringify(spec.name)} must be 1-64 letters, digits, '_', '.', '@' or '-' (and not 'system')`,
+      `token name ${JSON.stringify(spec.name)} must be 1-64 letters, digits, '_', '.', '@' or '-' (and not ${RESERVED_NAMES.map((n) => `'${n}'`).join(' or ')}, in any case)`,
       { name: spec.name },
     );
   }
@@ -65,6 +67,17 @@ export async function createToken(repo: Repository, spec: NewToken, actor: Actor
   const id = randomBytes(8).toString('hex');
   const token = `pyvet_${id}_${randomBytes(32).toString('base64url')}`;
   const record = await repo.catalog.transaction(async (tx) => {
+    // The audit log and the server's log name actors by token name: two live tokens with one name
+    // (or 'Admin' beside 'admin') would be one actor there. A revoked token's name may be reused.
+    const taken = (await tx.tokens.list()).find((t) => t.revokedAt === null && t.name.toLowerCase() === name.toLowerCase());
+    if (taken) {
+      throw new PyvetError(
+        'TOKEN_NAME_TAKEN',
+        'conflict',
+        `token name ${JSON.stringify(name)} is taken by token ${taken.id} ${JSON.stringify(taken.name)} (names are compared ignoring case): choose another, or revoke that one first`,
+        { name, id: taken.id },
+      );
+    }
     const rec = await tx.tokens.insert({
       id,
       name,

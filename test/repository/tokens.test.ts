@@ -149,6 +149,30 @@ describe('tokens and roles', () => {
     assert.equal((await listTokens(t.repo, admin)).length, count);
   });
 
+  it('refuses a reserved name in any case, and a name a live token has, ignoring case', async () => {
+    const invalid = (e: unknown) => e instanceof PyvetError && e.code === 'TOKEN_NAME_INVALID' && e.kind === 'invalid';
+    for (const name of ['System', 'SYSTEM', ' system ', 'Config']) {
+      await assert.rejects(createToken(t.repo, { name, role: 'admin' }, admin), invalid, name);
+    }
+    const taken = (id: string) => (e: unknown) =>
+      e instanceof PyvetError && e.code === 'TOKEN_NAME_TAKEN' && e.kind === 'conflict' && e.message.includes(id);
+    const first = await createToken(t.repo, { name: 'deployer', role: 'publisher' }, admin);
+    const count = (await listTokens(t.repo, admin)).length;
+    for (const name of ['deployer', 'Deployer', 'DEPLOYER']) {
+      await assert.rejects(createToken(t.repo, { name, role: 'reader' }, admin), taken(first.record.id), name);
+    }
+    // The first admin token's name too.
+    await assert.rejects(createToken(t.repo, { name: 'Admin', role: 'admin' }, admin), taken(''));
+    const cli = runCli(t.dataDir, ['token', 'create', 'DeplOyer', '--role', 'reader']);
+    assert.equal(cli.status, 5, cli.stderr);
+    assert.match(cli.stderr, /TOKEN_NAME_TAKEN.*"DeplOyer" is taken by token [0-9a-f]{16} "deployer"/);
+    assert.equal((await listTokens(t.repo, admin)).length, count);
+    // Once revoked, the name is free again.
+    await revokeToken(t.repo, first.record.id, admin);
+    const again = await createToken(t.repo, { name: 'Deployer', role: 'publisher' }, admin);
+    assert.equal(again.record.name, 'Deployer');
+  });
+
   it('never hands out the stored hash: services, CLI (JSON and text) and not a trace of it', async () => {
     const created = await createToken(t.repo, { name: 'hashless', role: 'reader' }, admin);
     const hash = (await t.repo.catalog.tokens.get(created.record.id))!.hash;
