@@ -83,7 +83,10 @@ const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 
 function checkName(name: string): void {
   // 'signing-key.pub' is where /releases/ serves the public key.
-  if (!RELEASE_NAME.test(name) || name.includes('..') || name === 'signing-key.pub') {
+  if (name.toLowerCase() === 'signing-key.pub') {
+    throw new PyvetError('RELEASE_NAME_INVALID', 'invalid', `release name '${name}' is reserved: /releases/signing-key.pub serves the public key`, { name });
+  }
+  if (!RELEASE_NAME.test(name) || name.includes('..')) {
     throw new PyvetError(
       'RELEASE_NAME_INVALID',
       'invalid',
@@ -169,6 +172,8 @@ function checkIndexUrl(url: string): string {
     throw invalid('must not carry a user name or password: requirements files are published (pip takes credentials from its own configuration, keyring or netrc)');
   }
   if (url.includes('#')) throw invalid('must not have a fragment');
+  // pip appends project paths to it: a query would end up before them ('?a=b/').
+  if (url.includes('?')) throw invalid('must not have a query');
   return url.endsWith('/') ? url : `${url}/`;
 }
 

@@ -28,4 +28,10 @@ describe('pyvet resolve', () => {
     assert.notEqual(rel.status, 0);
     assert.match(rel.stderr, /yanked: 2\.8\.0/);
   });
+
+  it('counts one project in the singular', async () => {
+    const r = await runCliAsync(t.dataDir, ['resolve', 'urllib3', '-t', LINUX]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`${LINUX}: 1 project\\n`));
+  });
 });

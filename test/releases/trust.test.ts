@@ -215,6 +215,7 @@ describe('release creation refuses what would mislead', () => {
     await refused('http://user:sec/ret@pypi.example.com/simple/', /user name|not a URL/);
     await refused('https://token@pypi.example.com/simple/', /user name/);
     await refused('https://pypi.example.com/simple/#frag', /fragment/);
+    await refused('http://h.example/simple/?a=b', /must not have a query/);
     await refused('ftp://pypi.example.com/simple/', /http or https/);
     await refused('not a url', /whitespace/);
     await refused('nope', /not a URL/);
@@ -230,7 +231,7 @@ describe('release creation refuses what would mislead', () => {
   });
 
   it("release names: never 'latest', never a case variant of another release", async () => {
-    for (const name of ['latest', 'LATEST', 'Latest']) {
+    for (const name of ['latest', 'LATEST', 'Latest', 'signing-key.pub']) {
       await assert.rejects(createRelease(t.repo, { ...base, name, indexUrl: 'https://p.example/simple/' }, ADMIN), (e: PyvetError) => {
         assert.equal(e.code, 'RELEASE_NAME_INVALID');
         assert.match(e.message, /reserved/);

@@ -24,7 +24,7 @@ export function register(program: Command): void {
         return resolve(repo, requirements, targets[0]!, { prereleases: opts.pre, sdists: opts.sdists });
       });
       if (globalOptions(c).json) return printJson(result);
-      info(`${result.target}: ${result.pins.length} projects`);
+      info(`${result.target}: ${result.pins.length} project${result.pins.length === 1 ? '' : 's'}`);
       printTable(
         ['project', 'version', 'file', 'required by'],
         result.pins.map((p) => [p.extras.length ? `${p.project}[${p.extras.join(',')}]` : p.project, p.version, p.filename, p.requiredBy.join(', ')]),

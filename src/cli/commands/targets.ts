@@ -1,6 +1,7 @@
 // `pyvet targets`: the target environments (presets and [[targets]] from pyvet.toml).
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
+import { PyvetError } from '../../errors.js';
 import { getTargets, listTargets, targetTagRanks } from '../../resolve/targets.js';
 import { globalOptions } from '../context.js';
 import { info, printJson, printTable } from '../output.js';
@@ -37,7 +38,11 @@ export function register(program: Command): void {
         );
         return;
       }
-      const n = Number(opts.tags);
+      // A positive whole number: 'abc' (NaN) printed nothing, '-1' all but one.
+      const n = /^[1-9]\d*$/.test(opts.tags) ? Number(opts.tags) : Number.NaN;
+      if (!Number.isSafeInteger(n)) {
+        throw new PyvetError('TAGS_COUNT_INVALID', 'invalid', `--tags takes a positive whole number, got '${opts.tags}'`, { tags: opts.tags });
+      }
       const targets = getTargets(config, names).map((t) => ({ ...t, tags: [...targetTagRanks(t).keys()] }));
       if (g.json) return printJson(targets);
       for (const t of targets) {
