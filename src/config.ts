@@ -110,6 +110,8 @@ export interface LoadConfigOptions {
   dataDir?: string | undefined;
   configFile?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** The named file may be absent: `init` is about to write it. */
+  creating?: boolean;
 }
 
 /**
@@ -123,7 +125,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): PyvetConfig {
   const config = defaultConfig(dataDir);
   const named = opts.configFile !== undefined ? '--config' : env.PYVET_CONFIG !== undefined ? 'PYVET_CONFIG' : undefined;
   const file = opts.configFile ?? env.PYVET_CONFIG ?? join(config.data_dir, CONFIG_FILE_NAME);
-  if (named !== undefined) checkNamedFile(file, named);
+  if (named !== undefined && !(opts.creating && !existsSync(file))) checkNamedFile(file, named);
   if (existsSync(file)) {
     let parsed: Record<string, unknown>;
     try {

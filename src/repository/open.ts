@@ -90,14 +90,15 @@ export async function initRepository(
   dataDir: string,
   opts: { configFile?: string | undefined } & Pick<OpenOptions, 'logDestination' | 'logLevel'> = {},
 ): Promise<InitResult> {
-  const config = loadConfig({ dataDir, configFile: opts.configFile });
+  const config = loadConfig({ dataDir, configFile: opts.configFile, creating: true });
   // The catalog, the configuration and the blobs are for the repository's user alone. An existing
   // directory or file keeps its mode: pyvet never loosens one, and never changes the operator's.
   mkdirSync(dirname(config.data_dir), { recursive: true });
   createOnce(() => mkdirSync(config.data_dir, { mode: 0o700 }));
   // Created before SQLite opens it: its -wal and -shm files take the database file's mode.
   createOnce(() => closeSync(openSync(catalogPath(config), 'wx', 0o600)));
-  const configFile = opts.configFile ?? join(config.data_dir, CONFIG_FILE_NAME);
+  // Written where every later command will read it: --config, else PYVET_CONFIG, else the data dir.
+  const configFile = opts.configFile ?? process.env.PYVET_CONFIG ?? join(config.data_dir, CONFIG_FILE_NAME);
   const repo = await openWith(config, opts);
   try {
     const adminToken = await repo.catalog.transaction(async (tx) => {

@@ -2,7 +2,7 @@
 // CONFIG_INVALID (exit 2) naming the path, never a silent fall back to defaults (which would turn
 // anonymous reading back on). The default <data>/pyvet.toml may still be absent.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
@@ -56,5 +56,21 @@ describe('the configuration file', () => {
     assert.equal(loadConfig({ dataDir, env: {} }).server.anonymous_read, true);
     const r = runCli(dataDir, ['audit', 'verify']);
     assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('init writes the file --config or PYVET_CONFIG names, which need not exist yet; later commands read it', () => {
+    for (const [flag, env] of [
+      [true, {}],
+      [false, { PYVET_CONFIG: join(tmp.path, 'by-env.toml') }],
+    ] as const) {
+      const data = join(tmp.path, flag ? 'init-flag' : 'init-env');
+      const file = flag ? join(tmp.path, 'by-flag.toml') : env.PYVET_CONFIG!;
+      const r = runCli(data, [...(flag ? ['--config', file] : []), 'init'], env);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(existsSync(file), `${file} was written`);
+      assert.equal(existsSync(join(data, 'pyvet.toml')), false, 'not a second copy in the data dir');
+      const again = runCli(data, [...(flag ? ['--config', file] : []), 'audit', 'verify'], env);
+      assert.equal(again.status, 0, again.stderr);
+    }
   });
 });
