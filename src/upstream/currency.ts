@@ -837,7 +837,7 @@ function problemKeys(r: ClosureReport): Map<string, { text: string; files: strin
 }
 
 function emptyReport(dryRun: boolean): MirrorReport {
-  return { fetched: [], present: [], refused: [], unsatisfied: [], failed: [], bytes: 0, seconds: 0, dryRun };
+  return { fetched: [], present: [], refused: [], unsatisfied: [], failed: [], bytes: 0, storedBytes: 0, seconds: 0, dryRun };
 }
 
 /** The newest release, by creation time (its targets are what a patch must keep closed). */

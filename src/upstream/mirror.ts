@@ -107,7 +107,10 @@ export interface MirrorReport {
   refused: Refusal[];
   unsatisfied: Unsatisfied[];
   failed: MirrorFailure[];
+  /** Bytes downloaded by this run (a file an earlier dry run downloaded is not downloaded again). */
   bytes: number;
+  /** Bytes of the files this run stored (newly catalogued), wherever they were downloaded. */
+  storedBytes: number;
   seconds: number;
   dryRun: boolean;
   /** The signed release that was mirrored, with the key it was verified with. */
@@ -203,6 +206,7 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
     unsatisfied: [],
     failed: [],
     bytes: 0,
+    storedBytes: 0,
     seconds: 0,
     dryRun: Boolean(opts.dryRun),
     ...(signed
@@ -318,6 +322,8 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
       refused: report.refused.map((r) => ({ project: r.project, code: r.code, reason: r.reason })),
       failed: report.failed.map((f) => ({ filename: f.filename, code: f.code })),
       unsatisfied: report.unsatisfied.length,
+      // `bytes` is what this run downloaded: a plan's dry run may have downloaded them already.
+      storedBytes: report.storedBytes,
     };
     await repo.catalog.transaction((tx) =>
       tx.audit.append(
@@ -536,6 +542,7 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
       entry.requiresDist = result.file.requiresDist;
       entry.providesExtra = result.file.providesExtra;
       (result.created ? report.fetched : report.present).push(entry);
+      if (result.created) report.storedBytes += result.file.size;
       opts.onEvent?.({ type: 'done', filename: f.filename, outcome: result.created ? 'fetched' : 'present' });
       await rm(dest, { force: true });
       return result.file.requiresDist;

@@ -184,3 +184,32 @@ describe('what an upgrade plan may move to', () => {
     assert.doesNotMatch(r.stderr, /skipped/);
   });
 });
+
+describe('the audit entry of a mirror after a dry run', () => {
+  const tmp = tempDir();
+  let up: StaticServer;
+  let repo: Repository;
+  before(async () => {
+    await writeTree(join(tmp.path, 'up'), [{ name: 'cv-audited', version: '1.0' }]);
+    up = await startStaticServer(join(tmp.path, 'up'));
+    const data = join(tmp.path, 'data');
+    await initRepository(data, { logLevel: 'warn' });
+    repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+    await addUpstream(repo, { name: 'up', url: `${up.url}/simple/` }, ADMIN);
+  });
+  after(async () => {
+    await repo.close();
+    await up.close();
+    tmp.cleanup();
+  });
+
+  test('records the bytes stored, though the dry run (an upgrade plan) downloaded them', async () => {
+    const targets = getTargets(repo.config, [TARGET]);
+    await mirror(repo, { actor: ADMIN, requirements: ['cv-audited==1.0'], targets, dryRun: true });
+    const r = await mirror(repo, { actor: ADMIN, requirements: ['cv-audited==1.0'], targets });
+    const size = (await repo.catalog.files.getByFilename('cv_audited-1.0-py3-none-any.whl'))!.size;
+    assert.equal(r.storedBytes, size);
+    const entry = (await repo.catalog.audit.list()).filter((e) => e.action === 'upstream.mirror').pop()!;
+    assert.equal((entry.details as { storedBytes: number }).storedBytes, size);
+  });
+});
