@@ -52,9 +52,10 @@ export interface ProjectCurrency {
   lowestFix: string | null;
   /** lowestFix is hosted already. */
   lowestFixHosted: boolean;
-  /** Where its hosted files came from: 'local' (pyvet add or upload only: never compared with an
-   *  upstream, never planned, so a public name can never replace it), 'upstream', or 'mixed' (both:
-   *  compared, but planned only when named with --project). */
+  /** Where its hosted files came from: 'upstream', 'local' (pyvet add or upload only) or 'mixed'
+   *  (both). Local and mixed projects are compared with the upstreams (a public project brought in
+   *  by hand still gets its fixes shown), but planned only when named with --project: a public
+   *  project of the same name need not be this one (dependency confusion). */
   origin: 'upstream' | 'local' | 'mixed';
   /** Why there is no upstream information (owned name, not allowed, not found, published here), or a warning (mixed origins). */
   note: string | null;
@@ -211,22 +212,15 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
     let source: ProjectSource | null = null;
     let error: ProjectCurrency['error'] = null;
     let note: string | null = null;
-    if (origin === 'local') {
-      // Published here: a same-name public package is someone else's (dependency confusion).
-      note = 'published here (pyvet add or upload): not compared with any upstream';
-    } else {
-      try {
-        source = await sources.get(project);
-      } catch (err) {
-        // As in mirror: a page that cannot be read fails its own project, not the survey.
-        const e = asPyvetError(err);
-        error = { code: e.code, message: e.message };
-      }
+    try {
+      source = await sources.get(project);
+    } catch (err) {
+      // As in mirror: a page that cannot be read fails its own project, not the survey.
+      const e = asPyvetError(err);
+      error = { code: e.code, message: e.message };
     }
     const seen = new Map<string, Version>();
-    if (origin === 'local') {
-      // Nothing asked of any upstream.
-    } else if (!source && !error) {
+    if (!source && !error) {
       const refusal = sources.refused.find((r) => r.project === project);
       note = refusal ? refusal.reason : 'not found in any upstream allowed to supply it';
     } else if (source) {
@@ -239,6 +233,9 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
     }
     if (origin === 'mixed') {
       note = `${note ? `${note}; ` : ''}some hosted files came from an upstream and some were added or uploaded here: upgrade-plan plans it only when named with --project`;
+    }
+    if (origin === 'local' && source) {
+      note = `added or uploaded here, compared with upstream '${source.upstream.name}', whose project of that name need not be this one: upgrade-plan plans it only when named with --project (if it is yours, list it in owned_names)`;
     }
     const all = [...versions.values()].sort((a, b) => a.version.compare(b.version));
     available.set(project, all);
@@ -380,8 +377,9 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
   const skipped: UpgradePlan['skipped'] = [];
   const unassessed: UpgradePlan['unassessed'] = [];
   const choices: Choice[] = [];
-  // Projects published here: an upgrade whose new files would bring one in from an upstream is refused.
-  const localProjects = new Set(report.projects.filter((p) => p.origin === 'local').map((p) => p.project));
+  // Projects published here: an upgrade whose new files would bring one in from an upstream is
+  // refused, unless the project itself is named (then upgrading it is the operator's choice).
+  const localProjects = new Set(report.projects.filter((p) => p.origin === 'local' && !named?.has(p.project)).map((p) => p.project));
   // Why a version cannot be moved to, before any download: refused here, or no wheel a release
   // can install on some target (releases and patches resolve wheels only, so an sdist-only fix
   // could be mirrored but never pinned, whatever allow_sdists says).
@@ -407,13 +405,9 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
   };
   for (const p of report.projects) {
     if (named && !named.has(p.project)) continue;
-    if (p.origin === 'local') {
-      // Never bound to an upstream: a same-name public package is not this project.
-      if (named) skipped.push({ project: p.project, reason: `${p.note}: it is never upgraded from an upstream` });
-      continue;
-    }
-    if (p.origin === 'mixed' && !named) {
-      skipped.push({ project: p.project, reason: `${p.note}` });
+    if ((p.origin === 'local' || p.origin === 'mixed') && !named) {
+      // Bound to an upstream only by the operator's explicit choice: a same-name public package need not be this project.
+      if (p.note) skipped.push({ project: p.project, reason: p.note });
       continue;
     }
     if (p.error) {
@@ -523,6 +517,13 @@ export async function planUpgrades(repo: Repository, opts: PlanOptions): Promise
     const requested = new Map(upgrades.map((u) => [`${u.project}==${u.to.text}`, u.project]));
     for (const u of planned.unsatisfied) {
       if (u.neededBy.length === 0 && requested.has(u.requirement)) charge(requested.get(u.requirement)!, `${u.target}: ${u.reason}`);
+    }
+    // A dependency the mirror would not fetch because it was added here says so, beside the closure problem it leaves.
+    const newFilesSoFar = [...planned.fetched, ...planned.present, ...hostedFiles];
+    for (const r of planned.refused) {
+      if (r.code !== 'PUBLISHED_HERE') continue;
+      const text = `${r.project} was added or uploaded here, so it is not fetched from an upstream as a dependency`;
+      for (const m of newFilesSoFar) if (needsProject(m.requiresDist, r.project)) charge(broughtBy.get(m.filename) ?? m.project, text, 'unfetched');
     }
     // A file that could not be fetched (or its metadata read) cannot be counted on: it is held
     // against the upgrade it belongs to, or the upgrades whose new files need its project.

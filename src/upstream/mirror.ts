@@ -229,6 +229,16 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
   const sourceOf = (project: string) => sources.get(project);
 
   // --- what the repository already has -------------------------------------------------------
+  const addedCache = new Map<string, Promise<boolean>>();
+  /** Whether the project has files here, every one added or uploaded (rejected ones count too). */
+  const addedHere = (project: string) => {
+    let a = addedCache.get(project);
+    if (!a) {
+      a = repo.catalog.files.list({ project }).then((fs) => fs.length > 0 && fs.every((f) => !f.origin.startsWith('upstream:')));
+      addedCache.set(project, a);
+    }
+    return a;
+  };
   const hostedCache = new Map<string, Promise<FileRecord[]>>();
   const hosted = (project: string) => {
     let h = hostedCache.get(project);
@@ -384,6 +394,16 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
       if (inPlan.length > 0) return null;
     }
     if (need.refuse) return unsatisfied(need.refuse);
+    if (!need.topLevel && (await addedHere(req.project))) {
+      // Dependency confusion without an owned_names entry: a project that exists here only as
+      // added or uploaded files is not looked up outside as someone's dependency. Named on the
+      // command line, it is the operator's explicit choice.
+      return sources.refuseProject(
+        req.project,
+        'PUBLISHED_HERE',
+        `${req.project} was added or uploaded here and no file of it came from an upstream: as a dependency it is never fetched from one, since a public project of that name need not be this one. If it is a public project, mirror it by name (pyvet mirror '${req.text}'); if it is yours, list it in the policy's owned_names`,
+      );
+    }
     let source: Awaited<ReturnType<typeof sourceOf>>;
     try {
       source = await sourceOf(req.project);

@@ -76,6 +76,11 @@ export class UpstreamSources {
     return p;
   }
 
+  /** Refuses a project for the run (reported once among the refusals), for reasons decided elsewhere. */
+  refuseProject(project: string, code: string, reason: string): null {
+    return this.refuse(project, code, reason);
+  }
+
   private refuse(project: string, code: string, reason: string): null {
     if (!this.refusedProjects.has(project)) {
       this.refusedProjects.add(project);

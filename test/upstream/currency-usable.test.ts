@@ -129,14 +129,14 @@ describe('what an upgrade plan may move to', () => {
     tmp.cleanup();
   });
 
-  test('outdated: a project published here is local and not compared; mixed origins are flagged', async () => {
+  test('outdated: a project added here is compared but flagged (its namesake need not be it); mixed origins too', async () => {
     const r = await outdated(repo);
     const corp = r.projects.find((p) => p.project === 'cv-corp-tool')!;
     assert.equal(corp.origin, 'local');
-    assert.equal(corp.newest, null);
-    assert.equal(corp.upstream, null);
-    assert.equal(corp.behind, 0);
-    assert.match(corp.note ?? '', /published here/);
+    assert.equal(corp.newest, '9.9');
+    assert.equal(corp.upstream, 'up');
+    assert.equal(corp.behind, 1);
+    assert.match(corp.note ?? '', /added or uploaded here, compared with upstream 'up', whose project of that name need not be this one: .*--project/);
     const mixed = r.projects.find((p) => p.project === 'cv-mixed')!;
     assert.equal(mixed.origin, 'mixed');
     assert.equal(mixed.newest, '2.0');
@@ -152,9 +152,10 @@ describe('what an upgrade plan may move to', () => {
     const plan = await planUpgrades(repo, { actor: ADMIN });
     const to = new Map(plan.upgrades.map((u) => [u.project, u]));
     assert.equal(to.has('cv-corp-tool'), false, JSON.stringify(plan.upgrades));
+    assert.match(plan.skipped.find((s) => s.project === 'cv-corp-tool')?.reason ?? '', /added or uploaded here.*--project/);
     // 2.0 would fetch cv-corp-tool 9.9 from upstream as a dependency.
     assert.equal(to.get('cv-user')?.to, '1.5', JSON.stringify(plan, null, 1));
-    assert.match(to.get('cv-user')!.reasons.join('\n'), /2\.0 not taken: .*cv-corp-tool is published here/);
+    assert.match(to.get('cv-user')!.reasons.join('\n'), /2\.0 not taken: .*cv-corp-tool was added or uploaded here, so it is not fetched from an upstream as a dependency/);
     assert.ok(!plan.newFiles.some((f) => f.filename.startsWith('cv_corp_tool')), JSON.stringify(plan.newFiles));
     assert.equal(to.has('cv-mixed'), false);
     assert.match(plan.skipped.find((s) => s.project === 'cv-mixed')?.reason ?? '', /--project/);
@@ -171,16 +172,27 @@ describe('what an upgrade plan may move to', () => {
     assert.match(fix.get('cv-vulne')!.reasons.join('\n'), /1\.1 not taken: 1\.1 is yanked here: breaks the build/);
   });
 
-  test('a project of mixed origins is planned when named; a local one never', async () => {
+  test('projects of mixed or local origin are planned only when named', async () => {
     const plan = await planUpgrades(repo, { actor: ADMIN, projects: ['CV_Mixed', 'cv-corp-tool'] });
-    assert.deepEqual(plan.upgrades.map((u) => [u.project, u.to]), [['cv-mixed', '2.0']]);
-    assert.match(plan.skipped.find((s) => s.project === 'cv-corp-tool')?.reason ?? '', /never upgraded from an upstream/);
+    assert.deepEqual(plan.upgrades.map((u) => [u.project, u.to]).sort(), [['cv-corp-tool', '9.9'], ['cv-mixed', '2.0']]);
+  });
+
+  test('mirror never fetches a project added here as a dependency; named on the command line, it does', async () => {
+    const targets = getTargets(repo.config, [TARGET]);
+    const deps = await mirror(repo, { actor: ADMIN, requirements: ['cv-user==2.0'], withDeps: true, targets, dryRun: true });
+    assert.deepEqual(deps.fetched.map((f) => f.filename), ['cv_user-2.0-py3-none-any.whl']);
+    const refusal = deps.refused.find((r) => r.project === 'cv-corp-tool');
+    assert.equal(refusal?.code, 'PUBLISHED_HERE', JSON.stringify(deps.refused));
+    assert.match(refusal!.reason, /added or uploaded here .*never fetched .*mirror it by name .*owned_names/);
+    const named = await mirror(repo, { actor: ADMIN, requirements: ['cv-corp-tool==9.9'], targets, dryRun: true });
+    assert.deepEqual(named.fetched.map((f) => f.filename), ['cv_corp_tool-9.9-py3-none-any.whl']);
+    assert.deepEqual(named.refused, []);
   });
 
   test('the text plan lists skipped projects on their own lines after the table', async () => {
     const r = await runCliAsync(data, ['upgrade-plan']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /\n\nskipped cv-mixed: /);
+    assert.match(r.stdout, /\n\nskipped cv-corp-tool: .*\nskipped cv-mixed: /);
     assert.doesNotMatch(r.stderr, /skipped/);
   });
 });

@@ -126,16 +126,17 @@ function printOutdated(r: OutdatedReport): void {
       p.lowestFix ? `${p.lowestFix}${p.lowestFixHosted ? ' (hosted)' : ''}` : '',
       p.error
         ? colour.red(`not read: ${p.error.message} [${p.error.code}]`)
-        : p.origin === 'local'
-          ? colour.dim('local (not compared)')
-          : `${p.upstream ?? colour.dim('—')}${p.origin === 'mixed' ? colour.yellow(' (mixed origins)') : ''}`,
+        : `${p.upstream ?? colour.dim('—')}${p.origin === 'mixed' ? colour.yellow(' (mixed origins)') : p.origin === 'local' ? colour.yellow(' (added here)') : ''}`,
     ]),
   );
   // Why a project has no upstream, or is flagged: below the table, on stdout with it.
   const notes = r.projects.filter((p) => p.note);
   if (notes.length > 0) {
     info('');
-    for (const p of notes) info(`${p.origin === 'mixed' ? colour.yellow('mixed origins') : colour.dim('note')} ${p.project}: ${p.note}`);
+    for (const p of notes) {
+      const label = p.origin === 'mixed' ? colour.yellow('mixed origins') : p.origin === 'local' ? colour.yellow('added here') : colour.dim('note');
+      info(`${label} ${p.project}: ${p.note}`);
+    }
   }
 }
 
@@ -276,7 +277,11 @@ export function register(program: Command): void {
     .command('outdated')
     .description('per project: hosted versions, the newest upstream release, how far behind, and known vulnerabilities with their fix')
     .option('--pre', 'consider upstream pre-releases', false)
-    .addHelpText('after', '\nA project whose hosted files were all added or uploaded here is shown as local and not compared with any upstream.')
+    .addHelpText(
+      'after',
+      '\nA project whose hosted files were all added or uploaded here is compared with the upstreams and marked\n' +
+        '(added here): a public project of the same name need not be it, so upgrade-plan plans it only when named.',
+    )
     .option('--from <upstream>', 'an upstream name or index URL')
     .action(async (o: { pre: boolean; from?: string }, c: Command) => {
       const r = await withRepository(c, (repo) => outdated(repo, { prereleases: o.pre, from: fromOption(o.from) }));
@@ -296,9 +301,9 @@ export function register(program: Command): void {
     .option('--apply', 'mirror the upgrades and draft a patch release from the latest release', false)
     .addHelpText(
       'after',
-      '\nA project whose hosted files were all added or uploaded here (not mirrored) is never compared with an\n' +
-        'upstream nor upgraded from one: a public package of the same name is not it. One whose files came\n' +
-        'both from an upstream and from here is flagged and planned only when named with --project.',
+      '\nA project whose hosted files were all added or uploaded here (not mirrored), or came both from an\n' +
+        'upstream and from here, is planned only when named with --project: a public package of the same name\n' +
+        'need not be it (list your own names in the policy\'s owned_names to keep them out for good).',
     )
     .action(async (o: { securityOnly: boolean; target: string[]; from?: string; project: string[]; apply: boolean }, c: Command) => {
       const plan = await withRepository(c, async (repo) => {
