@@ -68,16 +68,27 @@ const EXIT_CODE: Record<ErrorKind, number> = {
 };
 
 export function httpStatusOf(err: unknown): number {
-  return err instanceof PyvetError ? HTTP_STATUS[err.kind] : 500;
+  return HTTP_STATUS[asPyvetError(err).kind];
 }
 
 export function exitCodeOf(err: unknown): number {
-  return err instanceof PyvetError ? EXIT_CODE[err.kind] : EXIT_CODE.internal;
+  return EXIT_CODE[asPyvetError(err).kind];
 }
 
 /** Wraps anything thrown into a PyvetError so shells can report it uniformly. */
 export function asPyvetError(err: unknown): PyvetError {
   if (err instanceof PyvetError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  // Another process held the catalog's write lock past its busy timeout (a long advisory import,
+  // say): nothing of this command was written, and the answer is to try again, not a bug report.
+  if ((err as { code?: unknown } | null)?.code === 'SQLITE_BUSY') {
+    return new PyvetError(
+      'CATALOG_BUSY',
+      'unavailable',
+      'the catalog is busy: another pyvet process held its write lock for longer than this one waits (10 s), for a large advisory import perhaps; nothing was written, try again',
+      undefined,
+      { cause: err },
+    );
+  }
   return new PyvetError('INTERNAL', 'internal', message, undefined, { cause: err });
 }
