@@ -35,6 +35,8 @@ export interface DiffResult {
   downgraded: VersionChange[];
   rehashed: { project: string; version: string; removedHashes: string[]; addedHashes: string[] }[];
   unchanged: number;
+  /** Set when the target exists on one side only: every pin of it is then added or removed. */
+  target?: { name: string; change: 'added' | 'removed' };
 }
 
 /** The `name==version --hash=…` pins of a requirements file; anything not pinned with == is refused. */
@@ -121,21 +123,57 @@ async function operandSets(repo: Repository | null, operand: string): Promise<Ma
 
 /**
  * Diffs two operands (release names or requirements files). Two releases are compared target
- * by target (their common targets, or `target`); a file is compared with each target of a release.
+ * by target: their common targets, each target only one of them has (all its pins added or
+ * removed), or only `target`. `target` may map one target onto another, 'A:B' (a cp311 release
+ * against its cp312 successor). A file is compared with each target of a release.
  */
 export async function diffReleases(repo: Repository | null, a: string, b: string, target?: string): Promise<DiffResult[]> {
   const x = await operandSets(repo, a);
   const y = await operandSets(repo, b);
+  const [fromTarget, toTarget] = target?.includes(':') ? (target.split(':', 2) as [string, string]) : [target, target];
+  if (target?.includes(':') && (x.has(null) || y.has(null))) {
+    throw new PyvetError('DIFF_TARGET_INVALID', 'invalid', `--target ${target} maps one release's target onto another's: both operands must be releases`);
+  }
+  if (fromTarget !== toTarget) {
+    const from = x.get(fromTarget!);
+    const to = y.get(toTarget!);
+    if (!from || !to) {
+      const missing = !from ? `${a} has no target ${fromTarget}` : `${b} has no target ${toTarget}`;
+      throw new PyvetError('DIFF_NO_COMMON_TARGET', 'invalid', missing, { target });
+    }
+    return [diffPinSets(from, to)];
+  }
   const results: DiffResult[] = [];
-  const keys = x.has(null) ? [...y.keys()] : y.has(null) ? [...x.keys()] : [...x.keys()].filter((k) => y.has(k));
-  for (const k of keys) {
-    if (target !== undefined && k !== null && k !== target) continue;
-    const from = x.get(x.has(null) ? null : k);
-    const to = y.get(y.has(null) ? null : k);
-    if (from && to) results.push(diffPinSets(from, to));
+  if (x.has(null) || y.has(null)) {
+    // A file against each target of a release (or another file).
+    for (const k of x.has(null) ? y.keys() : x.keys()) {
+      if (target !== undefined && k !== null && k !== target) continue;
+      results.push(diffPinSets(x.get(x.has(null) ? null : k)!, y.get(y.has(null) ? null : k)!));
+    }
+  } else {
+    const common = [...x.keys()].filter((k) => y.has(k) && (target === undefined || k === target));
+    for (const k of common) results.push(diffPinSets(x.get(k)!, y.get(k)!));
+    if (common.length === 0) {
+      const onlyHere = (m: Map<string | null, PinSet>) => [...m.keys()].join(', ');
+      throw new PyvetError(
+        'DIFF_NO_COMMON_TARGET',
+        'invalid',
+        `${a} and ${b} have no target in common${target ? ` named ${target}` : ''} (${a}: ${onlyHere(x)}; ${b}: ${onlyHere(y)}): compare two of them with --target FROM:TO`,
+      );
+    }
+    if (target === undefined) {
+      // A target one side lacks is a change too: all of its pins came or went.
+      for (const [k, set] of x) if (!y.has(k)) results.push(targetChange(set, `${b} (no ${k})`, k!, 'removed'));
+      for (const [k, set] of y) if (!x.has(k)) results.push(targetChange(set, `${a} (no ${k})`, k!, 'added'));
+    }
   }
   if (results.length === 0) {
     throw new PyvetError('DIFF_NO_COMMON_TARGET', 'invalid', `${a} and ${b} have no target in common${target ? ` named ${target}` : ''}`);
   }
   return results;
+}
+
+function targetChange(set: PinSet, otherLabel: string, name: string, change: 'added' | 'removed'): DiffResult {
+  const none: PinSet = { label: otherLabel, pins: new Map() };
+  return { ...(change === 'removed' ? diffPinSets(set, none) : diffPinSets(none, set)), target: { name, change } };
 }

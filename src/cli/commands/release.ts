@@ -62,6 +62,12 @@ function printSigningKey(k: SigningKeyInfo | undefined, release?: string): void 
 
 
 function printDiff(d: DiffResult): void {
+  if (d.target) {
+    const pins = d.target.change === 'added' ? d.added : d.removed;
+    const line = `target ${d.target.name} ${d.target.change}: ${pins.length} pin(s) ${d.target.change === 'added' ? `in ${d.to}, none in ${d.from}` : `in ${d.from}, none in ${d.to}`}`;
+    info(d.target.change === 'added' ? colour.green(line) : colour.red(line));
+    return;
+  }
   info(
     `${colour.bold(d.from)} → ${colour.bold(d.to)}: ${d.added.length} added, ${d.removed.length} removed, ${d.upgraded.length} upgraded, ${d.downgraded.length} downgraded, ${d.rehashed.length} re-hashed, ${d.unchanged} unchanged`,
   );
@@ -245,8 +251,11 @@ export function register(program: Command): void {
   release
     .command('diff <a> <b>')
     .description('added, removed, upgraded, downgraded and re-hashed projects between two releases or requirements files')
-    .option('-t, --target <name>', 'only this target (releases)')
-    .addHelpText('after', '\nExample: pyvet release diff 2026.10.01 2026.11.29\n         pyvet release diff old-requirements.txt new-requirements.txt')
+    .option('-t, --target <name>', "only this target (releases); FROM:TO compares one release's target with another's")
+    .addHelpText(
+      'after',
+      '\nTargets only one release has are listed as added or removed.\nExample: pyvet release diff 2026.10.01 2026.11.29\n         pyvet release diff 2026.10.01 2026.11.29 -t cp311-manylinux_x86_64:cp312-manylinux_x86_64\n         pyvet release diff old-requirements.txt new-requirements.txt',
+    )
     .action(async (a: string, b: string, opts: { target?: string }, c: Command) => {
       const g = globalOptions(c);
       // Two files need no repository; a release name does.
