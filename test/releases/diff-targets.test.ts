@@ -3,7 +3,6 @@
 // cp311 toolkit against its cp312 successor); two releases with no target in common say which
 // targets each has and how to compare them.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { approveFiles, ingestFile } from '../../src/repository/index.js';
 import { diffReleases } from '../../src/releases/diff.js';
