@@ -176,4 +176,14 @@ const DEFAULT_CONFIG_TOML = `# pyvet configuration. Every setting below shows it
 # concurrency = 4
 # retries = 4
 # timeout_ms = 60000
+
+# Targets besides the presets (\`pyvet targets\`). The manylinux presets assume glibc 2.39: a
+# release for them may pin a wheel that older systems cannot install. For clients on RHEL 8
+# (glibc 2.28) or RHEL 9 (2.34), define a target with their glibc:
+# [[targets]]
+# name = "cp311-rhel8"
+# base = "cp311-manylinux_x86_64"
+# glibc = "2.28"
+# Or standalone: name, python = "3.11", platforms = ["…"], and an [targets.environment] table
+# of PEP 508 marker values.
 `;

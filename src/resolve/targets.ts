@@ -66,7 +66,8 @@ const PRESET_PYTHONS: readonly [number, string][] = [
 ];
 
 // The glibc of current distributions (Ubuntu 24.04): its manylinux ladder reaches down to the
-// oldest wheels (manylinux1/2014), so it installs what any older system would.
+// oldest wheels (manylinux1/2014). A release for it may pin a wheel that needs all of that glibc:
+// clients on older systems (RHEL 8: 2.28, RHEL 9: 2.34) get a configured target with `glibc`.
 const GLIBC: readonly [number, number] = [2, 39];
 const MUSL: readonly [number, number] = [1, 2];
 const MACOS: readonly [number, number] = [14, 0];
@@ -83,7 +84,7 @@ interface PlatformPreset {
 function platformPresets(): PlatformPreset[] {
   const linux = (arch: string): PlatformPreset => ({
     suffix: `manylinux_${arch}`,
-    description: `Linux ${arch}, glibc ${GLIBC.join('.')} (manylinux)`,
+    description: `Linux ${arch}, glibc ${GLIBC.join('.')} or newer (manylinux; for older systems configure a target with glibc)`,
     platforms: [...manylinuxPlatforms(GLIBC, [arch]), `linux_${arch}`],
     env: { os_name: 'posix', platform_machine: arch, platform_system: 'Linux', sys_platform: 'linux' },
   });
@@ -183,8 +184,20 @@ const CONFIG_KEYS = new Set([
   'implementation',
   'abis',
   'platforms',
+  'glibc',
   'environment',
 ]);
+
+// manylinux tags by the glibc they need (PEP 600), legacy aliases included (PEP 513/571/599).
+const MANYLINUX_TAG = /^manylinux_(\d+)_(\d+)_/;
+const LEGACY_GLIBC: Record<string, readonly [number, number]> = { manylinux1: [2, 5], manylinux2010: [2, 12], manylinux2014: [2, 17] };
+
+/** The glibc a platform tag needs, or undefined for a tag that is not manylinux. */
+function glibcOf(tag: string): readonly [number, number] | undefined {
+  const m = MANYLINUX_TAG.exec(tag);
+  if (m) return [Number(m[1]), Number(m[2])];
+  return LEGACY_GLIBC[tag.slice(0, tag.indexOf('_'))];
+}
 
 /**
  * One `[[targets]]` table. Either standalone (name, python, platforms, …) or `base = "<preset>"`
@@ -225,8 +238,19 @@ export function targetFromConfig(raw: Record<string, unknown>, index: number, kn
         : implementation === 'cp'
           ? [`cp${nodot}`]
           : [];
-  const platforms = raw.platforms !== undefined ? stringList(raw.platforms, index, 'platforms') : base?.platforms;
+  let platforms = raw.platforms !== undefined ? stringList(raw.platforms, index, 'platforms') : base?.platforms;
   if (!platforms) throw invalid(index, "'platforms' is required (or a 'base' target)", 'platforms');
+  if (raw.glibc !== undefined) {
+    // The clients' glibc (RHEL 8: "2.28"): no wheel needing a newer one is ever pinned for them.
+    const m = typeof raw.glibc === 'string' ? /^2\.(\d+)$/.exec(raw.glibc) : null;
+    if (!m) throw invalid(index, `'glibc' must look like "2.28" (got ${JSON.stringify(raw.glibc)})`, 'glibc');
+    const max = Number(m[1]);
+    if (!platforms.some((p) => glibcOf(p) !== undefined)) throw invalid(index, "'glibc' applies to manylinux targets only", 'glibc');
+    platforms = platforms.filter((p) => {
+      const needs = glibcOf(p);
+      return needs === undefined || needs[0] < 2 || (needs[0] === 2 && needs[1] <= max);
+    });
+  }
   let full = raw.python_full_version;
   if (full === undefined) {
     full =

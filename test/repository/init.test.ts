@@ -9,6 +9,7 @@ import { defaultConfig, loadConfig } from '../../src/config.js';
 import { PyvetError } from '../../src/errors.js';
 import { openRepository } from '../../src/repository/open.js';
 import { authenticate } from '../../src/repository/tokens.js';
+import { listTargets } from '../../src/resolve/targets.js';
 import { tempDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -36,11 +37,17 @@ describe('init and open', () => {
   it('writes a pyvet.toml whose commented settings are the real defaults', () => {
     const text = readFileSync(join(dataDir, 'pyvet.toml'), 'utf8');
     assert.deepEqual(loadConfig({ dataDir, env: {} }).limits, defaultConfig(dataDir).limits, 'all commented: defaults');
-    // Uncomment every `# key = value` line except the two documented examples.
+    // Uncomment every `# key = value` line except the documented examples.
     const uncommented = text
       .split('\n')
-      .map((l) => (/^# [a-z_]+ = /.test(l) && !/^# (base_url|policy_file) /.test(l) ? l.slice(2) : l))
+      .map((l) => (/^# [a-z_]+ = /.test(l) && !/^# (base_url|policy_file|name|base|glibc) /.test(l) ? l.slice(2) : l))
       .join('\n');
+    // The example target, uncommented with its table header, is a valid target.
+    const example = text.slice(text.indexOf('# [[targets]]')).split('\n').slice(0, 4).map((l) => l.slice(2)).join('\n');
+    const withTarget = join(tmp.path, 'with-target.toml');
+    writeFileSync(withTarget, `${example}\n`);
+    const rhel8 = listTargets(loadConfig({ dataDir, configFile: withTarget, env: {} })).find((t) => t.name === 'cp311-rhel8');
+    assert.equal(rhel8?.platforms[0], 'manylinux_2_28_x86_64');
     const file = join(tmp.path, 'uncommented.toml');
     writeFileSync(file, uncommented);
     const c = loadConfig({ dataDir, configFile: file, env: {} });

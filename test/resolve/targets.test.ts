@@ -76,6 +76,29 @@ describe('targets', () => {
     assert.ok(targetTagRanks(aix).has('cp312-cp312-aix_7205_2318_64'));
   });
 
+  it('glibc on a configured manylinux target keeps out wheels that need a newer glibc', () => {
+    const rhel8 = listTargets({ targets: [{ name: 'rhel8', base: 'cp311-manylinux_x86_64', glibc: '2.28' }] }).find((t) => t.name === 'rhel8')!;
+    assert.equal(rhel8.platforms[0], 'manylinux_2_28_x86_64');
+    const ranks = targetTagRanks(rhel8);
+    assert.ok(ranks.has('cp311-cp311-manylinux_2_28_x86_64'));
+    assert.ok(ranks.has('cp311-cp311-manylinux2014_x86_64') && ranks.has('cp311-cp311-manylinux1_x86_64'), 'older wheels still install');
+    assert.ok(!ranks.has('cp311-cp311-manylinux_2_34_x86_64'), 'a manylinux_2_34 wheel is not for RHEL 8');
+    assert.ok(ranks.has('cp311-cp311-linux_x86_64') && ranks.has('py3-none-any'));
+    for (const [glibc, re] of [
+      ['2.x', /'glibc' must look like "2\.28"/],
+      [2.28, /'glibc' must look like "2\.28"/],
+    ] as const) {
+      assert.throws(
+        () => listTargets({ targets: [{ name: 'x', base: 'cp311-manylinux_x86_64', glibc }] }),
+        (e: PyvetError) => e.code === 'TARGET_INVALID' && re.test(e.message),
+      );
+    }
+    assert.throws(
+      () => listTargets({ targets: [{ name: 'x', base: 'cp311-win_amd64', glibc: '2.28' }] }),
+      (e: PyvetError) => e.code === 'TARGET_INVALID' && /manylinux targets only/.test(e.message),
+    );
+  });
+
   it('explains what is wrong with a configured target', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ name: 'x', platforms: ['linux_x86_64'] }, /targets\[0\]\.python.*required/],
