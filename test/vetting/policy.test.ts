@@ -228,6 +228,21 @@ function advisory(id: string, severity: { type: string; score: string }[] = [], 
 const CRITICAL = [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }];
 const MEDIUM = [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' }];
 
+/** An active waiver on file 1, until 2026-06-08. */
+function waiver(id: number, advisoryId: string): Waiver {
+  return {
+    id,
+    fileId: 1,
+    advisoryId,
+    reason: 'not reachable',
+    expiresAt: '2026-06-08T00:00:00Z',
+    grantedBy: 'alice',
+    grantedAt: NOW.toISOString(),
+    revokedAt: null,
+    revokedBy: null,
+  };
+}
+
 function evaluate(f: FileRecord, policy: Partial<Policy> = {}, advisories: Advisory[] = [], waivers: Waiver[] = [], now = NOW) {
   return evaluateFile({
     file: f,
@@ -271,17 +286,7 @@ describe('gates', () => {
 
   test('an active waiver lets the one finding through; an expired or revoked one does not', () => {
     const a = advisory('PYSEC-2099-1', CRITICAL);
-    const w: Waiver = {
-      id: 7,
-      fileId: 1,
-      advisoryId: 'PYSEC-2099-1',
-      reason: 'not reachable',
-      expiresAt: '2026-06-08T00:00:00Z',
-      grantedBy: 'alice',
-      grantedAt: NOW.toISOString(),
-      revokedAt: null,
-      revokedBy: null,
-    };
+    const w = waiver(7, 'PYSEC-2099-1');
     const ok = evaluate(file(), { auto_approve: true }, [a], [w]);
     assert.equal(ok.verdict, 'approve');
     assert.deepEqual([ok.findings[0]!.blocking, ok.findings[0]!.waiverId], [false, 7]);
@@ -305,17 +310,7 @@ describe('gates', () => {
       ],
     );
     assert.deepEqual(r.reasons, ['max_cvss: advisory GHSA-aaaa-bbbb-cccc (CVSS 9.8 critical) ≥ max 7.0']);
-    const w: Waiver = {
-      id: 9,
-      fileId: 1,
-      advisoryId: 'PYSEC-2099-7',
-      reason: 'not reachable',
-      expiresAt: '2026-06-08T00:00:00Z',
-      grantedBy: 'alice',
-      grantedAt: NOW.toISOString(),
-      revokedAt: null,
-      revokedBy: null,
-    };
+    const w = waiver(9, 'PYSEC-2099-7');
     const waived = evaluate(file(), { auto_approve: true }, [pysec, other, ghsa], [w]);
     assert.equal(waived.verdict, 'approve');
     assert.deepEqual([waived.findings[0]!.blocking, waived.findings[0]!.waiverId], [false, 9]);
