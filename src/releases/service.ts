@@ -132,6 +132,9 @@ function normalizeCreated(created: string | undefined): string {
     d = new Date(utc);
     // The manifest and the SBOM write YYYY-MM-DDTHH:MM:SSZ: four-digit years, after the epoch.
     if (y! < 1970 || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999) throw invalid('is outside the years 1970-9999');
+    // The newest release is 'latest' and every patch's base is older than it: a date ahead of
+    // the clock would stay 'latest' for good. A day is left for clocks that disagree.
+    if (utc > Date.now() + 24 * 3600 * 1000) throw invalid('is in the future (a release is dated when it is made, or earlier)');
   }
   // Whole seconds: what people read, and what reproducible inputs are written with.
   return `${d.toISOString().slice(0, 19)}Z`;

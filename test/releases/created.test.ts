@@ -24,7 +24,16 @@ describe('release --created', () => {
     assert.equal((await create('2026-11-29')).createdAt, '2026-11-29T00:00:00Z');
     assert.equal((await create('2026-11-29T08:00:00.5+02:00')).createdAt, '2026-11-29T06:00:00Z');
     assert.equal((await create('2024-02-29T23:30Z')).createdAt, '2024-02-29T23:30:00Z');
-    assert.equal((await create('9999-12-31T23:59:59Z')).createdAt, '9999-12-31T23:59:59Z');
+    assert.equal((await create('1970-01-01T00:00:00Z')).createdAt, '1970-01-01T00:00:00Z');
+  });
+
+  it('refuses a time ahead of the clock (it would stay the latest release for good), a day of skew aside', async () => {
+    const ahead = (hours: number) => `${new Date(Date.now() + hours * 3600_000).toISOString().slice(0, 19)}Z`;
+    for (const bad of ['9999-12-31T23:59:59Z', ahead(26)]) {
+      await assert.rejects(create(bad), (e: PyvetError) => e.code === 'RELEASE_CREATED_INVALID' && /is in the future/.test(e.message));
+    }
+    const soon = ahead(2);
+    assert.equal((await create(soon)).createdAt, soon, 'within the skew allowed');
   });
 
   it('refuses what is not one, naming it', async () => {
