@@ -62,8 +62,8 @@ export interface AccessLine {
 
 export interface ServeProcess {
   url: string;
-  /** What `pyvet --json serve` printed on start (url, dataDir, adminToken when it created the repository, workers). */
-  started: { url: string; dataDir: string; adminToken: string | null; workers: number };
+  /** What `pyvet --json serve` printed on start (url, dataDir, the admin token's file when it created the repository, workers). */
+  started: { url: string; dataDir: string; adminTokenFile: string | null; workers: number };
   pid: number;
   /** Exit code after stop(). */
   exitCode(): number | null;

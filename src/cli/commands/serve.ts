@@ -1,15 +1,18 @@
 // `pyvet serve`: the HTTP server on a repository, created on first start (the admin token is
-// printed once). Runs until SIGINT/SIGTERM, then stops accepting, finishes requests and exits;
-// requests still running after server.drain_timeout_ms have their connections closed.
+// written to <data>/initial-admin-token, never printed: serve's output is often a log). Runs
+// until SIGINT/SIGTERM, then stops accepting, finishes requests and exits; requests still
+// running after server.drain_timeout_ms have their connections closed.
 // With --workers N, N processes share the port (node:cluster), like nginx's worker_processes;
 // each has its own page cache and watches the same catalog serial; /metrics on any of them
 // answers for all (the primary merges them: src/server/metrics.ts). The primary restarts a
 // worker that dies, backing off when they keep dying, and stops if one cannot start.
 import cluster from 'node:cluster';
 import { once } from 'node:events';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { asPyvetError, type ErrorKind, exitCodeOf, PyvetError } from '../../errors.js';
-import { openRepository } from '../../repository/open.js';
+import { type OpenedRepository, openRepository } from '../../repository/open.js';
 import type { Repository } from '../../repository/types.js';
 import type { startServer } from '../../server/index.js';
 import { ClusterMetrics } from '../../server/metrics.js';
@@ -34,14 +37,34 @@ function integer(flag: string, min: number, max: number) {
   };
 }
 
-function announce(g: GlobalOptions, url: string, dataDir: string, adminToken: string | undefined, workers: number): void {
+/** Where serve leaves the first admin token of a repository it created, for the operator to collect. */
+export const INITIAL_TOKEN_FILE = 'initial-admin-token';
+
+/**
+ * Writes the first admin token of a repository this start created to <data>/initial-admin-token
+ * (0600, in the 0700 data directory) and returns that path; undefined when it existed already.
+ * Under systemd, docker or kubernetes, stdout is the server's log, and no secret goes there.
+ */
+function keepInitialToken(repo: OpenedRepository): string | undefined {
+  if (repo.initialAdminToken === undefined) return undefined;
+  const path = join(repo.config.data_dir, INITIAL_TOKEN_FILE);
+  // One left from a repository whose catalog was deleted names a token that no longer exists;
+  // removed first so that 'wx' never writes through a link planted there.
+  rmSync(path, { force: true });
+  writeFileSync(path, `${repo.initialAdminToken}\n`, { flag: 'wx', mode: 0o600 });
+  return path;
+}
+
+function announce(g: GlobalOptions, url: string, dataDir: string, tokenFile: string | undefined, workers: number): void {
   if (g.json) {
-    printJson({ url, dataDir, adminToken: adminToken ?? null, workers });
+    printJson({ url, dataDir, adminTokenFile: tokenFile ?? null, workers });
     return;
   }
-  if (adminToken) {
+  if (tokenFile) {
     info(`created a repository in ${dataDir}`);
-    info(`admin token (shown once, keep it safe): ${colour.bold(adminToken)}`);
+    info(`the first admin token is in ${colour.bold(tokenFile)} (readable by you alone): read it, keep it in a safe place, then delete the file`);
+  } else if (existsSync(join(dataDir, INITIAL_TOKEN_FILE))) {
+    note(`${join(dataDir, INITIAL_TOKEN_FILE)} still holds the first admin token: keep it in a safe place, then delete the file`);
   }
   info(`pyvet serving ${dataDir} at ${colour.bold(url)}  (index: ${url}/simple/)${workers > 1 ? `, ${workers} workers` : ''}`);
 }
@@ -90,9 +113,12 @@ async function failWorker(err: unknown): Promise<void> {
 async function serveHere(g: GlobalOptions, opts: ServeOptions): Promise<void> {
   let repo: Awaited<ReturnType<typeof openRepository>>;
   let server: Awaited<ReturnType<typeof startServer>>;
+  let tokenFile: string | undefined;
   try {
     repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
     try {
+      // Before anything else can fail: a repository created without it would have no admin.
+      tokenFile = keepInitialToken(repo);
       if (cluster.isPrimary) await vetUndecided(repo);
       // Loaded here: Fastify and the routes are a tenth of a second that no other command needs.
       const { startServer } = await import('../../server/index.js');
@@ -106,7 +132,7 @@ async function serveHere(g: GlobalOptions, opts: ServeOptions): Promise<void> {
     if (cluster.isWorker) return failWorker(err);
     throw err;
   }
-  if (cluster.isPrimary) announce(g, server.url, repo.config.data_dir, repo.initialAdminToken, 1);
+  if (cluster.isPrimary) announce(g, server.url, repo.config.data_dir, tokenFile, 1);
   const clock = cluster.isPrimary ? startClock(repo) : undefined;
   const drainMs = repo.config.server.drain_timeout_ms;
   await untilSignal(async () => {
@@ -131,10 +157,11 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
   // Create the repository (and its admin token) once, before the workers open it.
   const repo = await openRepository({ dataDir: g.data, configFile: g.config, create: true });
   const { data_dir: dataDir, server: cfg } = repo.config;
-  const adminToken = repo.initialAdminToken;
   // The primary keeps the repository open for the vetting clock only; the workers serve.
   let clock: { stop: () => Promise<void> };
+  let tokenFile: string | undefined;
   try {
+    tokenFile = keepInitialToken(repo);
     await vetUndecided(repo);
     clock = startClock(repo);
   } catch (err) {
@@ -233,7 +260,7 @@ async function servePrimary(g: GlobalOptions, opts: ServeOptions, workers: numbe
     const address = await Promise.race([ready, failed]);
     starting = false;
     const host = address.address ?? opts.host ?? cfg.host;
-    announce(g, `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, dataDir, adminToken, workers);
+    announce(g, `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, dataDir, tokenFile, workers);
     await Promise.race([untilSignal(stop), failed]);
   } catch (err) {
     await stop();
@@ -272,7 +299,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'processes sharing the port, e.g. one per core (default 1)', integer('--workers', 1, 256))
     .addHelpText(
       'after',
-      '\nExample: pyvet serve --data ./pyvet-data --port 8080 --workers 2\nThe repository is created on first start; its admin token is printed once.',
+      '\nExample: pyvet serve --data ./pyvet-data --port 8080 --workers 2\nThe repository is created on first start; its first admin token is written to\n<data>/initial-admin-token (never printed): read it, keep it safe, delete the file.',
     )
     .action(async (opts: ServeOptions, c: Command) => {
       const g = globalOptions(c);
