@@ -154,7 +154,11 @@ export class FsBlobStore implements BlobStore {
       }
     }
     if (linked) {
-      // Staged under the store's name; the caller removes its own name when it is done.
+      // Staged under the store's name; the caller removes its own name when it is done. A link
+      // keeps the download's mtime, and cleanTemp takes a temp file older than a day for a dead
+      // writer's, whoever holds it: the staged bytes are dated now.
+      const now = new Date();
+      await utimes(tmpPath, now, now);
     } else if (moved) {
       // Whatever was renamed must still be the plain file checked above.
       const st = await lstat(tmpPath);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { after, describe, it } from 'node:test';
@@ -125,8 +125,14 @@ describe('FsBlobStore', () => {
   it('stage, link: the caller keeps its name, the store adds one (no copy); discard or commit never touch the caller', async () => {
     const src = join(tmp.path, 'download.whl');
     writeFileSync(src, 'downloaded bytes');
+    // A download finished two days ago (a re-run after a kill): staged, it must not look stale.
+    const old = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    utimesSync(src, old, old);
     const staged = await store.stage(src, { link: true });
     assert.equal(statSync(staged.path).ino, statSync(src).ino, 'the same bytes under a second name');
+    assert.ok(Date.now() - statSync(staged.path).mtimeMs < 60_000, 'dated now, so no other process cleans it up as stale');
+    new FsBlobStore(root);
+    assert.ok(existsSync(staged.path), 'opening the store elsewhere leaves it');
     assert.equal(statSync(src).nlink, 2);
     assert.equal(statSync(staged.path).mode & 0o777, 0o600);
     await staged.discard();
