@@ -16,18 +16,18 @@ export function register(program: Command): void {
     .option(
       '-t, --target <name>',
       'target environment (repeatable, wildcards allowed; default: the targets of the newest release, as upgrade-plan; with no release it is required)',
+      // No commander default: it would print `(default: [])`; the action reads `?? []`.
       collect,
-      [],
     )
     .option('--extras [names]', 'also follow extras: all of them, or these (comma-separated)')
     .option('--sdists', 'let sdists count when no wheel fits', false)
     .option('--pre', 'accept pre-releases for every requirement', false)
     .addHelpText('after', '\nExample: pyvet closure --target cp311-manylinux_x86_64 --target cp312-zos')
-    .action(async (opts: { target: string[]; extras?: string | boolean; sdists: boolean; pre: boolean }, c: Command) => {
+    .action(async (opts: { target?: string[]; extras?: string | boolean; sdists: boolean; pre: boolean }, c: Command) => {
       const extras = opts.extras === undefined ? false : opts.extras === true ? true : collect(String(opts.extras));
       const report = await withRepository(c, async (repo) => {
         // An empty target list would check nothing and pass: a CI gate must never do that.
-        let names = opts.target;
+        let names = opts.target ?? [];
         if (names.length === 0) {
           const newest = await latestRelease(repo);
           if (!newest) {

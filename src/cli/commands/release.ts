@@ -87,7 +87,8 @@ export function register(program: Command): void {
   release
     .command('create <name> [requirement...]')
     .description('freeze a resolved set per target: requirements files, CycloneDX SBOMs, a signed manifest')
-    .requiredOption('-t, --target <name>', 'target environment (repeatable, wildcards allowed)', collect, [])
+    // Without a commander default, so commander itself refuses a missing one (and help shows no `(default: [])`).
+    .requiredOption('-t, --target <name>', 'target environment (required; repeatable, wildcards allowed)', collect)
     .option('-r, --requirements <file>', 'resolve the requirements of this file (hashes it lists must match)')
     .option('--all', 'every approved project', false)
     .option(
@@ -149,7 +150,7 @@ export function register(program: Command): void {
   release
     .command('patch <base>')
     .description('the next release from BASE with a few projects replaced; refused if that breaks closure')
-    .requiredOption('-u, --upgrade <name==version>', 'project to replace (repeatable)', collect, [])
+    .requiredOption('-u, --upgrade <name==version>', 'project to replace (required; repeatable)', collect)
     .option('-n, --name <name>', 'name of the new release (default BASE.postN)')
     .option('--index-url <url>', "index URL (default: the base's)")
     .option('--created <time>', 'creation time, ISO 8601 (default now)')

@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('resolve <requirement...>')
     .description('resolve requirements against the approved files for a target, like pip would')
-    .requiredOption('-t, --target <name>', 'target environment')
+    .requiredOption('-t, --target <name>', 'target environment (required)')
     .option('--pre', 'accept pre-releases (pip --pre)', false)
     .option('--sdists', 'let sdists stand in when no wheel fits (pip without --only-binary)', false)
     .addHelpText('after', "\nExample: pyvet resolve 'requests>=2.31' 'urllib3<3' --target cp311-manylinux_x86_64")

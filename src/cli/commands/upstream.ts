@@ -21,7 +21,9 @@ function fromOption(from: string | undefined): string | undefined {
 }
 
 
-function collect(value: string, previous: string[]): string[] {
+// No commander default for repeatable options: it would print `(default: [])` in help; the
+// actions read `?? []` instead, and the help text states the real default.
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -189,15 +191,15 @@ export function register(program: Command): void {
     .command('add <name> <url>')
     .description('add (or replace) an upstream: a PEP 691/503 simple index URL, file:// tree, or another pyvet')
     .option('--priority <n>', 'a whole number from 0 to 1000000, lower is preferred (default 100)')
-    .option('--projects <pattern>', 'glob of projects it may supply (repeatable; default *)', collect, [])
+    .option('--projects <pattern>', 'glob of projects it may supply (repeatable; default *)', collect)
     .option('--username <user>', 'user name for HTTP Basic (default __token__ when a password is set)')
     .option('--password-env <VAR>', 'environment variable holding the password or token (the secret is never stored)')
     .addHelpText('after', '\nExample: pyvet upstream add pypi https://pypi.org/simple/ --priority 10 --projects "*"')
-    .action(async (name: string, url: string, o: { priority?: string; projects: string[]; username?: string; passwordEnv?: string }, c: Command) => {
+    .action(async (name: string, url: string, o: { priority?: string; projects?: string[]; username?: string; passwordEnv?: string }, c: Command) => {
       // Checked before anything is opened: 'abc' or '1.5' is an invalid input, never a stored rank.
       const priority = o.priority === undefined ? undefined : parsePriority(o.priority);
       const u = await withRepository(c, (repo) =>
-        addUpstream(repo, { name, url, priority, projects: o.projects, username: o.username ?? null, passwordEnv: o.passwordEnv ?? null }, cliActor()),
+        addUpstream(repo, { name, url, priority, projects: o.projects ?? [], username: o.username ?? null, passwordEnv: o.passwordEnv ?? null }, cliActor()),
       );
       if (globalOptions(c).json) return printJson(u);
       info(`upstream ${u.name} → ${u.url} (priority ${u.priority}, projects ${u.projects.join(' ')})`);
@@ -229,7 +231,7 @@ export function register(program: Command): void {
       '--from <upstream>',
       "an upstream name or index URL (default: every upstream by priority; with --release, the release's own index, with the credentials of an upstream configured on its origin)",
     )
-    .option('-t, --target <name>', `target environment (repeatable; default ${DEFAULT_TARGET})`, collect, [])
+    .option('-t, --target <name>', `target environment (repeatable; default ${DEFAULT_TARGET})`, collect)
     .option('--with-deps', 'follow dependencies until the set is closed for the targets', false)
     .option('-r, --requirement <file>', 'a hash-pinned requirements file: exactly those hashes are fetched')
     .option('--release <url>', "another pyvet's signed release (its URL): exactly the files it pins")
@@ -246,7 +248,7 @@ export function register(program: Command): void {
     )
     .action(async (
       reqs: string[],
-      o: { from?: string; target: string[]; withDeps: boolean; requirement?: string; release?: string; releaseKey?: string; pre: boolean; dryRun: boolean },
+      o: { from?: string; target?: string[]; withDeps: boolean; requirement?: string; release?: string; releaseKey?: string; pre: boolean; dryRun: boolean },
       c: Command,
     ) => {
       const bar = globalOptions(c).json ? { onEvent: () => {}, stop: () => {} } : progress();
@@ -258,7 +260,7 @@ export function register(program: Command): void {
             ...(o.requirement ? { requirementsFile: { text: readInput(o.requirement, 'requirements file'), source: o.requirement, path: o.requirement } } : {}),
             ...(o.release ? { release: { url: o.release, key: o.releaseKey } } : {}),
             from: fromOption(o.from),
-            targets: getTargets(repo.config, o.target.length ? o.target : [DEFAULT_TARGET]),
+            targets: getTargets(repo.config, o.target?.length ? o.target : [DEFAULT_TARGET]),
             withDeps: o.withDeps,
             prereleases: o.pre,
             dryRun: o.dryRun,
@@ -295,9 +297,9 @@ export function register(program: Command): void {
     .command('upgrade-plan')
     .description('the upgrades that bring the repository current (or out of known vulnerabilities) while keeping closure')
     .option('--security-only', 'only what fixes a known vulnerability, at the lowest fixing version', false)
-    .option('-t, --target <name>', 'target environment (repeatable; default: every target of the latest release, else cp311-manylinux_x86_64)', collect, [])
+    .option('-t, --target <name>', 'target environment (repeatable; default: every target of the latest release, else cp311-manylinux_x86_64)', collect)
     .option('--from <upstream>', 'an upstream name or index URL')
-    .option('--project <name>', 'plan only this project (repeatable); needed for one with mixed origins', collect, [])
+    .option('--project <name>', 'plan only this project (repeatable); needed for one with mixed origins', collect)
     .option('--apply', 'mirror the upgrades and draft a patch release from the latest release', false)
     .addHelpText(
       'after',
@@ -305,14 +307,14 @@ export function register(program: Command): void {
         'upstream and from here, is planned only when named with --project: a public package of the same name\n' +
         'need not be it (list your own names in the policy\'s owned_names to keep them out for good).',
     )
-    .action(async (o: { securityOnly: boolean; target: string[]; from?: string; project: string[]; apply: boolean }, c: Command) => {
+    .action(async (o: { securityOnly: boolean; target?: string[]; from?: string; project?: string[]; apply: boolean }, c: Command) => {
       const plan = await withRepository(c, async (repo) => {
         try {
           return await planUpgrades(repo, {
             securityOnly: o.securityOnly,
-            targets: o.target,
+            targets: o.target ?? [],
             from: fromOption(o.from),
-            projects: o.project,
+            projects: o.project ?? [],
             apply: o.apply,
             actor: cliActor(),
           });
