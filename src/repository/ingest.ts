@@ -326,10 +326,13 @@ export async function ingestPaths(
   // As many files at once as there are inspection workers; results keep the input order.
   const outcomes = await mapLimit(files, repo.inspector.concurrency, async (path) => {
     let outcome: IngestResult | IngestFailure;
-    result.bytes += await stat(path).then(
+    // Read first, added after: `result.bytes += await …` would add to the total as it was
+    // before the await, losing what concurrent files added meanwhile.
+    const size = await stat(path).then(
       (st) => st.size,
       () => 0,
     );
+    result.bytes += size;
     try {
       outcome = await ingestFile(repo, path, opts);
     } catch (err) {

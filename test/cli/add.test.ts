@@ -2,7 +2,7 @@
 // whatever the refusals are, counting them per code; a missing path is one refusal among the
 // rest; a folder without archives is invalid input; the summary has time and throughput.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildWheel, writeArchive as writeInto } from '../helpers/archives.js';
@@ -60,7 +60,10 @@ describe('pyvet add', () => {
     assert.deepEqual(out.failed.map((f) => [f.path, f.code, f.kind]), [[missing, 'PATH_NOT_FOUND', 'not_found']]);
     assert.deepEqual(out.added.map((a) => a.file.filename).sort(), ['addme-1.0-py3-none-any.whl', 'addme-2.0-py3-none-any.whl']);
     assert.equal(out.files, 2);
-    assert.ok(out.bytes > 0 && out.seconds > 0, JSON.stringify(out));
+    // Every file's size, exactly: the sum was once taken across an await and lost updates.
+    const sizes = readdirSync(good).reduce((sum, f) => sum + statSync(join(good, f)).size, 0);
+    assert.equal(out.bytes, sizes);
+    assert.ok(out.seconds > 0, JSON.stringify(out));
   });
 
   it('refusals of any kind exit 1, and the summary counts them per code with time and throughput', () => {
@@ -87,6 +90,21 @@ describe('pyvet add', () => {
     const plain = buildWheel({ name: 'waitsome', version: '1.0' });
     const waits = cli('add', writeArchive(join(tmp.path, 'approve'), plain.filename, plain.bytes));
     assert.match(waits.stdout, /→ quarantined \(hold: auto_approve: off; every gate passed, waiting for an approver\)/);
+  });
+
+  it('--approve that cannot approve a file (the policy rejects it) exits 1, and the summary counts states', () => {
+    const policy = join(tmp.path, 'deny.yaml');
+    writeFileSync(policy, 'deny: [denyme]\n');
+    assert.equal(cli('policy', 'set', policy).status, 0);
+    const dir = join(tmp.path, 'mixed-approve');
+    for (const name of ['denyme', 'fineone']) {
+      const w = buildWheel({ name, version: '1.0' });
+      writeArchive(dir, w.filename, w.bytes);
+    }
+    const r = cli('add', '--approve', '--reason', 'vendored', dir);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^2 added \(1 approved, 1 rejected\), 0 already present, 0 refused; /m);
+    assert.match(r.stderr, /--approve left 1 file\(s\) unapproved .*: denyme-1\.0-py3-none-any\.whl/);
   });
 
   it('a folder without a wheel or sdist is invalid input, said plainly', () => {

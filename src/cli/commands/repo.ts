@@ -100,6 +100,14 @@ function registerStateCommand(program: Command, name: string, action: StateActio
 }
 
 /** ' (ARCHIVE_CORRUPT 2, PATH_NOT_FOUND 1)': refusals counted per code. */
+/** ' (2 approved, 1 quarantined)': what the added files became; '' when none was added. */
+function stateCounts(added: IngestResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of added) counts.set(r.file.state, (counts.get(r.file.state) ?? 0) + 1);
+  const order = ['approved', 'quarantined', 'rejected'];
+  return counts.size === 0 ? '' : ` (${[...counts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([state, n]) => `${n} ${state}`).join(', ')})`;
+}
+
 function refusalCounts(failed: { code: string }[]): string {
   const counts = new Map<string, number>();
   for (const f of failed) counts.set(f.code, (counts.get(f.code) ?? 0) + 1);
@@ -138,7 +146,7 @@ export function register(program: Command): void {
     .option('-r, --reason <text>', 'why they are approved (with --approve)')
     .addHelpText(
       'after',
-      '\nExit status 1 when some files are refused (the others are added; the summary counts refusals per code), 2 when no wheel or sdist is found.\nExample: pyvet add ./wheelhouse --approve --reason "vendored build of 2025-06"',
+      '\nExit status 1 when some files are refused (the others are added; the summary counts refusals per code) or --approve could not approve some, 2 when no wheel or sdist is found.\nExample: pyvet add ./wheelhouse --approve --reason "vendored build of 2025-06"',
     )
     .action(async (paths: string[], opts: { approve: boolean; reason?: string }, c: Command) => {
       if (opts.approve && !opts.reason?.trim()) {
@@ -147,12 +155,21 @@ export function register(program: Command): void {
       const g = globalOptions(c);
       const result = await withRepository(c, async (repo) => {
         let bar: SingleBar | undefined;
+        let lastLine = Date.now();
         const r = await ingestPaths(
           repo,
           paths,
           { actor: cliActor(), origin: 'local', approve: opts.approve, reason: opts.reason },
           (done, total) => {
-            if (!process.stderr.isTTY || total < 2) return;
+            if (total < 2) return;
+            if (!process.stderr.isTTY) {
+              // A log or a pipe gets a line every 10 s instead of a bar, so a long batch is seen to move.
+              const now = Date.now();
+              if (done === total || now - lastLine < 10_000) return;
+              lastLine = now;
+              note(colour.dim(`${done}/${total} files…`));
+              return;
+            }
             if (!bar) {
               bar = new SingleBar({ stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
               bar.start(total, 0);
@@ -164,13 +181,20 @@ export function register(program: Command): void {
         bar?.stop();
         return r;
       });
-      // Some refused: the rest is done and reported, as mirror does.
-      if (result.failed.length > 0) process.exitCode = EXIT_PARTIAL;
+      // Some refused, or --approve could not approve some (a blocking finding, a rejection): the
+      // rest is done and reported, as mirror does.
+      const unapproved = opts.approve ? [...result.added, ...result.present].filter((r) => r.file.state !== 'approved') : [];
+      if (result.failed.length > 0 || unapproved.length > 0) process.exitCode = EXIT_PARTIAL;
       if (g.json) return printJson(result);
       for (const r of result.added) info(`${colour.green('added')}   ${r.file.filename} ${colour.dim(`→ ${outcomeText(r)}`)}`);
       for (const r of result.present) info(`${colour.dim('present')} ${r.file.filename}`);
       for (const f of result.failed) note(`${colour.red('refused')} ${f.path} ${colour.dim(`[${f.code}]`)} ${f.message}`);
-      info(`${result.added.length} added, ${result.present.length} already present, ${result.failed.length} refused${refusalCounts(result.failed)}; ${throughput(result)}`);
+      info(
+        `${result.added.length} added${stateCounts(result.added)}, ${result.present.length} already present, ${result.failed.length} refused${refusalCounts(result.failed)}; ${throughput(result)}`,
+      );
+      if (unapproved.length > 0) {
+        warn(`--approve left ${unapproved.length} file(s) unapproved (see their lines above: a blocking finding or a rejection): ${unapproved.map((r) => r.file.filename).join(', ')}`);
+      }
     });
 
   program
