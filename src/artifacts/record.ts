@@ -103,7 +103,17 @@ export function recordHash(row: RecordRow): Hash {
 /** Throws unless a member's actual digest and size are the ones its row promises. */
 export function checkRecordRow(filename: string, row: RecordRow, hash: Hash, size: number): void {
   if (row.algorithm === undefined) throw mismatch(filename, `RECORD gives no hash for '${printable(row.path)}'`, row.path);
-  if (hash.digest('base64url') !== row.digest) {
+  const actual = hash.digest();
+  if (actual.toString('base64url') !== row.digest) {
+    // The right digest in the wrong encoding is still a RECORD that breaks the format, but the
+    // operator should hear that, not that the bytes differ.
+    if (row.digest.toLowerCase() === actual.toString('hex')) {
+      throw mismatch(
+        filename,
+        `RECORD gives the ${row.algorithm} digest of '${printable(row.path)}' in hex; the wheel format (PEP 376, 427) wants urlsafe base64 without padding (the bytes do match)`,
+        row.path,
+      );
+    }
     throw mismatch(filename, `'${printable(row.path)}' does not have the ${row.algorithm} digest RECORD gives`, row.path);
   }
   if (row.size !== size) {

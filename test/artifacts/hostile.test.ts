@@ -470,6 +470,10 @@ describe('wheel structure and RECORD', () => {
     await refuseWheel('WHEEL_RECORD_MISMATCH', { extraEntries: [{ name: 'demo/sneaky.py', data: 'import os' }] });
     await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, 'md5=1B2M2Y8AsgTpgAmY7PhCfg', r[2]!]) });
     await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, 'sha1=2jmj7l5rSw0yVb_vlWAYkK_YBwk', r[2]!]) });
+    // The right digest in hex (gmsh 4.15.2 ships such a RECORD): refused, and said so.
+    const hex = createHash('sha256').update('VERSION = "1.0"\n').digest('hex');
+    const inHex = await refuseWheel('WHEEL_RECORD_MISMATCH', { record: edit((r) => [r[0]!, `sha256=${hex}`, r[2]!]) });
+    assert.match(inHex.message, /RECORD gives the sha256 digest of 'demo\/__init__\.py' in hex; .*urlsafe base64 .*\(the bytes do match\)/);
   });
 
   test('RECORD with sha512 rows is verified with sha512', async () => {
