@@ -34,6 +34,13 @@ export function sendError(reply: FastifyReply, err: unknown, status = httpStatus
   const e = asPyvetError(err);
   if (status === 401) reply.header('www-authenticate', 'Basic realm="pyvet"');
   const message = status >= 500 && e.kind === 'internal' ? 'internal error' : e.message;
+  // twine shows the reason phrase, not the body: routes for it put the message there too, as
+  // PyPI does. Printable ASCII only (no CR/LF to split the status line), bounded; the messages
+  // are ours and never carry a token.
+  if (reply.request.routeOptions.config?.errorInReasonPhrase) {
+    const phrase = message.replace(/[^\x20-\x7e]+/g, ' ').trim();
+    reply.raw.statusMessage = phrase.length > 200 ? `${phrase.slice(0, 197)}...` : phrase || 'Error';
+  }
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code: e.code, message } });
 }
 

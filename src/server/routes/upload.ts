@@ -13,6 +13,13 @@ import { requireActor, requireRoleFirst } from '../auth.js';
 import { type ServerPlugin, sendError } from '../context.js';
 import { boundaryOf, DEFAULT_LIMITS, parseMultipart } from '../multipart.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** sendError also puts the error message in the HTTP reason phrase (what twine prints). */
+    errorInReasonPhrase?: boolean;
+  }
+}
+
 // Form field → digest name in the upload's digests. Twine sends all three.
 const DIGEST_FIELDS = { sha256_digest: 'sha256', md5_digest: 'md5', blake2_256_digest: 'blake2b256' } as const;
 
@@ -131,6 +138,7 @@ export const uploadRoutes: ServerPlugin = (app, { repo }) => {
   };
   // Who uploads is settled before the body is read or its type looked at.
   const onRequest = [requireRoleFirst(repo, 'publisher', 'upload files'), multipartOnly];
-  app.post('/legacy/', { onRequest }, upload);
-  app.post('/legacy', { onRequest }, upload);
+  const config = { errorInReasonPhrase: true };
+  app.post('/legacy/', { onRequest, config }, upload);
+  app.post('/legacy', { onRequest, config }, upload);
 };
