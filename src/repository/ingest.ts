@@ -80,7 +80,7 @@ async function existing(repo: Repository, filename: string, digest: () => Promis
  * PEP 440 (1.0.0 beside 1.0), which would list one release twice. Runs inside the inserting
  * transaction, so two concurrent ingests cannot both pass it.
  */
-async function checkSameDistribution(tx: Catalog, project: string, filename: string, version: string): Promise<void> {
+async function checkSameDistribution(tx: Catalog, project: string, filename: string, version: string, sha256: string): Promise<FileRecord | undefined> {
   const identity = distributionIdentity(filename);
   const parsed = Version.parse(version);
   // Only files of a release equal to this version can conflict: a project has far fewer
@@ -91,6 +91,8 @@ async function checkSameDistribution(tx: Catalog, project: string, filename: str
   for (const other of others) {
     if (other.filename === filename) continue; // the filename check (FILE_EXISTS) says it better
     if (distributionIdentity(other.filename) === identity) {
+      // The same bytes under another spelling of the name (IDNA-3.20… for idna-3.20…): present.
+      if (other.sha256 === sha256) return other;
       throw new PyvetError(
         'FILE_EXISTS',
         'conflict',
@@ -109,6 +111,7 @@ async function checkSameDistribution(tx: Catalog, project: string, filename: str
       );
     }
   }
+  return undefined;
 }
 
 /** The version as the filename spells it ('1.0.0' in 'pkg-1.0.0-py3-none-any.whl', 'pkg-1.0.0.tar.gz'). */
@@ -174,7 +177,8 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
   const vetting = await prepareVetting(repo, report.name, opts.actor);
   const now = new Date().toISOString();
   let file: FileRecord;
-  let decision: Decision;
+  // null: the same bytes were there already under another spelling of the filename.
+  let decision: Decision | null;
   try {
     ({ file, decision } = await repo.catalog.transaction(async (tx) => {
       // `pyvet gc` removes unreferenced blobs under this same lock: checked here, they stay.
@@ -186,7 +190,8 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
           });
         }
       }
-      await checkSameDistribution(tx, report.name, filename, report.version);
+      const same = await checkSameDistribution(tx, report.name, filename, report.version, digests.sha256);
+      if (same) return { file: same, decision: null as Decision | null };
       const f = await tx.files.insert({
         project: report.name,
         displayName: report.displayName,
@@ -217,7 +222,7 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
         subject: filename,
         details: { project: f.project, version: f.version, sha256: f.sha256, size: f.size, origin: opts.origin },
       });
-      return { file: f, decision: await vetting.decide(tx, f) };
+      return { file: f, decision: (await vetting.decide(tx, f)) as Decision | null };
     }));
   } catch (err) {
     // A concurrent ingest of the same name won the race: same bytes is still a no-op.
@@ -227,6 +232,14 @@ export async function ingestFile(repo: Repository, path: string, opts: IngestOpt
       if (raced) return { file: raced, created: false, decision: null };
     }
     throw err;
+  }
+  if (!decision) {
+    // As for the same filename: adding again with --approve approves what still waits.
+    if (opts.approve && file.state === 'quarantined') {
+      const approved = await approveFiles(repo, file.filename, opts.actor, opts.reason!);
+      return { file: approved.changed[0] ?? file, created: false, decision: null };
+    }
+    return { file, created: false, decision: null };
   }
   repo.logger.info({ filename, project: file.project, version: file.version, by: opts.actor.name, verdict: decision.verdict }, 'file ingested');
   if (opts.approve && decision.verdict !== 'reject') {

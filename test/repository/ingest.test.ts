@@ -140,6 +140,13 @@ describe('ingest', { skip: skip === true ? false : skip }, () => {
       'samefn-1.0.tar.gz',
     ]);
     assert.ok((await t.repo.catalog.files.serial()) > serial);
+    // The very bytes stored, under another spelling of the name: already present, not a conflict.
+    const stored = (await t.repo.catalog.files.getByFilename('samefn-1.0-py3-none-any.whl'))!;
+    const bytes = readFileSync(t.repo.blobs.localPath(stored.sha256)!);
+    const before = await t.repo.catalog.files.serial();
+    const again = await add({ filename: 'SameFn-1.0-py3-none-any.whl', bytes });
+    assert.deepEqual([again.created, again.file.filename, again.decision], [false, 'samefn-1.0-py3-none-any.whl', null]);
+    assert.equal(await t.repo.catalog.files.serial(), before, 'nothing changed');
   });
 
   it('refuses a promised digest that does not match, storing nothing', async () => {
