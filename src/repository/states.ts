@@ -267,7 +267,12 @@ export async function approveFiles(
       'policy',
       `${blocked.length} file(s) are blocked by the vetting policy: ${blocked
         .map((f) => `${f} (${blockers[f]!.join('; ')})`)
-        .join(', ')}; grant a waiver (pyvet waive) or approve with --force`,
+        .join(', ')}; ${
+        // A waiver answers a finding only: a licence, an origin or a size is accepted with --force.
+        Object.values(blockers).flat().some((r) => /^(max_cvss|block_unscored_severities|block_unknown_severity):/.test(r))
+          ? 'grant a waiver (pyvet waive) for a finding, or approve with --force (recorded in the audit log)'
+          : 'approve with --force if that is intended (recorded in the audit log)'
+      }`,
       { blockers },
     );
   }

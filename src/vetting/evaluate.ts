@@ -23,6 +23,8 @@ export interface EvaluationInput {
   hostedProjects: ReadonlySet<string>;
   /** True when no other file of this project has been approved: only new names are checked for typosquatting. */
   newProject: boolean;
+  /** The distinct origins of the project's approved files (the file's own when it is approved). */
+  approvedOrigins: readonly string[];
   now: Date;
 }
 
@@ -113,6 +115,30 @@ function gate(name: string, outcome: GateResult['outcome'], ...reasons: string[]
   return { gate: name, outcome, reasons };
 }
 
+const fromUpstream = (origin: string) => origin.startsWith('upstream:');
+
+function originText(origins: readonly string[]): string {
+  const up = origins.filter(fromUpstream).map((o) => `'${o.slice('upstream:'.length)}'`);
+  if (up.length === origins.length) return `upstream${up.length > 1 ? 's' : ''} ${up.join(', ')}`;
+  return `here (${origins.join(', ')})`;
+}
+
+/**
+ * A project's files entering from another kind of origin than all its approved ones: an upload
+ * or local add of a name mirrored so far from an upstream (a takeover: `pip install flask` would
+ * get it), or an upstream's file of a name so far only published here (a dependency confusion).
+ * An approved file counts among the approved origins itself, so it always passes: the gate is
+ * about files entering, and a rescan never turns it into noise about what is already served.
+ */
+function originGate(input: EvaluationInput): GateResult {
+  const { file, approvedOrigins } = input;
+  if (approvedOrigins.length === 0 || approvedOrigins.some((o) => fromUpstream(o) === fromUpstream(file.origin))) {
+    return gate('origin', 'pass');
+  }
+  const comes = fromUpstream(file.origin) ? `upstream '${file.origin.slice('upstream:'.length)}'` : file.origin;
+  return gate('origin', 'hold', `origin: ${file.project} so far came only from ${originText(approvedOrigins)}; this file comes from ${comes}`);
+}
+
 /** Evaluates every gate and derives the verdict. */
 export function evaluateFile(input: EvaluationInput): VettingResult {
   const { file, policy, now } = input;
@@ -138,6 +164,8 @@ export function evaluateFile(input: EvaluationInput): VettingResult {
   } else {
     gates.push(gate('allow_sdists', 'pass'));
   }
+
+  gates.push(originGate(input));
 
   const failed = file.integrity.checks.filter((c) => !c.ok);
   gates.push(

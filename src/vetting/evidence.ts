@@ -49,9 +49,11 @@ export async function reviewQueue(repo: Repository, opts: VetOptions = {}): Prom
 
 // The policy's rules (severity, licences, age, size, names, sdists) block; holds that ask for
 // exactly what approving is, a person's look, do not: auto_approve off, a name that resembles
-// another, integrity evidence (a WHEEL whose tags differ, case-colliding paths).
+// another, integrity evidence (a WHEEL whose tags differ, case-colliding paths). A change of
+// origin blocks too: 'all waiting' or NAME must not hand a mirrored name to an uploader, so only
+// --force (recorded as overriddenBlockers) lets such a file in.
 const BLOCKING =
-  /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|licenses|min_release_age_days|max_file_bytes):/;
+  /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|origin|licenses|min_release_age_days|max_file_bytes):/;
 
 /**
  * For `pyvet approve` (repository core): the reasons these files should not be approved by hand

@@ -32,21 +32,44 @@ interface Context {
   hosted: Set<string>;
   /** Projects with at least one approved file. */
   established: Set<string>;
+  /** The origins of each established project's approved files (for the origin gate). */
+  approvedOrigins: Map<string, string[]>;
   waivers: Map<number, Waiver[]>;
   now: Date;
 }
 
 /**
  * What evaluating files of `projects` needs. `waiversOf`: the one file whose waivers count, or
- * 'all' (a rescan), or 'none' (a file not stored yet has none).
+ * 'all' (a rescan), or 'none' (a file not stored yet has none). `approved`: every approved file
+ * of those projects when the caller has them already (a rescan lists them anyway).
  */
-async function loadContext(repo: Repository, projects: string[], waiversOf: number | 'all' | 'none', opts: VetOptions): Promise<Context> {
+async function loadContext(
+  repo: Repository,
+  projects: string[],
+  waiversOf: number | 'all' | 'none',
+  opts: VetOptions,
+  approved?: readonly FileRecord[],
+): Promise<Context> {
   await ensureBundledAdvisories(repo, SYSTEM_ACTOR);
   const { policy } = await loadPolicy(repo);
   const index = new AdvisoryIndex(await repo.catalog.advisories.forPackages(projects));
   // Vetting one file (every ingest) asks about its own project only; a rescan about all.
   const few = projects.length <= 100;
   const established = await repo.catalog.files.projectNames({ states: ['approved'], ...(few ? { among: projects } : {}) });
+  let approvedFiles = approved;
+  if (!approvedFiles) {
+    const list: FileRecord[] = [];
+    if (few) for (const p of projects.filter((x) => established.has(x))) list.push(...(await repo.catalog.files.list({ project: p, states: ['approved'] })));
+    else list.push(...(await repo.catalog.files.list({ states: ['approved'] })));
+    approvedFiles = list;
+  }
+  const approvedOrigins = new Map<string, string[]>();
+  for (const f of approvedFiles) {
+    if (f.state !== 'approved') continue;
+    const list = approvedOrigins.get(f.project) ?? [];
+    if (!list.includes(f.origin)) list.push(f.origin);
+    approvedOrigins.set(f.project, list);
+  }
   // Every hosted name, for the typosquat gate, which only new projects go through.
   const typosquat = policy.typosquat.enabled && projects.some((p) => !established.has(p));
   const hosted = typosquat ? await repo.catalog.files.projectNames() : new Set<string>();
@@ -58,13 +81,13 @@ async function loadContext(repo: Repository, projects: string[], waiversOf: numb
     list.push(w);
     waivers.set(w.fileId, list);
   }
-  return { policy, index, hosted, established, waivers, now: (opts.now ?? (() => new Date()))() };
+  return { policy, index, hosted, established, approvedOrigins, waivers, now: (opts.now ?? (() => new Date()))() };
 }
 
-/** loadContext for files already stored. */
-function contextFor(repo: Repository, files: FileRecord[], opts: VetOptions): Promise<Context> {
+/** loadContext for files already stored; `complete`: `files` holds every approved file of their projects. */
+function contextFor(repo: Repository, files: FileRecord[], opts: VetOptions, complete = false): Promise<Context> {
   const projects = [...new Set(files.map((f) => f.project))];
-  return loadContext(repo, projects, files.length === 1 ? files[0]!.id : 'all', opts);
+  return loadContext(repo, projects, files.length === 1 ? files[0]!.id : 'all', opts, complete ? files : undefined);
 }
 
 function evaluate(ctx: Context, file: FileRecord): VettingResult {
@@ -75,6 +98,7 @@ function evaluate(ctx: Context, file: FileRecord): VettingResult {
     policy: ctx.policy,
     hostedProjects: ctx.hosted,
     newProject: !ctx.established.has(file.project),
+    approvedOrigins: ctx.approvedOrigins.get(file.project) ?? [],
     now: ctx.now,
   });
 }
@@ -229,7 +253,7 @@ const blockingIds = (r: VettingResult | undefined) =>
  */
 export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, opts: VetOptions = {}): Promise<RescanReport> {
   const files = await repo.catalog.files.list({ states: ['quarantined', 'approved'] });
-  const ctx = await contextFor(repo, files, opts);
+  const ctx = await contextFor(repo, files, opts, true);
   const previous = new Map((await repo.catalog.vetting.listResults()).map((r) => [r.fileId, r]));
   const report: RescanReport = {
     scanned: files.length,
@@ -338,7 +362,7 @@ export async function scanFiles(repo: Repository, opts: VetOptions & { states?: 
     ...(opts.states ? { states: opts.states } : {}),
     ...(opts.project ? { project: opts.project } : {}),
   });
-  const ctx = await contextFor(repo, files, opts);
+  const ctx = await contextFor(repo, files, opts, !opts.states || opts.states.includes('approved'));
   return files.map((file) => {
     const r = evaluate(ctx, file);
     return {

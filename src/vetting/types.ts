@@ -19,7 +19,7 @@ export interface Finding {
 
 /** The outcome of one policy gate for one file. */
 export interface GateResult {
-  /** 'advisories', 'license', 'min_release_age', 'owned_names', 'deny', 'typosquat', 'max_file_bytes', 'allow_sdists', 'integrity'. */
+  /** 'owned_names', 'deny', 'allow_sdists', 'origin', 'integrity', 'advisories', 'licenses', 'min_release_age_days', 'typosquat', 'max_file_bytes'. */
   gate: string;
   /** pass: nothing to say; hold: needs a person; reject: refused outright. */
   outcome: 'pass' | 'hold' | 'reject';

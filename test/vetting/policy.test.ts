@@ -251,6 +251,7 @@ function evaluate(f: FileRecord, policy: Partial<Policy> = {}, advisories: Advis
     policy: { ...defaultPolicy(), ...policy },
     hostedProjects: new Set(['requests', 'demo']),
     newProject: true,
+    approvedOrigins: [],
     now,
   });
 }
@@ -375,9 +376,26 @@ describe('gates', () => {
       policy: { ...defaultPolicy(), ...p },
       hostedProjects: new Set(['requests']),
       newProject: false,
+      approvedOrigins: ['local'],
       now: NOW,
     });
     assert.equal(established.verdict, 'approve');
+  });
+
+  test('a file from another kind of origin than every approved file of its project is held, naming both', () => {
+    const p = { ...defaultPolicy(), auto_approve: true };
+    const run = (origin: string, approvedOrigins: string[]) =>
+      evaluateFile({ file: file({ project: 'flask', origin }), advisories: [], waivers: [], policy: p, hostedProjects: new Set(), newProject: approvedOrigins.length === 0, approvedOrigins, now: NOW });
+    const takeover = run('upload:ci-publisher', ['upstream:pypi']);
+    assert.equal(takeover.verdict, 'hold');
+    assert.deepEqual(takeover.reasons, ["origin: flask so far came only from upstream 'pypi'; this file comes from upload:ci-publisher"]);
+    assert.deepEqual(run('upstream:pypi', ['upload:ci', 'local']).reasons, [
+      "origin: flask so far came only from here (upload:ci, local); this file comes from upstream 'pypi'",
+    ]);
+    assert.equal(run('local', ['upload:ci']).verdict, 'approve', 'uploads and local adds are both published here');
+    assert.equal(run('upstream:corp', ['upstream:pypi']).verdict, 'approve');
+    assert.equal(run('upload:ci', ['upstream:pypi', 'upload:other']).verdict, 'approve', 'mixed already');
+    assert.equal(run('upload:ci', []).verdict, 'approve', 'a new project');
   });
 
   test('a reject outranks holds and lists every reason', () => {
