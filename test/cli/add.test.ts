@@ -107,6 +107,16 @@ describe('pyvet add', () => {
     assert.match(r.stderr, /--approve left 1 file\(s\) unapproved .*: denyme-1\.0-py3-none-any\.whl/);
   });
 
+  it('files takes NAME or NAME==VERSION; anything else is an error, not an empty list', () => {
+    const one = cli('--json', 'files', 'addme==1.0.0');
+    assert.equal(one.status, 0, one.stderr);
+    assert.deepEqual((JSON.parse(one.stdout) as { filename: string }[]).map((f) => f.filename), ['addme-1.0-py3-none-any.whl']);
+    const bad = cli('files', 'addme>=1');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /PROJECT_NAME_INVALID.*'addme>=1' is not a project name or NAME==VERSION/);
+    assert.match(cli('files', 'addme==one').stderr, /VERSION_INVALID/);
+  });
+
   it('a folder without a wheel or sdist is invalid input, said plainly', () => {
     const r = cli('add', empty);
     assert.equal(r.status, 2);

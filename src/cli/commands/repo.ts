@@ -16,9 +16,10 @@ import {
   yankFiles,
 } from '../../repository/states.js';
 import type { Repository } from '../../repository/types.js';
-import { canonicalizeName } from '../../standards/names.js';
+import { canonicalizeName, isValidName } from '../../standards/names.js';
+import { Version } from '../../standards/version.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, EXIT_PARTIAL, info, note, printJson, printTable, warn } from '../output.js';
+import { colour, EXIT_PARTIAL, info, note, plain, printJson, printTable, warn } from '../output.js';
 
 /** Log level for CLI runs: output is for people, so only warnings unless PYVET_LOG_LEVEL says otherwise. */
 export function cliLogLevel(): string {
@@ -224,10 +225,22 @@ export function register(program: Command): void {
 
   program
     .command('files [name]')
-    .description('list files, optionally of one project and in some states')
+    .description('list files, optionally of one project (NAME or NAME==VERSION) and in some states')
     .option('-s, --state <states>', 'quarantined, approved, rejected (comma-separated)')
-    .addHelpText('after', '\nExample: pyvet files requests --state quarantined,rejected')
+    .addHelpText('after', "\nExample: pyvet files requests --state quarantined,rejected\n         pyvet files 'requests==2.32.3'")
     .action(async (name: string | undefined, opts: { state?: string }, c: Command) => {
+      // NAME==VERSION lists that release's files (compared as PEP 440 versions); anything else
+      // that is not a project name is an error, not an empty listing.
+      const [project, version] = name?.includes('==') ? (name.split('==', 2) as [string, string]) : [name, undefined];
+      if (project !== undefined && !isValidName(project.trim())) {
+        throw new PyvetError('PROJECT_NAME_INVALID', 'invalid', `'${plain(name!)}' is not a project name or NAME==VERSION`, { name });
+      }
+      let wanted: Version | undefined;
+      if (version !== undefined) {
+        const v = Version.tryParse(version.trim());
+        if (!v) throw new PyvetError('VERSION_INVALID', 'invalid', `'${plain(version)}' in '${plain(name!)}' is not a PEP 440 version`, { name });
+        wanted = v;
+      }
       const states = opts.state?.split(',').map((s) => {
         if (s !== 'quarantined' && s !== 'approved' && s !== 'rejected') {
           throw new PyvetError('STATE_INVALID', 'invalid', `unknown state ${JSON.stringify(s)}: use quarantined, approved or rejected`, {
@@ -237,8 +250,9 @@ export function register(program: Command): void {
         return s as FileState;
       });
       const files = await withRepository(c, async (repo) => {
-        if (name === undefined) return repo.catalog.files.list({ states });
-        return repo.catalog.files.list({ project: canonicalizeName(name), states });
+        if (project === undefined) return repo.catalog.files.list({ states });
+        const all = await repo.catalog.files.list({ project: canonicalizeName(project.trim()), states });
+        return wanted ? all.filter((f) => Version.compare(Version.parse(f.version), wanted) === 0) : all;
       });
       if (globalOptions(c).json) return printJson(files);
       printTable(['file', 'version', 'state', 'size', 'uploaded', 'origin'], fileRows(files));
