@@ -404,6 +404,20 @@ class Resolver {
         `Yanked files are never resolved or released; if one was yanked by mistake: ${yanked.map((y) => `pyvet unyank ${y.filename}`).join('; ')}`,
       );
     }
+    // A project with no candidate at all (nothing approved for the target, nothing yanked) is
+    // missing, not in conflict: loosening a requirement cannot help, bringing it in does.
+    const missing = projects.filter((p) => available[p]!.length === 0 && !yanked.some((y) => y.project === p));
+    if (missing.length > 0 && missing.length === projects.length) {
+      // The names as written (PySocks, not pysocks), for the message and the command to run.
+      const written = missing.map((p) => {
+        const spec = causes.find((i) => i.req.kind === 'spec' && i.req.r.project === p)?.req;
+        return (spec?.kind === 'spec' && /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(spec.r.text)?.[1]) || p;
+      });
+      const message =
+        `cannot resolve on target ${target}: missing: ${written.join(', ')} (nothing approved for this target)\n${lines.join('\n')}\n` +
+        `To fix this, mirror it from an upstream (then vet and approve it): pyvet mirror ${written.map((n) => `'${n}'`).join(' ')} --with-deps --target ${target}`;
+      return new PyvetError('RESOLUTION_IMPOSSIBLE', 'conflict', message, { target, conflicts: unique, available, missing });
+    }
     const message =
       unique.length === 1 && unique[0]!.requiredBy === 'the user'
         ? `no approved version of ${projects[0]} on target ${target} satisfies ${unique[0]!.requirement}\nApproved versions:\n${avail.join('\n')}`
