@@ -23,7 +23,7 @@ export {
   vetUndecided,
 } from './scan.js';
 export type { Finding, GateResult, Verdict, VettingResult, Waiver } from './types.js';
-export { grantWaiver, listWaivers, parseExpires, revokeWaiver, type WaiverGrant, type WaiverListing, type WaiverRequest } from './waivers.js';
+export { grantWaiver, listWaivers, parseExpires, revokeWaiver, type WaiverGrant, type WaiverListing, type WaiverRequest, type WaiverRevocation } from './waivers.js';
 
 export interface AdvisoryUpdate {
   import: ImportReport;

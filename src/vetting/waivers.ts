@@ -2,11 +2,15 @@
 // exist (the advisory matches the file); expired or revoked waivers stop counting at once,
 // since every evaluation checks them against its clock.
 import { durationMs } from '../duration.js';
-import { AdvisoryIndex } from '../advisories/match.js';
+import { AdvisoryIndex, groupByAlias } from '../advisories/match.js';
+import type { Advisory } from '../advisories/types.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { FileRecord } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
 import { requireRole } from '../repository/roles.js';
 import { selectFiles } from '../repository/states.js';
 import type { Actor, Repository } from '../repository/types.js';
+import { isWaiverActive } from './evaluate.js';
 import { rescanAll, type RescanReport, type VetOptions } from './scan.js';
 import type { Waiver } from './types.js';
 
@@ -67,6 +71,23 @@ export function parseExpires(text: string, now: Date): Date {
   return new Date(t);
 }
 
+/**
+ * The advisory ids that name the same vulnerability as `advisoryId` on `file`: its alias group
+ * among the advisories matching the file, as vetting groups them into one finding (a waiver on
+ * any of them waives that finding).
+ */
+async function sameVulnerability(catalog: Catalog, file: FileRecord, advisoryId: string): Promise<Set<string>> {
+  const matching = new AdvisoryIndex(await catalog.advisories.forPackages([file.project])).match(file.project, file.version);
+  const group: Advisory[] = groupByAlias(matching).find((g) => g.some((a) => a.id === advisoryId)) ?? [];
+  return new Set([advisoryId, ...group.map((a) => a.id)]);
+}
+
+/** The active waivers on `file` other than `except` that waive the same finding as `advisoryId`. */
+async function activeWaiversFor(catalog: Catalog, file: FileRecord, advisoryId: string, now: Date, except?: number): Promise<Waiver[]> {
+  const ids = await sameVulnerability(catalog, file, advisoryId);
+  return (await catalog.vetting.listWaivers(file.id)).filter((w) => w.id !== except && ids.has(w.advisoryId) && isWaiverActive(w, now));
+}
+
 export async function grantWaiver(
   repo: Repository,
   req: WaiverRequest,
@@ -104,6 +125,18 @@ export async function grantWaiver(
     );
   }
   const waivers = await repo.catalog.transaction(async (tx) => {
+    // A second waiver for the same finding (by another id or alias) would outlive the revocation
+    // of the first: revoking one must block the finding again. Checked for every file first.
+    for (const f of files) {
+      const [w] = await activeWaiversFor(tx, f, advisory.id, now);
+      if (!w) continue;
+      throw new PyvetError(
+        'WAIVER_EXISTS',
+        'conflict',
+        `waiver #${w.id} (${w.advisoryId}, by ${w.grantedBy}) already lets ${advisory.id}${w.advisoryId === advisory.id ? '' : ', the same vulnerability,'} through on ${f.filename} until ${w.expiresAt}; to change its expiry or reason, revoke it (pyvet waivers revoke ${w.id}) and grant again`,
+        { waiver: w.id, advisory: w.advisoryId, filename: f.filename, expiresAt: w.expiresAt },
+      );
+    }
     const out: Waiver[] = [];
     for (const f of files) {
       const w = await tx.vetting.addWaiver({
@@ -128,28 +161,36 @@ export async function grantWaiver(
   return { waivers, rescan };
 }
 
+export interface WaiverRevocation extends Waiver {
+  filename: string;
+  /**
+   * Other active waivers on the same file for the same finding (granted before duplicates were
+   * refused): while one is left, the finding still does not block.
+   */
+  stillWaivedBy: Waiver[];
+  rescan: RescanReport;
+}
+
 /** Revokes a waiver and rescans; the waiver as revoked, with what the rescan found. */
-export async function revokeWaiver(
-  repo: Repository,
-  id: number,
-  actor: Actor,
-  opts: VetOptions = {},
-): Promise<Waiver & { rescan: RescanReport }> {
+export async function revokeWaiver(repo: Repository, id: number, actor: Actor, opts: VetOptions = {}): Promise<WaiverRevocation> {
   requireRole(actor, 'approver', 'revoke waivers');
-  const at = (opts.now ?? (() => new Date()))().toISOString();
-  const waiver = await repo.catalog.transaction(async (tx) => {
+  const now = (opts.now ?? (() => new Date()))();
+  const at = now.toISOString();
+  const { waiver, filename, stillWaivedBy } = await repo.catalog.transaction(async (tx) => {
     const w = await tx.vetting.getWaiver(id);
     if (!w) throw new PyvetError('WAIVER_NOT_FOUND', 'not_found', `no waiver #${id}`, { waiver: id });
-    if (w.revokedAt) return w;
-    const after = (await tx.vetting.revokeWaiver(id, actor.name, at))!;
     const file = await tx.files.get(w.fileId);
+    const others = file ? await activeWaiversFor(tx, file, w.advisoryId, now, w.id) : [];
+    const filename = file?.filename ?? String(w.fileId);
+    if (w.revokedAt) return { waiver: w, filename, stillWaivedBy: others };
+    const after = (await tx.vetting.revokeWaiver(id, actor.name, at))!;
     await tx.audit.append({
       actor: actor.name,
       action: 'waiver.revoke',
-      subject: file?.filename ?? String(w.fileId),
-      details: { waiver: id, advisory: w.advisoryId },
+      subject: filename,
+      details: { waiver: id, advisory: w.advisoryId, ...(others.length > 0 ? { stillWaivedBy: others.map((o) => o.id) } : {}) },
     });
-    return after;
+    return { waiver: after, filename, stillWaivedBy: others };
   });
-  return { ...waiver, rescan: await rescanAll(repo, actor, opts) };
+  return { ...waiver, filename, stillWaivedBy, rescan: await rescanAll(repo, actor, opts) };
 }

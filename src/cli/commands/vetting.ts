@@ -149,6 +149,9 @@ export function register(program: Command): void {
       const w = await withRepository(c, (repo) => revokeWaiver(repo, n, cliActor()));
       if (globalOptions(c).json) return printJson(w);
       info(`waiver #${w.id} (${w.advisoryId}) revoked by ${w.revokedBy} at ${w.revokedAt}`);
+      for (const o of w.stillWaivedBy) {
+        info(colour.yellow(`the finding is still waived on ${w.filename} by waiver #${o.id} (${o.advisoryId}) until ${o.expiresAt}: revoke it too to block it again`));
+      }
       printRescan(w.rescan);
     });
 
