@@ -40,6 +40,28 @@ describe('pyvet closure', () => {
     assert.match(text.stdout, new RegExp(`${LINUX}: NOT CLOSED`));
   });
 
+  it('after the table, names the mirror command that fills what is missing, per group of targets', async () => {
+    const m = await repoWith([
+      { name: 'requests', version: '2.32.0', extras: ['socks'], deps: ['charset_normalizer<4,>=2', 'urllib3<3,>=1.21.1', 'PySocks>=1.5.6; extra == "socks"'] },
+      { name: 'urllib3', version: '1.0' },
+      { name: 'winlib', version: '1.0', deps: ['pywin-helper'], tags: ['cp311-cp311-win_amd64'] },
+    ]);
+    try {
+      const r = await runCliAsync(m.dataDir, ['closure', '-t', 'cp311-manylinux_x86_64', '-t', 'cp312-manylinux_x86_64', '-t', 'cp311-win_amd64', '--extras']);
+      assert.equal(r.status, 1, r.stderr);
+      const lines = r.stdout.split('\n').filter((l) => l.startsWith('to bring in what is missing'));
+      assert.deepEqual(lines, [
+        "to bring in what is missing: pyvet mirror 'PySocks>=1.5.6' 'charset_normalizer<4,>=2' 'urllib3<3,>=1.21.1' --with-deps --target cp311-manylinux_x86_64 --target cp312-manylinux_x86_64",
+        "to bring in what is missing: pyvet mirror 'PySocks>=1.5.6' 'charset_normalizer<4,>=2' 'pywin-helper' 'urllib3<3,>=1.21.1' --with-deps --target cp311-win_amd64",
+      ]);
+      // Unsatisfiable (a version too old) is filled the same way.
+      const old = await runCliAsync(t.dataDir, ['closure', '-t', 'cp312-manylinux_x86_64']);
+      assert.match(old.stdout, /\nto bring in what is missing: pyvet mirror 'acme-lib>=1' --with-deps --target cp312-manylinux_x86_64\n/);
+    } finally {
+      m.cleanup();
+    }
+  });
+
   it('lists approved projects with nothing installable for the target, without failing closure for them', async () => {
     const r = await runCliAsync(t.dataDir, ['--json', 'closure', '-t', 'cp312-manylinux_x86_64']);
     const report = JSON.parse(r.stdout) as { targets: { unavailable: { project: string; versions: string[]; why: string }[] }[] };

@@ -44,6 +44,8 @@ export function register(program: Command): void {
       });
       if (!report.closed) process.exitCode = 1;
       if (globalOptions(c).json) return printJson(report);
+      // What to mirror, per group of targets that lack the same requirements: one line to run.
+      const toMirror = new Map<string, { reqs: string[]; targets: string[] }>();
       for (const t of report.targets) {
         const head = t.closed ? colour.green('closed') : colour.red('NOT CLOSED');
         info(`${colour.bold(t.target)}: ${head}, ${t.installable.length} installable files`);
@@ -60,6 +62,15 @@ export function register(program: Command): void {
             ]),
           );
         }
+        // The marker is dropped: it held for the dependant (`extra == "socks"` would never hold for
+        // mirror). A direct URL reference is no upstream's to supply.
+        const reqs = [...new Set(rows.map(([, p]) => p.requirement.split(';')[0]!.trim()))].filter((r) => !r.includes('@')).sort();
+        if (reqs.length > 0) {
+          const key = reqs.join('\n');
+          const group = toMirror.get(key) ?? { reqs, targets: [] };
+          group.targets.push(t.target);
+          toMirror.set(key, group);
+        }
         for (const v of t.requiresPythonViolations) info(`  ${colour.yellow('requires-python')} ${v.filename}: ${v.requiresPython}`);
         if (t.requiresPythonSkipped.length > 0) {
           note(`  ${t.requiresPythonSkipped.length} file(s) need another Python here; an older version of each installs (see --json)`);
@@ -69,6 +80,10 @@ export function register(program: Command): void {
           info(`  ${t.unavailable.length} approved project(s) have no file that installs here:`);
           for (const u of t.unavailable) info(`  ${colour.yellow('unavailable')} ${u.project} ${u.versions.join(', ')}: ${u.why}`);
         }
+      }
+      for (const { reqs, targets } of toMirror.values()) {
+        const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+        info(`to bring in what is missing: pyvet mirror ${reqs.map(quote).join(' ')} --with-deps ${targets.map((x) => `--target ${x}`).join(' ')}`);
       }
     });
 }
