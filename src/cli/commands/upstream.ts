@@ -1,8 +1,11 @@
 // Upstream commands: upstream add/list/remove, mirror, outdated, upgrade-plan.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { PyvetError } from '../../errors.js';
 import { getTargets } from '../../resolve/targets.js';
+import { parseRequirementsFile } from '../../standards/requirements-file.js';
 import { outdated, type OutdatedReport, planUpgrades, type UpgradePlan } from '../../upstream/currency.js';
 import { type MirrorEvent, type MirrorReport, mirror } from '../../upstream/mirror.js';
 import { addUpstream, adHocUpstream, listUpstreams, parsePriority, removeUpstream } from '../../upstream/upstreams.js';
@@ -23,6 +26,34 @@ function fromOption(from: string | undefined): string | undefined {
 
 // No commander default for repeatable options: it would print `(default: [])` in help; the
 // actions read `?? []` instead, and the help text states the real default.
+/**
+ * Whether a requirements file for mirror (with the -r files it includes) pins no hash at all:
+ * then versions are honoured but not bytes, which -r promises. Best effort: a file that cannot
+ * be read or parsed is left for mirror to report.
+ */
+function pinsNoHashes(text: string, path: string | undefined, seen = new Set<string>()): boolean {
+  let file: ReturnType<typeof parseRequirementsFile>;
+  try {
+    file = parseRequirementsFile(text, { filename: path });
+  } catch {
+    return false;
+  }
+  if (file.requireHashes || file.requirements.some((r) => r.hashes.length > 0)) return false;
+  if (path === undefined) return true;
+  seen.add(resolvePath(path));
+  return file.requirementFiles.every((inc) => {
+    const included = resolvePath(dirname(path), inc.path);
+    if (seen.has(included)) return true;
+    let body: string;
+    try {
+      body = readFileSync(included, 'utf8');
+    } catch {
+      return true;
+    }
+    return pinsNoHashes(body, included, seen);
+  });
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -251,13 +282,20 @@ export function register(program: Command): void {
       o: { from?: string; target?: string[]; withDeps: boolean; requirement?: string; release?: string; releaseKey?: string; pre: boolean; dryRun: boolean },
       c: Command,
     ) => {
+      const file = o.requirement === undefined ? undefined : { text: readInput(o.requirement, 'requirements file'), source: o.requirement, path: o.requirement };
+      const warnings: string[] = [];
+      if (file && pinsNoHashes(file.text, file.path)) {
+        warnings.push(`${file.source} pins no hashes (no --hash on any line): its versions are honoured, but not the bytes; pin them with --hash=sha256:… (pip-compile --generate-hashes)`);
+      }
+      // Before the run, so it is seen before a long download.
+      for (const w of warnings) warn(w);
       const bar = globalOptions(c).json ? { onEvent: () => {}, stop: () => {} } : progress();
       const report = await withRepository(c, async (repo) => {
         try {
           return await mirror(repo, {
             actor: cliActor(),
             requirements: reqs,
-            ...(o.requirement ? { requirementsFile: { text: readInput(o.requirement, 'requirements file'), source: o.requirement, path: o.requirement } } : {}),
+            ...(file ? { requirementsFile: file } : {}),
             ...(o.release ? { release: { url: o.release, key: o.releaseKey } } : {}),
             from: fromOption(o.from),
             targets: getTargets(repo.config, o.target?.length ? o.target : [DEFAULT_TARGET]),
@@ -270,7 +308,7 @@ export function register(program: Command): void {
           bar.stop();
         }
       });
-      if (globalOptions(c).json) printJson(report);
+      if (globalOptions(c).json) printJson({ ...report, warnings });
       else printMirrorReport(report);
       if (report.failed.length || report.unsatisfied.length || report.refused.length) process.exitCode = 1;
     });
