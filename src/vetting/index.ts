@@ -10,6 +10,7 @@ export { type ClockOptions, lastRescanAt, rescanIfDue, startVettingClock, timeEv
 export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './evidence.js';
 export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
 export {
+  type ApprovedBlocked,
   type BlockedChange,
   type Decision,
   type FileChange,

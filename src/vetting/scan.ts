@@ -219,8 +219,28 @@ export interface RescanReport {
   /** Quarantined files the re-evaluation approved or rejected. */
   approved: string[];
   rejected: string[];
+  /**
+   * Every approved, unyanked file that has an unwaived blocking finding or fails a policy rule
+   * now, whether or not that is new (a cron job must keep noticing): what `rescan` exits 1 for.
+   * A reason overridden by the file's approval (--force, its audit entry's overriddenBlockers)
+   * was accepted then and is left out.
+   */
+  approvedBlocked: ApprovedBlocked[];
   onNewlyVulnerable: Policy['on_newly_vulnerable'];
 }
+
+export interface ApprovedBlocked {
+  fileId: number;
+  filename: string;
+  project: string;
+  version: string;
+  reasons: string[];
+}
+
+// What keeps an approved file blocked: findings and the policy's rules. Not the gates about a
+// file entering (age only grows, origin and typosquatting concern new files), nor integrity and
+// auto_approve, which ask for the look its approval was.
+const STILL_BLOCKING = /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|licenses|max_file_bytes):/;
 
 export interface BlockedChange {
   fileId: number;
@@ -263,8 +283,10 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
     yanked: [],
     approved: [],
     rejected: [],
+    approvedBlocked: [],
     onNewlyVulnerable: ctx.policy.on_newly_vulnerable,
   };
+  const blocked: ApprovedBlocked[] = [];
   await repo.catalog.transaction(async (tx) => {
     for (const file of files) {
       const result = evaluate(ctx, file);
@@ -292,6 +314,10 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
         continue;
       }
       await tx.vetting.putResult(result);
+      const still = result.reasons.filter((r) => STILL_BLOCKING.test(r));
+      if (!file.yanked && still.length > 0) {
+        blocked.push({ fileId: file.id, filename: file.filename, project: file.project, version: file.version, reasons: still });
+      }
       const failedBefore = new Set(failedPolicyGates(previous.get(file.id)).map((g) => g.gate));
       const newlyFailed = failedPolicyGates(result).filter((g) => !failedBefore.has(g.gate));
       if (newlyFailed.length > 0) {
@@ -335,8 +361,18 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
     // What the vetting clock (clock.ts) measures time-based changes from.
     await tx.settings.set(LAST_RESCAN_KEY, ctx.now.toISOString());
   });
+  const open = blocked.filter((b) => !report.yanked.includes(b.filename));
+  if (open.length > 0) {
+    const history = await repo.catalog.audit.bySubject(open.map((b) => b.filename));
+    for (const b of open) {
+      const approval = history.filter((e) => e.subject === b.filename && e.action === 'file.approve').at(-1);
+      const accepted = new Set((approval?.details.overriddenBlockers as string[] | undefined) ?? []);
+      const reasons = b.reasons.filter((r) => !accepted.has(r));
+      if (reasons.length > 0) report.approvedBlocked.push({ ...b, reasons });
+    }
+  }
   repo.logger.info(
-    { scanned: report.scanned, newlyVulnerable: report.newlyVulnerable.length, yanked: report.yanked.length },
+    { scanned: report.scanned, newlyVulnerable: report.newlyVulnerable.length, yanked: report.yanked.length, approvedBlocked: report.approvedBlocked.length },
     'rescan done',
   );
   return report;

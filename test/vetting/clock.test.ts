@@ -98,8 +98,11 @@ describe('the vetting clock', () => {
     assert.equal((await state('agedpkg-1.0-py3-none-any.whl')).state, 'approved');
     const again = await rescanAll(t.repo, admin, { now: at(9) });
     assert.deepEqual(again.newlyBlocked, []);
+    assert.deepEqual(again.approvedBlocked.map((b) => [b.filename, b.reasons]), [['agedpkg-1.0-py3-none-any.whl', ["deny: agedpkg 1.0 matches 'agedpkg'"]]]);
+    // Not new, but still served while refused: cron keeps seeing exit 1.
     const plain = runCli(t.dataDir, ['rescan']);
-    assert.equal(plain.status, 0, plain.stderr);
+    assert.equal(plain.status, 1, plain.stderr);
     assert.match(plain.stdout, /^rescanned 2 files$/m);
+    assert.match(plain.stdout, /1 approved file\(s\) still blocked and served/);
   });
 });

@@ -39,6 +39,13 @@ export function printRescan(r: RescanReport): void {
     info(colour.red(`${r.newlyBlocked.length} approved file(s) the policy would now refuse (still served: reject or yank them to withdraw them)`));
     printTable(['file', 'why'], r.newlyBlocked.map((c) => [c.filename, c.reasons.join('\n')]));
   }
+  // Reported above already when it is new; the rest are still blocked from an earlier run.
+  const reported = new Set([...r.newlyVulnerable, ...r.newlyBlocked].map((c) => c.filename));
+  const still = r.approvedBlocked.filter((b) => !reported.has(b.filename));
+  if (still.length > 0) {
+    info(colour.red(`${still.length} approved file(s) still blocked and served (waive the finding, or yank or reject the file)`));
+    printTable(['file', 'why'], still.map((b) => [b.filename, b.reasons.join('\n')]));
+  }
   if (r.noLongerVulnerable.length > 0) {
     info(colour.green(`${r.noLongerVulnerable.length} file(s) no longer vulnerable`));
     printTable(['file', 'advisories before'], r.noLongerVulnerable.map((c) => [c.filename, c.advisories.join(', ')]));
@@ -85,13 +92,19 @@ export function register(program: Command): void {
   adv
     .command('list')
     .description('list advisories (all, or those naming one project)')
+    // Positional, as `pyvet files NAME` takes it; --project kept for scripts that use it.
+    .argument('[project]', 'only advisories for this project (as --project)')
     .option('-p, --project <name>', 'only advisories for this project')
     .option('--withdrawn', 'include withdrawn advisories', false)
-    .action(async (opts: { project?: string; withdrawn: boolean }, c: Command) => {
+    .action(async (positional: string | undefined, opts: { project?: string; withdrawn: boolean }, c: Command) => {
+      if (positional !== undefined && opts.project !== undefined && canonicalizeName(positional) !== canonicalizeName(opts.project)) {
+        throw new PyvetError('USAGE_INVALID', 'invalid', `two projects named: ${positional} and --project ${opts.project}; advisories list takes one`);
+      }
+      const project = positional ?? opts.project;
       const list = await withRepository(c, async (repo) => {
         await ensureBundledAdvisories(repo, cliActor());
         return repo.catalog.advisories.list({
-          ...(opts.project ? { package: canonicalizeName(opts.project) } : {}),
+          ...(project ? { package: canonicalizeName(project) } : {}),
           includeWithdrawn: opts.withdrawn,
         });
       });

@@ -107,11 +107,11 @@ export function register(program: Command): void {
   program
     .command('rescan')
     .description(
-      'evaluate every file again now and act as after an advisory import: approve what has aged past min_release_age_days, block again what an expired waiver let through, report files newly vulnerable or refused by the policy (exit 1 when an approved file is). `pyvet serve` does this by itself when a waiver expires or a held file comes of age; this is for cron',
+      'evaluate every file again now and act as after an advisory import: approve what has aged past min_release_age_days, block again what an expired waiver let through, report files newly vulnerable or refused by the policy. Exit 1 while any approved, unyanked file has an unwaived blocking finding or fails a policy rule, new or not (approvedBlocked; a reason overridden with approve --force is not counted), so cron keeps noticing. `pyvet serve` rescans by itself when a waiver expires or a held file comes of age; this is for cron',
     )
     .action(async (_opts: unknown, c: Command) => {
       const r = await withRepository(c, (repo) => rescanAll(repo, cliActor()));
-      if (r.newlyVulnerable.length > 0 || r.newlyBlocked.length > 0) process.exitCode = 1;
+      if (r.newlyVulnerable.length > 0 || r.newlyBlocked.length > 0 || r.approvedBlocked.length > 0) process.exitCode = 1;
       if (globalOptions(c).json) return printJson(r);
       printRescan(r);
       if (r.approved.length) info(colour.green(`approved now: ${r.approved.join(', ')}`));
