@@ -58,8 +58,12 @@ export function register(program: Command): void {
     .command('revoke <id>')
     .description('revoke a token by id: it is refused from now on')
     .action(async (id: string, _opts: unknown, c: Command) => {
+      const asked = Date.now();
       const rec = await withRepository(c, (repo) => revokeToken(repo, id, cliActor()));
-      if (globalOptions(c).json) return printJson(rec);
-      info(`Revoked ${rec.id} '${rec.name}' at ${rec.revokedAt}`);
+      // The service hands back a revoked token unchanged: a revocation older than this command is an earlier one.
+      const alreadyRevoked = rec.revokedAt !== null && Date.parse(rec.revokedAt) < asked;
+      if (globalOptions(c).json) return printJson({ ...rec, alreadyRevoked });
+      if (alreadyRevoked) info(`${rec.id} '${rec.name}' was already revoked at ${rec.revokedAt}: nothing changed`);
+      else info(`Revoked ${rec.id} '${rec.name}' at ${rec.revokedAt}`);
     });
 }
