@@ -23,6 +23,7 @@ import { printRescan, severityText } from './advisories.js';
 import { withRepository } from './repo.js';
 
 const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
+const WAITING = /^auto_approve: off;/;
 
 function verdictText(v: Verdict): string {
   return v === 'approve' ? colour.green(v) : v === 'reject' ? colour.red(v) : colour.yellow(v);
@@ -169,8 +170,15 @@ export function register(program: Command): void {
         info(`sha256 ${f.sha256}  size ${f.size}  uploaded ${f.uploadedAt}${f.upstreamUploadedAt ? `  upstream ${f.upstreamUploadedAt}` : ''}`);
         info(`licence ${f.license ?? colour.dim('none declared')}`);
         info(`integrity: ${f.integrity.checks.map((k) => `${k.ok ? colour.green('✓') : colour.red('✗')} ${k.check}${k.detail ? ` (${k.detail})` : ''}`).join(', ')}`);
-        info(`decision now: ${verdictText(e.current.verdict)}`);
-        for (const r of e.current.reasons) info(`  - ${r}`);
+        // "Waiting for an approver" means nothing for a file already approved: leave it out, and
+        // when nothing else holds it, say that it passes and who approved it.
+        const reasons = f.state === 'approved' ? e.current.reasons.filter((r) => !WAITING.test(r)) : e.current.reasons;
+        if (f.state === 'approved' && reasons.length === 0) {
+          info(`decision now: ${colour.green('every gate passes')} (approved by ${f.stateChangedBy}${f.stateReason ? `: ${f.stateReason}` : ''})`);
+        } else {
+          info(`decision now: ${verdictText(e.current.verdict)}`);
+          for (const r of reasons) info(`  - ${r}`);
+        }
         info(`findings:\n${findingsText(e.current)}`);
         if (e.waivers.length) {
           printTable(
