@@ -21,6 +21,32 @@ describe('deriveLicense', () => {
       'MIT OR Apache-2.0',
     );
   });
+  test('deprecated SPDX ids become their current equivalents', () => {
+    assert.equal(deriveLicense(meta(['License: GPL-3.0'])), 'GPL-3.0-only');
+    assert.equal(deriveLicense(meta(['License: GPL-2.0+ OR mit'])), 'GPL-2.0-or-later OR MIT');
+    assert.equal(deriveLicense(meta(['License: LGPL-2.1'])), 'LGPL-2.1-only');
+    assert.equal(deriveLicense(meta(['License: GPL-2.0-with-classpath-exception'])), 'GPL-2.0-only WITH Classpath-exception-2.0');
+    const v24 = parseCoreMetadata('Metadata-Version: 2.4\nName: lic\nVersion: 1.0\nLicense-Expression: LGPL-2.1\n\n');
+    assert.equal(deriveLicense(v24), 'LGPL-2.1-only');
+  });
+  test('free text and classifier names written as the License', () => {
+    assert.equal(deriveLicense(meta(['License: GPL v3'])), 'GPL-3.0-only');
+    assert.equal(deriveLicense(meta(['License: GNU Lesser General Public License v3 or later (LGPLv3+)'])), 'LGPL-3.0-or-later');
+    // No version: kept as written (the gate treats it as "any GPL").
+    assert.equal(deriveLicense(meta(['License: GNU General Public License (GPL)'])), 'GNU General Public License (GPL)');
+  });
+  test('a License field its classifiers contradict is recorded as a conflict, both named', () => {
+    assert.equal(
+      deriveLicense(meta(['License: MIT', 'Classifier: License :: OSI Approved :: GNU General Public License v3 (GPLv3)'])),
+      'License field says MIT; classifiers say GPL-3.0-only',
+    );
+    // The same licence, versions aside (GPLv3 and GPLv3+), or one of several classifiers: no conflict.
+    assert.equal(deriveLicense(meta(['License: GPLv3', 'Classifier: License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)'])), 'GPL-3.0-only');
+    assert.equal(
+      deriveLicense(meta(['License: MIT', 'Classifier: License :: OSI Approved :: MIT License', 'Classifier: License :: OSI Approved :: Apache Software License'])),
+      'MIT',
+    );
+  });
   test('no licence at all is null', () => {
     assert.equal(deriveLicense(meta([])), null);
   });

@@ -118,7 +118,7 @@ describe('licences', () => {
     ['AGPL-3.0-only', [], ['AGPL-3.0-only'], false],
     ['AGPL-3.0-only OR MIT', [], ['AGPL-3.0-only'], true],
     ['Some proprietary text', allow, [], false],
-    ['Some proprietary text', [], ['AGPL-3.0-only'], true],
+    ['Some proprietary text', [], ['AGPL-3.0-only'], false], // free text may be what is denied: held
     [null, allow, [], false],
     [null, [], [], true],
   ];
