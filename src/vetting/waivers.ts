@@ -25,7 +25,8 @@ export interface WaiverRequest {
 }
 
 export interface WaiverGrant {
-  waivers: Waiver[];
+  /** With their file's name: file ids mean nothing to whoever granted them. */
+  waivers: (Waiver & { filename: string })[];
   /** The rescan that the waiver triggered (quarantined files may now be approved). */
   rescan: RescanReport;
 }
@@ -137,7 +138,7 @@ export async function grantWaiver(
         { waiver: w.id, advisory: w.advisoryId, filename: f.filename, expiresAt: w.expiresAt },
       );
     }
-    const out: Waiver[] = [];
+    const out: WaiverGrant['waivers'] = [];
     for (const f of files) {
       const w = await tx.vetting.addWaiver({
         fileId: f.id,
@@ -153,7 +154,7 @@ export async function grantWaiver(
         subject: f.filename,
         details: { waiver: w.id, advisory: advisory.id, reason, expiresAt: w.expiresAt, project: f.project, version: f.version },
       });
-      out.push(w);
+      out.push({ ...w, filename: f.filename });
     }
     return out;
   });

@@ -37,9 +37,10 @@ describe('waivers through the CLI', () => {
   });
   after(() => tmp.cleanup());
 
-  test('a first waiver is granted', () => {
+  test('waive prints the filename, not the file id', () => {
     const r = runCli(data, ['waive', 'mypkg==1.0', 'GHSA-test-0001', '--reason', 'a', '--expires', '30d']);
     assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^waiver #1: GHSA-test-0001 on mypkg-1\.0-py3-none-any\.whl until \d{4}-/m);
   });
 
   test('a second waiver for the same finding, by id, alias or another record, is WAIVER_EXISTS naming the first', () => {

@@ -101,7 +101,7 @@ export function register(program: Command): void {
         grantWaiver(repo, { selector, advisory, reason: opts.reason, expires: opts.expires }, cliActor()),
       );
       if (globalOptions(c).json) return printJson(g);
-      for (const w of g.waivers) info(`waiver #${w.id}: ${w.advisoryId} on file ${w.fileId} until ${w.expiresAt}`);
+      for (const w of g.waivers) info(`waiver #${w.id}: ${w.advisoryId} on ${w.filename} until ${w.expiresAt}`);
       if (g.rescan.approved.length) info(colour.green(`approved now: ${g.rescan.approved.join(', ')}`));
     });
 
