@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNo
 import { PyvetError } from '../errors.js';
 import type { Actor, Repository } from '../repository/types.js';
 import { requireRole } from '../repository/roles.js';
+import { normalizeSpdx } from '../artifacts/license.js';
 import { Requirement } from '../standards/requirements.js';
 
 export type OnNewlyVulnerable = 'report' | 'yank';
@@ -96,6 +97,26 @@ function validate(raw: unknown, source: string, locate: Locate): Policy {
     }
     return v as Record<string, unknown>;
   };
+  // Each entry one SPDX licence id (or LicenseRef-…, "ID WITH exception", "ID+"), stored in its
+  // current form (GPL-3.0 → GPL-3.0-only). A misspelt id would match nothing and an expression
+  // entry has no clear meaning next to the OR/AND rules, so both are refused, not ignored.
+  const licenseIds = (path: string[], v: unknown): string[] =>
+    strs(path, v).map((entry, i) => {
+      const id = normalizeSpdx(entry);
+      if (id === undefined) {
+        throw fail(
+          [...path, String(i)],
+          `'${entry}' is not an SPDX licence id (see https://spdx.org/licenses/; LicenseRef-… for others)`,
+        );
+      }
+      if (/\s(AND|OR)\s/.test(id)) {
+        throw fail(
+          [...path, String(i)],
+          `'${entry}' is an expression: list each SPDX licence id on its own (a file's 'A OR B' passes when A or B passes, 'A AND B' when both do)`,
+        );
+      }
+      return id;
+    });
   const top = table([], raw, Object.keys(policy));
   for (const [key, v] of Object.entries(top)) {
     const p = [key];
@@ -115,8 +136,8 @@ function validate(raw: unknown, source: string, locate: Locate): Policy {
         break;
       case 'licenses': {
         const t = table(p, v, ['allow', 'deny']);
-        if (t.allow !== undefined) policy.licenses.allow = strs([...p, 'allow'], t.allow);
-        if (t.deny !== undefined) policy.licenses.deny = strs([...p, 'deny'], t.deny);
+        if (t.allow !== undefined) policy.licenses.allow = licenseIds([...p, 'allow'], t.allow);
+        if (t.deny !== undefined) policy.licenses.deny = licenseIds([...p, 'deny'], t.deny);
         break;
       }
       case 'min_release_age_days':

@@ -1,14 +1,17 @@
 // The licence gate against the spellings real wheels use (/opt/pypi/files): deprecated SPDX ids,
 // free text, classifier names, and a License field its classifiers contradict must not slip past
-// a deny list. Through a real repository (ingest → vetting).
+// a deny list; and policy validation refuses licence entries that would match nothing. Through a real repository (ingest → vetting) and the real CLI.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PyvetError } from '../../src/errors.js';
 import { ingestFile } from '../../src/repository/ingest.js';
 import { setPolicy } from '../../src/vetting/index.js';
 import { checkLicense } from '../../src/vetting/license-policy.js';
+import { parsePolicy } from '../../src/vetting/policy.js';
 import { buildWheel, writeArchive } from '../helpers/archives.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 import { makeRepo, type TestRepo } from '../repository/support.js';
 
@@ -115,5 +118,44 @@ describe('checkLicense', () => {
   test('no lists: nothing is held', () => {
     assert.equal(checkLicense('GPL v3', [], []).ok, true);
     assert.equal(checkLicense('License field says MIT; classifiers say GPL-3.0-only', [], []).ok, true);
+  });
+});
+
+describe('policy validation of licence entries', () => {
+  const refuse = (yaml: string, message: RegExp) => {
+    assert.throws(
+      () => parsePolicy(yaml, 'yaml', 'p.yaml'),
+      (err: unknown) => err instanceof PyvetError && err.code === 'POLICY_INVALID' && message.test(err.message),
+    );
+  };
+  test('a misspelt licence id is refused, named, with its position', () => {
+    refuse('licenses:\n  allow: [MIT, MITT]\n', /^p\.yaml:2:16: licenses\.allow\.1: 'MITT' is not an SPDX licence id/);
+    refuse('licenses:\n  deny: [GPL3]\n', /licenses\.deny\.0: 'GPL3' is not an SPDX licence id/);
+  });
+  test('an expression entry is refused with the rule that replaces it', () => {
+    refuse('licenses:\n  allow: ["MIT OR Apache-2.0"]\n', /licenses\.allow\.0: 'MIT OR Apache-2\.0' is an expression: list each SPDX licence id on its own/);
+  });
+  test('ids, deprecated ids, LicenseRef-… and WITH are accepted, stored current', () => {
+    const p = parsePolicy(
+      'licenses:\n  allow: [mit, LicenseRef-Acme, "GPL-2.0-only WITH Classpath-exception-2.0"]\n  deny: [GPL-3.0, LGPL-2.1+]\n',
+      'yaml',
+      'p.yaml',
+    );
+    assert.deepEqual(p.licenses, {
+      allow: ['MIT', 'LicenseRef-Acme', 'GPL-2.0-only WITH Classpath-exception-2.0'],
+      deny: ['GPL-3.0-only', 'LGPL-2.1-or-later'],
+    });
+  });
+  test('pyvet policy check refuses them through the CLI', () => {
+    const tmp = tempDir('pyvet-lic-cli-');
+    try {
+      const file = join(tmp.path, 'policy.yaml');
+      writeFileSync(file, 'licenses:\n  allow: [MITT]\n');
+      const r = runCli(tmp.path, ['policy', 'check', file]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /POLICY_INVALID.*policy\.yaml:2:11: licenses\.allow\.0: 'MITT' is not an SPDX licence id/);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
