@@ -12,6 +12,9 @@ import { requireRole } from '../repository/roles.js';
 import { normalizeSpdx } from '../artifacts/license.js';
 import { Requirement } from '../standards/requirements.js';
 
+// PEP 508 / core metadata Name: what a project can be called, so what a deny entry can match.
+const PROJECT_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
+
 export type OnNewlyVulnerable = 'report' | 'yank';
 export type PolicyFormat = 'yaml' | 'toml';
 const TEXT_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'MODERATE', 'LOW'] as const;
@@ -149,10 +152,20 @@ function validate(raw: unknown, source: string, locate: Locate): Policy {
       case 'deny': {
         policy.deny = strs(p, v);
         for (const [i, entry] of policy.deny.entries()) {
+          let req: Requirement;
           try {
-            Requirement.parse(entry);
+            req = Requirement.parse(entry);
           } catch (err) {
             throw fail([...p, String(i)], `'${entry}' is not a name or requirement: ${(err as Error).message}`);
+          }
+          // The deny gate matches a name and version only: a marker, extra or URL would be
+          // silently dropped and the entry would then deny more than it says.
+          const unsupported = req.marker !== null ? 'a marker' : req.extras.length > 0 ? 'extras' : req.url !== null ? 'a URL' : null;
+          if (unsupported !== null) {
+            throw fail([...p, String(i)], `'${entry}' has ${unsupported}; deny entries are a project name with an optional version specifier ("foo", "foo<2.0")`);
+          }
+          if (!PROJECT_NAME.test(req.name)) {
+            throw fail([...p, String(i)], `'${entry}': '${req.name}' is not a valid project name (letters, digits, '.', '_' and '-', starting and ending with a letter or digit)`);
           }
         }
         break;

@@ -1,6 +1,7 @@
 // The licence gate against the spellings real wheels use (/opt/pypi/files): deprecated SPDX ids,
 // free text, classifier names, and a License field its classifiers contradict must not slip past
-// a deny list; and policy validation refuses licence entries that would match nothing. Through a real repository (ingest → vetting) and the real CLI.
+// a deny list; and policy validation refuses licence and deny entries that would match nothing
+// or more than they say. Through a real repository (ingest → vetting) and the real CLI.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,7 +122,7 @@ describe('checkLicense', () => {
   });
 });
 
-describe('policy validation of licence entries', () => {
+describe('policy validation of licence and deny entries', () => {
   const refuse = (yaml: string, message: RegExp) => {
     assert.throws(
       () => parsePolicy(yaml, 'yaml', 'p.yaml'),
@@ -146,6 +147,13 @@ describe('policy validation of licence entries', () => {
       deny: ['GPL-3.0-only', 'LGPL-2.1-or-later'],
     });
   });
+  test('deny entries with a marker, extras or a URL, or an invalid name, are refused', () => {
+    refuse(`deny: ["mpmath>=1.4; python_version < '3'"]\n`, /deny\.0: 'mpmath>=1\.4; python_version < '3'' has a marker/);
+    refuse('deny: ["wheel[extra]"]\n', /deny\.0: 'wheel\[extra\]' has extras/);
+    refuse('deny: ["foo @ https://example.com/foo.whl"]\n', /deny\.0: 'foo @ https:\/\/example\.com\/foo\.whl' has a URL/);
+    refuse('deny: [ok, Py_]\n', /deny\.1: 'Py_': 'Py_' is not a valid project name/);
+    assert.deepEqual(parsePolicy('deny: [foo, "bar<2.0", zope.interface]\n', 'yaml', 'p.yaml').deny, ['foo', 'bar<2.0', 'zope.interface']);
+  });
   test('pyvet policy check refuses them through the CLI', () => {
     const tmp = tempDir('pyvet-lic-cli-');
     try {
@@ -154,6 +162,10 @@ describe('policy validation of licence entries', () => {
       const r = runCli(tmp.path, ['policy', 'check', file]);
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /POLICY_INVALID.*policy\.yaml:2:11: licenses\.allow\.0: 'MITT' is not an SPDX licence id/);
+      writeFileSync(file, 'deny: ["wheel[extra]"]\n');
+      const d = runCli(tmp.path, ['policy', 'check', file]);
+      assert.equal(d.status, 2, d.stderr);
+      assert.match(d.stderr, /deny\.0: 'wheel\[extra\]' has extras/);
     } finally {
       tmp.cleanup();
     }
