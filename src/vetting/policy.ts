@@ -291,7 +291,22 @@ export async function loadPolicy(repo: Repository): Promise<LoadedPolicy> {
   const stored = await repo.catalog.settings.get(POLICY_KEY);
   if (stored) {
     const s = JSON.parse(stored) as StoredPolicy;
-    return { policy: parsePolicy(s.text, s.format, s.name), source: 'catalog', text: s.text, format: s.format };
+    let policy: Policy;
+    try {
+      policy = parsePolicy(s.text, s.format, s.name);
+    } catch (err) {
+      // Stored under older rules (an entry that is now refused, e.g. a licence expression in a
+      // list): vetting stops, closed, until the operator says what the policy means.
+      if (!(err instanceof PyvetError)) throw err;
+      throw new PyvetError(
+        err.code,
+        err.kind,
+        `the policy stored in the catalog (set from ${s.name}) no longer passes validation: ${err.message}. Nothing is vetted until it does: fix the file and run pyvet policy set`,
+        err.details,
+        { cause: err },
+      );
+    }
+    return { policy, source: 'catalog', text: s.text, format: s.format };
   }
   const file = repo.config.vetting.policy_file;
   if (file) {
