@@ -111,7 +111,17 @@ export async function grantWaiver(
     });
   }
   const files = await selectFiles(repo.catalog, req.selector);
-  const advisory = await repo.catalog.advisories.find(req.advisory);
+  // An alias may name several records (CVE-2023-39631: PYSEC-2023-162 for langchain and
+  // PYSEC-2023-163 for numexpr): the one meant is the one that affects the selected files.
+  const projects = [...new Set(files.map((f) => f.project))];
+  const named = (await repo.catalog.advisories.forPackages(projects)).filter(
+    (a) => !a.withdrawn && (a.id === req.advisory || a.aliases.includes(req.advisory)),
+  );
+  const affecting = named.find((a) => {
+    const ix = new AdvisoryIndex([a]);
+    return files.every((f) => ix.match(f.project, f.version).length > 0);
+  });
+  const advisory = affecting ?? (await repo.catalog.advisories.find(req.advisory));
   if (!advisory) {
     throw new PyvetError('ADVISORY_NOT_FOUND', 'not_found', `no advisory ${req.advisory}`, { advisory: req.advisory });
   }
