@@ -40,6 +40,16 @@ function findingsText(row: ScanRow): string {
     .join('\n');
 }
 
+/** Why the file is held or refused, besides advisory findings (shown in their own column) and waiting for an approver. */
+function gateReasons(row: ScanRow): string[] {
+  if (row.verdict === 'approve') return [];
+  // Gates about a file entering (its age, its origin, a new name) say nothing more once it is approved.
+  const entering = row.state === 'approved' ? /^(min_release_age_days|origin|typosquat):/ : /^$/;
+  return row.reasons.filter(
+    (r) => !r.startsWith('auto_approve:') && !/^(max_cvss|block_unscored_severities|block_unknown_severity):/.test(r) && !entering.test(r),
+  );
+}
+
 function integrityText(row: ScanRow): string {
   const bad = row.integrity.checks.filter((c) => !c.ok);
   return bad.length === 0 ? colour.green(`ok (${row.integrity.checks.length})`) : colour.red(bad.map((c) => c.check).join(', '));
@@ -61,10 +71,13 @@ export function register(program: Command): void {
           ...(opts.project ? { project: canonicalizeName(opts.project) } : {}),
         }),
       );
-      if (rows.some((r) => r.findings.some((f) => f.blocking))) process.exitCode = 1;
+      // Something blocks: a finding, or any other gate (deny, licence, owned name, sdist, size,
+      // age, origin…); waiting for an approver when every gate passes is not blocking.
+      const blocked = (r: ScanRow) => r.findings.some((f) => f.blocking) || gateReasons(r).length > 0;
+      if (rows.some(blocked)) process.exitCode = 1;
       if (globalOptions(c).json) return printJson(rows);
       printTable(
-        ['project', 'version', 'file', 'state', 'findings', 'licence', 'integrity'],
+        ['project', 'version', 'file', 'state', 'findings', 'licence', 'integrity', 'other gates'],
         rows.map((r) => [
           r.project,
           r.version,
@@ -73,6 +86,7 @@ export function register(program: Command): void {
           findingsText(r),
           r.license ?? colour.dim('none'),
           integrityText(r),
+          gateReasons(r).length ? colour.red(gateReasons(r).join('\n')) : colour.green('pass'),
         ]),
       );
     });
