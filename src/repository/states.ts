@@ -24,6 +24,8 @@ export type FileAction = 'approve' | 'reject' | 'yank' | 'unyank';
 export interface SkippedFile {
   file: FileRecord;
   reason: string;
+  /** Set when the vetting policy blocks it (approve): what blocks it. */
+  blockers?: string[];
 }
 
 /** A rejection overturned by approving the file by its exact filename. */
@@ -113,7 +115,8 @@ function step(action: FileAction, f: FileRecord): Step {
 }
 
 interface Plan {
-  changes: { file: FileRecord; overturn: boolean }[];
+  /** `exact`: named by its filename (not only by NAME, NAME==VERSION or 'all waiting'). */
+  changes: { file: FileRecord; overturn: boolean; exact: boolean }[];
   unchanged: FileRecord[];
   skipped: SkippedFile[];
 }
@@ -145,9 +148,9 @@ async function plan(catalog: Catalog, selectors: readonly FileSelector[], action
   for (const { file, exact } of named.values()) {
     const s = step(action, file);
     if (s === 'already') p.unchanged.push(file);
-    else if (s === 'change') p.changes.push({ file, overturn: false });
+    else if (s === 'change') p.changes.push({ file, overturn: false, exact });
     else if (s === 'overturn') {
-      if (exact) p.changes.push({ file, overturn: true });
+      if (exact) p.changes.push({ file, overturn: true, exact });
       else {
         const reason = `${rejection(file)}: only approving it by its filename overturns a rejection (pyvet approve ${file.filename} --reason …)`;
         p.skipped.push({ file, reason });
@@ -257,9 +260,25 @@ export async function approveFiles(
   // A file the policy blocks (an unwaived finding, an owned name from outside, the deny list)
   // is approved only on purpose: a waiver, or --force, which the audit entry records. Only the
   // files this approval would change are asked about.
-  const planned = (await plan(repo.catalog, all, 'approve')).changes.map((c) => c.file);
+  const changes = (await plan(repo.catalog, all, 'approve')).changes;
+  const planned = changes.map((c) => c.file);
   const changing = new Set(planned.map((f) => f.filename));
   const blockers = await approvalBlockers(repo, planned);
+  // A broad selector (NAME, NAME==VERSION, 'all waiting') approves what it can and leaves the
+  // blocked files waiting, each with why: one bad upload must not hold up the rest. A blocked
+  // file named by its filename, or a selection that would approve nothing, is refused instead.
+  const passedOver = new Map<string, string[]>();
+  if (!opts.force) {
+    for (const c of changes) {
+      const b = blockers[c.file.filename];
+      if (b && !c.exact) passedOver.set(c.file.filename, b);
+    }
+    if (passedOver.size === changing.size) passedOver.clear();
+    for (const f of passedOver.keys()) {
+      changing.delete(f);
+      delete blockers[f];
+    }
+  }
   const blocked = Object.keys(blockers);
   if (blocked.length > 0 && !opts.force) {
     throw new PyvetError(
@@ -276,7 +295,14 @@ export async function approveFiles(
       { blockers },
     );
   }
-  return changeFiles(repo, all, actor, 'approve', r, blockers, changing);
+  const result = await changeFiles(repo, all, actor, 'approve', r, blockers, changing);
+  for (const skipped of result.skipped) {
+    const b = passedOver.get(skipped.file.filename);
+    if (!b) continue;
+    skipped.reason = `blocked by the vetting policy (${b.join('; ')}): approve it by its filename, with a waiver for a finding or --force`;
+    skipped.blockers = b;
+  }
+  return result;
 }
 
 /** Rejects the selected files (approver role); a reason is required. An approved file may be rejected. */

@@ -70,3 +70,24 @@ test('a licence on the deny list blocks too; a hold that asks only for a look (a
   assert.equal((await approveFiles(repo, 'mitthing==1.0', ADMIN, 'reviewed')).changed.length, 1);
   assert.equal((await approveFiles(repo, 'gplthing==1.0', ADMIN, 'legal said yes', { force: true })).changed.length, 1);
 });
+
+test("a broad selector approves what it can and leaves blocked files waiting, each with why; the CLI exits 1", async () => {
+  // Both fresh: searchor 2.4.0 (PYSEC-2023-262 again) and a clean project, waiting together.
+  for (const w of [buildWheel({ name: 'searchor', version: '2.4.0' }), buildWheel({ name: 'cleanone', version: '1.0' })]) {
+    await ingestFile(repo, writeArchive(tmp.path, w.filename, w.bytes), { actor: ADMIN, origin: 'local' });
+  }
+  await repo.close();
+  const r = runCli(data, ['--json', 'approve', 'all', 'waiting', '--reason', 'weekly review']);
+  assert.equal(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { changed: { filename: string }[]; skipped: { file: { filename: string }; reason: string; blockers?: string[] }[] };
+  assert.deepEqual(out.changed.map((f) => f.filename), ['cleanone-1.0-py3-none-any.whl']);
+  const skipped = out.skipped.find((s) => s.file.filename === 'searchor-2.4.0-py3-none-any.whl');
+  assert.match(skipped?.reason ?? '', /blocked by the vetting policy \(max_cvss: advisory PYSEC-2023-262.*\): approve it by its filename/);
+  assert.ok(skipped?.blockers?.length);
+  // By its filename, a blocked file is still refused outright.
+  const exact = runCli(data, ['approve', 'searchor-2.4.0-py3-none-any.whl', '--reason', 'x']);
+  assert.equal(exact.status, 7);
+  assert.match(exact.stderr, /APPROVAL_BLOCKED/);
+  repo = await openRepository({ dataDir: data, logLevel: 'warn' });
+  assert.equal((await repo.catalog.files.getByFilename('searchor-2.4.0-py3-none-any.whl'))?.state, 'quarantined');
+});

@@ -84,7 +84,7 @@ function registerStateCommand(program: Command, name: string, action: StateActio
     .description(help)
     .addHelpText(
       'after',
-      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nEvery selector must match a file, or nothing changes. Only a filename overturns a rejection.\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
+      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nEvery selector must match a file, or nothing changes. Only a filename overturns a rejection.${name === 'approve' ? '\nA broad selector leaves files the vetting policy blocks waiting, says why and exits 1; a blocked filename is refused.' : ''}\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
     );
   if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (required; recorded in the audit log)');
   else cmd.option('-r, --reason <text>', 'why (recorded in the audit log)');
@@ -95,6 +95,8 @@ function registerStateCommand(program: Command, name: string, action: StateActio
     // `all waiting` arrives as two words; anything else is one selector per word.
     const selectors = words.join(' ').toLowerCase() === 'all waiting' ? ['all waiting'] : words;
     const result = await withRepository(c, (repo) => action(repo, selectors, cliActor(), opts.reason ?? '', { force: opts.force ?? false }));
+    // Approved in part: files the policy blocks were left waiting (each said why).
+    if (result.skipped.some((s) => s.blockers)) process.exitCode = EXIT_PARTIAL;
     if (globalOptions(c).json) return printJson(result);
     printStateChange(name, result);
   });
