@@ -60,12 +60,16 @@ function sameVersion(stored: string, wanted: string): boolean {
 }
 
 /** The files a selector names (possibly none), and whether it names one file by its exact filename. */
-async function resolveSelector(catalog: Catalog, selector: FileSelector): Promise<{ files: FileRecord[]; exact: boolean }> {
+/**
+ * The files a selector names. `exact`: by filename; `release`: by filename or NAME==VERSION (a
+ * bare NAME or 'all waiting' is neither).
+ */
+async function resolveSelector(catalog: Catalog, selector: FileSelector): Promise<{ files: FileRecord[]; exact: boolean; release: boolean }> {
   const s = selector.trim();
-  if (ALL_WAITING.test(s)) return { files: await catalog.files.list({ states: ['quarantined'] }), exact: false };
+  if (ALL_WAITING.test(s)) return { files: await catalog.files.list({ states: ['quarantined'] }), exact: false, release: false };
   if (ARCHIVE.test(s) && !s.includes('==')) {
     const f = await catalog.files.getByFilename(s);
-    return { files: f ? [f] : [], exact: true };
+    return { files: f ? [f] : [], exact: true, release: true };
   }
   const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*(\S+))?$/.exec(s);
   if (!m) {
@@ -79,7 +83,7 @@ async function resolveSelector(catalog: Catalog, selector: FileSelector): Promis
   let files = await catalog.files.list({ project: canonicalizeName(m[1]!) });
   const version = m[2];
   if (version !== undefined) files = files.filter((f) => sameVersion(f.version, version));
-  return { files, exact: false };
+  return { files, exact: false, release: version !== undefined };
 }
 
 /** Resolves a selector to files; throws NOT_FOUND when it names none ('all waiting' may name none). */
@@ -127,13 +131,16 @@ function rejection(f: FileRecord): string {
 
 /** Resolves every selector and decides every file's step; throws before anything changes. */
 async function plan(catalog: Catalog, selectors: readonly FileSelector[], action: FileAction): Promise<Plan> {
-  const named = new Map<number, { file: FileRecord; exact: boolean }>();
+  const named = new Map<number, { file: FileRecord; exact: boolean; release: boolean }>();
   const unmatched: string[] = [];
   for (const s of selectors) {
-    const { files, exact } = await resolveSelector(catalog, s);
+    const { files, exact, release } = await resolveSelector(catalog, s);
     if (files.length === 0 && !ALL_WAITING.test(s.trim())) unmatched.push(s);
     // A file named both by its filename and by a broader selector counts as named exactly.
-    for (const f of files) named.set(f.id, { file: f, exact: exact || named.get(f.id)?.exact === true });
+    for (const f of files) {
+      const before = named.get(f.id);
+      named.set(f.id, { file: f, exact: exact || before?.exact === true, release: release || before?.release === true });
+    }
   }
   if (unmatched.length > 0) {
     throw new PyvetError(
@@ -145,7 +152,12 @@ async function plan(catalog: Catalog, selectors: readonly FileSelector[], action
   }
   const p: Plan = { changes: [], unchanged: [], skipped: [] };
   const refused: string[] = [];
-  for (const { file, exact } of named.values()) {
+  for (const { file, exact, release } of named.values()) {
+    if (action === 'reject' && file.state === 'approved' && !release) {
+      // `reject NAME` to turn away a new upload must not take down the versions being served.
+      p.skipped.push({ file, reason: 'approved and served: a bare project name rejects only what waits; name its release (NAME==VERSION) or its filename to withdraw it' });
+      continue;
+    }
     const s = step(action, file);
     if (s === 'already') p.unchanged.push(file);
     else if (s === 'change') p.changes.push({ file, overturn: false, exact });

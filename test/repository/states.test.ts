@@ -65,6 +65,17 @@ describe('file states', () => {
     assert.deepEqual(both.overturned.map((o) => o.filename), [g.filename]);
   });
 
+  it('reject NAME turns away what waits and leaves the served versions, saying how to withdraw them', async () => {
+    const served = await add('keepserved', '1.0', 'approved');
+    const fresh = await add('keepserved', '2.0');
+    const r = await rejectFiles(t.repo, 'keepserved', alice, 'bad new upload');
+    assert.deepEqual(r.changed.map((f) => f.id), [fresh.id]);
+    assert.match(r.skipped.find((x) => x.file.id === served.id)?.reason ?? '', /approved and served: .*NAME==VERSION.*filename/);
+    assert.equal((await get(served)).state, 'approved');
+    // Naming the release withdraws it.
+    assert.deepEqual((await rejectFiles(t.repo, 'keepserved==1.0', alice, 'withdrawn')).changed.map((f) => f.id), [served.id]);
+  });
+
   it('allows exactly the transitions of the table; the target state already there is "unchanged"', async () => {
     const q = await add('table', '1.0');
     const a = await add('table', '2.0', 'approved');
