@@ -84,7 +84,7 @@ function registerStateCommand(program: Command, name: string, action: StateActio
     .description(help)
     .addHelpText(
       'after',
-      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release) or 'all waiting' (every quarantined file).\nEvery selector must match a file, or nothing changes. Only a filename overturns a rejection.${name === 'approve' ? '\nA broad selector leaves files the vetting policy blocks waiting, says why and exits 1; a blocked filename is refused.' : ''}\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
+      `\nSELECTOR is a filename, NAME (every file of a project), NAME==VERSION (one release)${name === 'approve' || name === 'reject' ? " or 'all waiting' (every quarantined file)" : ''}.\nEvery selector must match a file, or nothing changes.${name === 'approve' ? ' Only a filename overturns a rejection.' : ''}${name === 'reject' ? ' A bare NAME rejects only what waits: name the release or the file to withdraw an approved one.' : ''}${name === 'approve' ? '\nA broad selector leaves files the vetting policy blocks waiting, says why and exits 1; a blocked filename is refused.' : ''}\nExample: pyvet ${name} 'requests==2.32.3' --reason "reviewed by security"`,
     );
   if (reasonRequired) cmd.requiredOption('-r, --reason <text>', 'why (required; recorded in the audit log)');
   else cmd.option('-r, --reason <text>', 'why (recorded in the audit log)');
