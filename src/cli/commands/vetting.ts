@@ -18,7 +18,7 @@ import {
   type Verdict,
 } from '../../vetting/index.js';
 import { cliActor, globalOptions } from '../context.js';
-import { colour, info, printJson, printTable } from '../output.js';
+import { colour, info, plain, printJson, printTable } from '../output.js';
 import { printRescan, severityText } from './advisories.js';
 import { withRepository } from './repo.js';
 
@@ -193,18 +193,27 @@ export function register(program: Command): void {
           info(`decision now: ${verdictText(e.current.verdict)}`);
           for (const r of reasons) info(`  - ${r}`);
         }
-        info(`findings:\n${findingsText(e.current)}`);
+        // In full, for an auditor: every alias, the summary and every fixed version.
+        info('findings:');
+        if (e.current.findings.length === 0) info(`  ${colour.green('none')}`);
+        for (const fd of e.current.findings) {
+          const mark = fd.blocking ? colour.red('✗ blocking') : fd.waiverId !== null ? colour.yellow(`waived #${fd.waiverId}`) : colour.dim('below the bar');
+          info(`  ${fd.advisoryId}${fd.aliases.length ? ` (${fd.aliases.join(', ')})` : ''}: ${severityText(fd.score, fd.severity)}, ${mark}`);
+          if (fd.summary) info(`    ${plain(fd.summary)}`);
+          if (fd.fixed.length) info(`    fixed in ${fd.fixed.join(', ')}`);
+        }
         if (e.waivers.length) {
           printTable(
             ['waiver', 'advisory', 'until', 'by', 'reason', 'active'],
             e.waivers.map((w) => [w.id, w.advisoryId, w.expiresAt, w.grantedBy, w.reason, w.active ? 'yes' : 'no']),
           );
         }
-        info('history:');
-        printTable(
-          ['seq', 'at', 'actor', 'action', 'details'],
-          e.history.map((h) => [h.seq, h.at.slice(0, 19), h.actor, h.action, JSON.stringify(h.details).slice(0, 100)]),
-        );
+        // Each entry whole (a table cut the details: an approval's reason, what it overrode).
+        info('history (audit log):');
+        for (const h of e.history) {
+          info(`  #${h.seq} ${h.at.slice(0, 19).replace('T', ' ')} ${plain(h.actor)} ${h.action}`);
+          for (const [k, v] of Object.entries(h.details)) info(`      ${k}: ${plain(typeof v === 'string' ? v : JSON.stringify(v))}`);
+        }
       }
     });
 
