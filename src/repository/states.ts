@@ -8,6 +8,7 @@ import type { FileRecord, FileState } from '../catalog/types.js';
 import { PyvetError } from '../errors.js';
 import { canonicalizeName } from '../standards/names.js';
 import { Version } from '../standards/version.js';
+import { reasonRule } from '../vetting/evaluate.js';
 import { approvalBlockers } from '../vetting/evidence.js';
 import { requireRole } from './roles.js';
 import type { Actor, Repository } from './types.js';
@@ -300,7 +301,7 @@ export async function approveFiles(
         .map((f) => `${f} (${blockers[f]!.join('; ')})`)
         .join(', ')}; ${
         // A waiver answers a finding only: a licence, an origin or a size is accepted with --force.
-        Object.values(blockers).flat().some((r) => /^(max_cvss|block_unscored_severities|block_unknown_severity):/.test(r))
+        Object.values(blockers).flat().some((r) => reasonRule(r).blocks === 'finding')
           ? 'grant a waiver (pyvet waive) for a finding, or approve with --force (recorded in the audit log)'
           : 'approve with --force if that is intended (recorded in the audit log)'
       }`,

@@ -111,6 +111,41 @@ function advisoryGate(input: EvaluationInput): { gate: GateResult; findings: Fin
   return { gate: { gate: 'advisories', outcome: reasons.length > 0 ? 'hold' : 'pass', reasons }, findings };
 }
 
+/**
+ * What a decision's reason means, from the rule that gave it (every reason starts 'rule: ').
+ * `blocks`: whether it stands in the way of a plain approval, and whether a waiver can answer it
+ * ('finding') or only --force ('rule'); holds that ask for exactly what approving is, a person's
+ * look (auto_approve off, a name resembling another, integrity evidence), do not block.
+ * `entering`: it concerns a file entering the repository (its upstream age, its origin, a new
+ * name) and says nothing more once the file is approved. One table for approval, rescans and scan.
+ */
+export interface ReasonRule {
+  blocks: 'finding' | 'rule' | false;
+  entering: boolean;
+}
+
+const REASON_RULES: Record<string, ReasonRule> = {
+  max_cvss: { blocks: 'finding', entering: false },
+  block_unscored_severities: { blocks: 'finding', entering: false },
+  block_unknown_severity: { blocks: 'finding', entering: false },
+  owned_names: { blocks: 'rule', entering: false },
+  deny: { blocks: 'rule', entering: false },
+  allow_sdists: { blocks: 'rule', entering: false },
+  licenses: { blocks: 'rule', entering: false },
+  max_file_bytes: { blocks: 'rule', entering: false },
+  min_release_age_days: { blocks: 'rule', entering: true },
+  origin: { blocks: 'rule', entering: true },
+  typosquat: { blocks: false, entering: true },
+};
+const LOOK: ReasonRule = { blocks: false, entering: false };
+
+export function reasonRule(reason: string): ReasonRule {
+  return REASON_RULES[reason.slice(0, reason.indexOf(':'))] ?? LOOK;
+}
+
+/** The reason given when every gate passes but auto_approve is off. */
+export const AWAITING_APPROVER = 'auto_approve: off; every gate passed, waiting for an approver';
+
 function gate(name: string, outcome: GateResult['outcome'], ...reasons: string[]): GateResult {
   return { gate: name, outcome, reasons };
 }
@@ -245,7 +280,7 @@ export function evaluateFile(input: EvaluationInput): VettingResult {
     reasons = ['auto_approve: every gate passed'];
   } else {
     verdict = 'hold';
-    reasons = ['auto_approve: off; every gate passed, waiting for an approver'];
+    reasons = [AWAITING_APPROVER];
   }
   return { fileId: file.id, verdict, reasons, findings, license: file.license, gates, decidedAt: now.toISOString() };
 }

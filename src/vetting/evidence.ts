@@ -4,7 +4,7 @@
 import type { AuditEntry, FileRecord } from '../catalog/types.js';
 import { selectFiles } from '../repository/states.js';
 import type { Repository } from '../repository/types.js';
-import { isWaiverActive } from './evaluate.js';
+import { isWaiverActive, reasonRule } from './evaluate.js';
 import { scanFiles, type ScanRow, type VetOptions } from './scan.js';
 import type { VettingResult, Waiver } from './types.js';
 
@@ -47,14 +47,6 @@ export async function reviewQueue(repo: Repository, opts: VetOptions = {}): Prom
   return scanFiles(repo, { ...opts, states: ['quarantined'] });
 }
 
-// The policy's rules (severity, licences, age, size, names, sdists) block; holds that ask for
-// exactly what approving is, a person's look, do not: auto_approve off, a name that resembles
-// another, integrity evidence (a WHEEL whose tags differ, case-colliding paths). A change of
-// origin blocks too: 'all waiting' or NAME must not hand a mirrored name to an uploader, so only
-// --force (recorded as overriddenBlockers) lets such a file in.
-const BLOCKING =
-  /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|origin|licenses|min_release_age_days|max_file_bytes):/;
-
 /**
  * For `pyvet approve` (repository core): the reasons these files should not be approved by hand
  * (unwaived blocking findings, the policy's rules), keyed by filename. Empty when nothing stands
@@ -66,7 +58,9 @@ export async function approvalBlockers(repo: Repository, files: readonly FileRec
   for (const project of new Set(files.map((f) => f.project))) {
     for (const row of await scanFiles(repo, { ...opts, project })) {
       if (!ids.has(row.fileId)) continue;
-      const reasons = row.reasons.filter((r) => BLOCKING.test(r));
+      // What blocks a plain approval (evaluate.ts reasonRule): findings, the policy's rules, the
+      // rules about a file entering (an origin change must not reach an uploader by 'all waiting').
+      const reasons = row.reasons.filter((r) => reasonRule(r).blocks !== false);
       if (reasons.length > 0) out[row.filename] = reasons;
     }
   }

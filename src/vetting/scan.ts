@@ -9,7 +9,7 @@ import type { FileRecord, FileState, IntegrityReport } from '../catalog/types.js
 import { PyvetError } from '../errors.js';
 import { SYSTEM_ACTOR } from '../repository/roles.js';
 import type { Actor, Repository } from '../repository/types.js';
-import { evaluateFile } from './evaluate.js';
+import { evaluateFile, reasonRule } from './evaluate.js';
 import { loadPolicy, type Policy } from './policy.js';
 import type { Finding, VettingResult, Verdict, Waiver } from './types.js';
 
@@ -237,11 +237,6 @@ export interface ApprovedBlocked {
   reasons: string[];
 }
 
-// What keeps an approved file blocked: findings and the policy's rules. Not the gates about a
-// file entering (age only grows, origin and typosquatting concern new files), nor integrity and
-// auto_approve, which ask for the look its approval was.
-const STILL_BLOCKING = /^(max_cvss|block_unscored_severities|block_unknown_severity|owned_names|deny|allow_sdists|licenses|max_file_bytes):/;
-
 export interface BlockedChange {
   fileId: number;
   filename: string;
@@ -314,7 +309,12 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
         continue;
       }
       await tx.vetting.putResult(result);
-      const still = result.reasons.filter((r) => STILL_BLOCKING.test(r));
+      // What keeps an approved file blocked: findings and the policy's rules, not the rules
+      // about a file entering nor the holds that ask for the look its approval was.
+      const still = result.reasons.filter((r) => {
+        const rule = reasonRule(r);
+        return rule.blocks !== false && !rule.entering;
+      });
       if (!file.yanked && still.length > 0) {
         blocked.push({ fileId: file.id, filename: file.filename, project: file.project, version: file.version, reasons: still });
       }

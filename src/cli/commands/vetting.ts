@@ -4,11 +4,13 @@ import type { FileState } from '../../catalog/types.js';
 import { PyvetError } from '../../errors.js';
 import { canonicalizeName } from '../../standards/names.js';
 import {
+  AWAITING_APPROVER,
   checkPolicyFile,
   evidence,
   grantWaiver,
   listWaivers,
   loadPolicy,
+  reasonRule,
   rescanAll,
   reviewQueue,
   revokeWaiver,
@@ -23,7 +25,6 @@ import { printRescan, severityText } from './advisories.js';
 import { withRepository } from './repo.js';
 
 const STATES: FileState[] = ['quarantined', 'approved', 'rejected'];
-const WAITING = /^auto_approve: off;/;
 
 function verdictText(v: Verdict): string {
   return v === 'approve' ? colour.green(v) : v === 'reject' ? colour.red(v) : colour.yellow(v);
@@ -43,11 +44,11 @@ function findingsText(row: ScanRow): string {
 /** Why the file is held or refused, besides advisory findings (shown in their own column) and waiting for an approver. */
 function gateReasons(row: ScanRow): string[] {
   if (row.verdict === 'approve') return [];
-  // Gates about a file entering (its age, its origin, a new name) say nothing more once it is approved.
-  const entering = row.state === 'approved' ? /^(min_release_age_days|origin|typosquat):/ : /^$/;
-  return row.reasons.filter(
-    (r) => !r.startsWith('auto_approve:') && !/^(max_cvss|block_unscored_severities|block_unknown_severity):/.test(r) && !entering.test(r),
-  );
+  return row.reasons.filter((r) => {
+    const rule = reasonRule(r);
+    // The rules about a file entering say nothing more once it is approved.
+    return r !== AWAITING_APPROVER && rule.blocks !== 'finding' && !(row.state === 'approved' && rule.entering);
+  });
 }
 
 function integrityText(row: ScanRow): string {
@@ -186,7 +187,7 @@ export function register(program: Command): void {
         info(`integrity: ${f.integrity.checks.map((k) => `${k.ok ? colour.green('✓') : colour.red('✗')} ${k.check}${k.detail ? ` (${k.detail})` : ''}`).join(', ')}`);
         // "Waiting for an approver" means nothing for a file already approved: leave it out, and
         // when nothing else holds it, say that it passes and who approved it.
-        const reasons = f.state === 'approved' ? e.current.reasons.filter((r) => !WAITING.test(r)) : e.current.reasons;
+        const reasons = f.state === 'approved' ? e.current.reasons.filter((r) => r !== AWAITING_APPROVER) : e.current.reasons;
         if (f.state === 'approved' && reasons.length === 0) {
           info(`decision now: ${colour.green('every gate passes')} (approved by ${f.stateChangedBy}${f.stateReason ? `: ${f.stateReason}` : ''})`);
         } else {
