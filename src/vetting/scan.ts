@@ -321,7 +321,7 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
       const failedBefore = new Set(failedPolicyGates(previous.get(file.id)).map((g) => g.gate));
       const newlyFailed = failedPolicyGates(result).filter((g) => !failedBefore.has(g.gate));
       if (newlyFailed.length > 0) {
-        const blocked = {
+        const entry: BlockedChange = {
           fileId: file.id,
           filename: file.filename,
           project: file.project,
@@ -329,12 +329,12 @@ export async function rescanAll(repo: Repository, actor: Actor = SYSTEM_ACTOR, o
           gates: newlyFailed.map((g) => g.gate),
           reasons: newlyFailed.flatMap((g) => g.reasons),
         };
-        report.newlyBlocked.push(blocked);
+        report.newlyBlocked.push(entry);
         await tx.audit.append({
           actor: actor.name,
           action: 'file.newly_blocked',
           subject: file.filename,
-          details: { project: file.project, version: file.version, gates: blocked.gates, reasons: blocked.reasons },
+          details: { project: file.project, version: file.version, gates: entry.gates, reasons: entry.reasons },
         });
       }
       const added = now.filter((id) => !before.has(id));
