@@ -22,6 +22,7 @@ import { canonicalizeVersion, type Version } from '../standards/version.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { type MirroredFile, type MirrorReport, mirror } from './mirror.js';
 import { chooseUpstreams, type ProjectSource, transferOptions, UpstreamSources } from './sources.js';
+import { fromUpstream } from '../vetting/evaluate.js';
 
 export interface VersionFix {
   version: string;
@@ -135,7 +136,7 @@ async function survey(repo: Repository, opts: OutdatedOptions): Promise<Survey> 
       a.add(canonicalizeVersion(f.version));
     }
     const o = origins.get(f.project) ?? { upstream: false, local: false };
-    if (f.origin.startsWith('upstream:')) o.upstream = true;
+    if (fromUpstream(f.origin)) o.upstream = true;
     else o.local = true;
     origins.set(f.project, o);
     if (f.yanked) refusedHere.set(key, `yanked here${f.yankedReason ? `: ${f.yankedReason}` : ''}`);

@@ -31,7 +31,7 @@ import { parseVersion } from '../resolve/universe.js';
 import { parseCoreMetadata } from '../standards/metadata.js';
 import { parseRequirementsFile, type RequirementsFileEntry } from '../standards/requirements-file.js';
 import type { Version } from '../standards/version.js';
-import { vetUndecided } from '../vetting/index.js';
+import { fromUpstream, vetUndecided } from '../vetting/index.js';
 import { ownedNameMatcher, sdistsAllowed } from './guard.js';
 import { download, fetchText, linkAllowed, redactUrl, refusedLink } from './http.js';
 import { fetchSignedRelease, type SignedRelease } from './release-mirror.js';
@@ -234,7 +234,7 @@ async function mirrorLocked(repo: Repository, opts: MirrorOptions): Promise<Mirr
   const addedHere = (project: string) => {
     let a = addedCache.get(project);
     if (!a) {
-      a = repo.catalog.files.list({ project }).then((fs) => fs.length > 0 && fs.every((f) => !f.origin.startsWith('upstream:')));
+      a = repo.catalog.files.list({ project }).then((fs) => fs.length > 0 && fs.every((f) => !fromUpstream(f.origin)));
       addedCache.set(project, a);
     }
     return a;

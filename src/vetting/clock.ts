@@ -7,6 +7,7 @@
 // runs it (the primary, with --workers); `pyvet rescan` does the same once, for cron.
 import type { Repository } from '../repository/types.js';
 import { SYSTEM_ACTOR } from '../repository/roles.js';
+import { fromUpstream } from './evaluate.js';
 import { loadPolicy } from './policy.js';
 import { LAST_RESCAN_KEY, type RescanReport, rescanAll } from './scan.js';
 
@@ -33,7 +34,7 @@ export async function timeEvents(repo: Repository, since: Date): Promise<{ at: D
   if (policy.min_release_age_days > 0) {
     for (const f of await repo.catalog.files.list({ states: ['quarantined'] })) {
       const uploaded = f.upstreamUploadedAt ? Date.parse(f.upstreamUploadedAt) : Number.NaN;
-      if (!f.origin.startsWith('upstream:') || Number.isNaN(uploaded)) continue;
+      if (!fromUpstream(f.origin) || Number.isNaN(uploaded)) continue;
       events.push({ at: new Date(uploaded + policy.min_release_age_days * DAY_MS), what: `${f.filename} is ${policy.min_release_age_days} days old` });
     }
   }

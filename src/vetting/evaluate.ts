@@ -150,7 +150,8 @@ function gate(name: string, outcome: GateResult['outcome'], ...reasons: string[]
   return { gate: name, outcome, reasons };
 }
 
-const fromUpstream = (origin: string) => origin.startsWith('upstream:');
+/** Whether a file's origin ('local', 'upload:<token>', 'upstream:<name>') is an upstream. */
+export const fromUpstream = (origin: string): boolean => origin.startsWith('upstream:');
 
 function originText(origins: readonly string[]): string {
   const up = origins.filter(fromUpstream).map((o) => `'${o.slice('upstream:'.length)}'`);
@@ -181,7 +182,7 @@ export function evaluateFile(input: EvaluationInput): VettingResult {
 
   // Hard gates: a person approving by mistake must not be able to override these silently.
   const owned = matchesOwnedName(file.project, policy.owned_names);
-  if (owned && file.origin.startsWith('upstream:')) {
+  if (owned && fromUpstream(file.origin)) {
     gates.push(
       gate('owned_names', 'reject', `owned_names: ${file.project} matches '${owned}' and came from ${file.origin}`),
     );
@@ -216,7 +217,7 @@ export function evaluateFile(input: EvaluationInput): VettingResult {
   gates.push(lic.ok ? gate('licenses', 'pass') : gate('licenses', 'hold', `licenses: ${lic.reason}`));
 
   const uploaded = file.upstreamUploadedAt ? Date.parse(file.upstreamUploadedAt) : Number.NaN;
-  if (policy.min_release_age_days > 0 && file.origin.startsWith('upstream:') && Number.isNaN(uploaded)) {
+  if (policy.min_release_age_days > 0 && fromUpstream(file.origin) && Number.isNaN(uploaded)) {
     // A file from an upstream whose index gave no upload time (or one that does not parse) has
     // an unknown age: it cannot be shown to be old enough. Uploads and local files have no
     // upstream age at all, so the rule does not apply to them.

@@ -7,7 +7,7 @@ import type { Actor, Repository } from '../repository/types.js';
 import { type RescanReport, rescanAll, type VetOptions } from './scan.js';
 
 export { type ClockOptions, lastRescanAt, rescanIfDue, startVettingClock, timeEvents } from './clock.js';
-export { AWAITING_APPROVER, type ReasonRule, reasonRule } from './evaluate.js';
+export { AWAITING_APPROVER, fromUpstream, type ReasonRule, reasonRule } from './evaluate.js';
 export { approvalBlockers, evidence, type FileEvidence, reviewQueue } from './evidence.js';
 export { checkPolicyFile, defaultPolicy, type LoadedPolicy, loadPolicy, type Policy, parsePolicy, setPolicy } from './policy.js';
 export {
