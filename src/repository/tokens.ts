@@ -3,6 +3,7 @@
 // the whole token string is stored, and it is compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role, TokenRecord } from '../catalog/types.js';
+import { rfc3339Ms } from '../duration.js';
 import { PyvetError } from '../errors.js';
 import { isRole, requireRole, ROLES, SYSTEM_ACTOR } from './roles.js';
 import type { Actor, Repository } from './types.js';
@@ -141,9 +142,7 @@ export async function listTokens(repo: Repository, actor: Actor): Promise<TokenI
   return (await repo.catalog.tokens.list()).map(tokenInfo);
 }
 
-// The expiry forms accepted, nothing Date.parse would guess at ('1' read as the year 2001).
-const EXPIRY_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const EXPIRY_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+// A lifetime, or a date or date-time (duration.ts rfc3339Ms).
 const EXPIRY_DURATION = /^(\d+)([mhd])$/;
 const DURATION_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 // A token is a credential to rotate: a few years at most, as waivers are (and Date's range is far
@@ -159,17 +158,8 @@ export function parseExpiry(text: string, now = new Date(), field = 'expiresAt')
   const t = text.trim();
   const d = EXPIRY_DURATION.exec(t);
   if (d) return inRange(now.getTime() + Number(d[1]) * DURATION_MS[d[2] as keyof typeof DURATION_MS], text, now, field);
-  const m = EXPIRY_DATE.exec(t) ?? EXPIRY_DATE_TIME.exec(t);
-  const ms = m ? Date.parse(t.replace(' ', 'T').toUpperCase()) : Number.NaN;
-  // Date.parse rolls 2030-02-31 over into March: the fields must come back as written.
-  const valid =
-    m !== null &&
-    !Number.isNaN(ms) &&
-    daysIn(Number(m[1]), Number(m[2])) >= Number(m[3]) &&
-    Number(m[3]) >= 1 &&
-    (m[4] === undefined || (Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6]) < 60)) &&
-    (m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60));
-  if (!valid) {
+  const ms = rfc3339Ms(t);
+  if (ms === undefined) {
     throw new PyvetError(
       'TOKEN_EXPIRY_INVALID',
       'invalid',
@@ -191,8 +181,4 @@ function inRange(ms: number, text: string, now: Date, field: string): string {
     );
   }
   return new Date(ms).toISOString();
-}
-
-function daysIn(year: number, month: number): number {
-  return month >= 1 && month <= 12 ? new Date(Date.UTC(year, month, 0)).getUTCDate() : 0;
 }

@@ -1,7 +1,7 @@
 // Waivers: an approver lets one finding through on one file until a date. The finding must
 // exist (the advisory matches the file); expired or revoked waivers stop counting at once,
 // since every evaluation checks them against its clock.
-import { durationMs } from '../duration.js';
+import { durationMs, rfc3339Ms } from '../duration.js';
 import { AdvisoryIndex, groupByAlias } from '../advisories/match.js';
 import type { Advisory } from '../advisories/types.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -57,11 +57,16 @@ const MAX_WAIVER_DAYS = 3 * 366;
 
 export function parseExpires(text: string, now: Date): Date {
   const ms = durationMs(text);
-  const t = ms !== undefined ? now.getTime() + ms : Date.parse(text);
-  if (Number.isNaN(t)) {
-    throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry '${text}' is neither a duration (30d, 12h, 2w) nor a date`, {
-      expires: text,
-    });
+  // A date as tokens take it (duration.ts): Date.parse read '1' as the year 2001 and rolled
+  // 2027-02-30 over into March.
+  const t = ms !== undefined ? now.getTime() + ms : rfc3339Ms(text);
+  if (t === undefined) {
+    throw new PyvetError(
+      'EXPIRY_INVALID',
+      'invalid',
+      `expiry '${text}' is neither a duration (30d, 12h, 2w) nor a date (2027-01-31) or RFC 3339 date-time (2027-01-31T12:00:00Z)`,
+      { expires: text },
+    );
   }
   if (t - now.getTime() > MAX_WAIVER_DAYS * 86_400_000) {
     throw new PyvetError('EXPIRY_INVALID', 'invalid', `expiry '${text}' is more than ${MAX_WAIVER_DAYS} days away: waivers are to be revisited`, {

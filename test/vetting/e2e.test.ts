@@ -116,6 +116,10 @@ describe('vetting end to end', { skip: skip === true ? false : skip }, () => {
     await assert.rejects(grantWaiver(t.repo, { ...req, advisory: 'NOPE-1' }, admin), { code: 'ADVISORY_NOT_FOUND' });
     await assert.rejects(grantWaiver(t.repo, { ...req, reason: ' ' }, admin), { code: 'REASON_REQUIRED' });
     await assert.rejects(grantWaiver(t.repo, { ...req, expires: 'soon' }, admin), { code: 'EXPIRY_INVALID' });
+    // What Date.parse guessed at: '1' as the year 2001, a day past the month's end, a zoneless time.
+    for (const expires of ['1', '2027-02-30', '2027-01-31T12:00:00', 'Jan 31 2027']) {
+      await assert.rejects(grantWaiver(t.repo, { ...req, expires }, admin), { code: 'EXPIRY_INVALID' }, expires);
+    }
     // Beyond a few years (or beyond what a Date holds: was an INTERNAL 'Invalid time value').
     for (const expires of ['1000000d', '99999999d', '9999-01-01']) {
       await assert.rejects(grantWaiver(t.repo, { ...req, expires }, admin), { code: 'EXPIRY_INVALID' });
